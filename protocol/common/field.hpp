@@ -246,6 +246,51 @@ template <FixedLayout H>
   return Error{code, byte, Layout<H>::kName, name, reason, Layout<H>::kClause};
 }
 
+// Helpers over a tuple of Fields, shared by FixedCodec and by headers whose layout depends on a
+// mode field (CCI) and so keep several field tuples.
+template <class H, class Tuple>
+constexpr void unpack_fields(const Tuple& fields, const Byte* p, H& h) noexcept {
+  std::apply([&](const auto&... f) { (f.load(p, h), ...); }, fields);
+}
+
+template <class H, class Tuple>
+constexpr void pack_fields(const Tuple& fields, const H& h, Byte* p) noexcept {
+  std::apply([&](const auto&... f) { (f.store(h, p), ...); }, fields);
+}
+
+template <class H, class Tuple, class Fn>
+constexpr void visit_fields(const Tuple& fields, const H& h, Fn&& fn) {
+  std::apply([&](const auto&... f) { (fn(f.desc(), f.value(h)), ...); }, fields);
+}
+
+// Range check of every field; on failure returns the offending field's descriptor.
+template <class H, class Tuple>
+[[nodiscard]] constexpr std::optional<FieldDesc> first_misfit(const Tuple& fields,
+                                                              const H& h) noexcept {
+  std::optional<FieldDesc> bad;
+  std::apply([&](const auto&... f) { (void)((f.fits(h) || (bad = f.desc(), false)) && ...); },
+             fields);
+  return bad;
+}
+
+// Looks `name` up in `fields`: nullopt if absent, else whether the value fit, and the descriptor.
+struct SetOutcome {
+  bool fit = false;
+  FieldDesc desc{};
+};
+template <class H, class Tuple>
+[[nodiscard]] constexpr std::optional<SetOutcome> set_field(const Tuple& fields, H& h,
+                                                            std::string_view name,
+                                                            const FieldValue& v) noexcept {
+  std::optional<SetOutcome> out;
+  std::apply(
+      [&](const auto&... f) {
+        (void)((f.name == name ? (out = SetOutcome{f.set(h, v), f.desc()}, true) : false) || ...);
+      },
+      fields);
+  return out;
+}
+
 // Decode, encode and reflection for any header with a Layout.
 template <FixedLayout H>
 struct FixedCodec {
@@ -257,7 +302,7 @@ struct FixedCodec {
   // Reads the fields from p[0..kSize); no checks.
   [[nodiscard]] static constexpr H unpack(const Byte* p) noexcept {
     H h{};
-    std::apply([&](const auto&... f) { (f.load(p, h), ...); }, L::kFields);
+    unpack_fields(L::kFields, p, h);
     return h;
   }
 
@@ -266,7 +311,7 @@ struct FixedCodec {
     for (std::size_t i = 0; i < kSize; ++i) {
       p[i] = 0;
     }
-    std::apply([&](const auto&... f) { (f.store(h, p), ...); }, L::kFields);
+    pack_fields(L::kFields, h, p);
   }
 
   [[nodiscard]] static constexpr std::size_t size(const H& /*h*/) noexcept { return kSize; }
@@ -298,18 +343,9 @@ struct FixedCodec {
 
   // Range check of every field against its width, then check().
   [[nodiscard]] static constexpr Status validate(const H& h) noexcept {
-    Status st{};
-    std::apply(
-        [&](const auto&... f) {
-          (void)((f.fits(h) ||
-                  (st = make_unexpected(Error{Errc::OutOfRange, f.kOffset / 8, kName, f.name,
-                                              "value does not fit the field", kClause}),
-                   false)) &&
-                 ...);
-        },
-        L::kFields);
-    if (!st) {
-      return st;
+    if (auto bad = first_misfit(L::kFields, h)) {
+      return make_unexpected(Error{Errc::OutOfRange, static_cast<std::size_t>(bad->offset / 8),
+                                   kName, bad->name, "value does not fit the field", kClause});
     }
     return check(h);
   }
@@ -331,31 +367,20 @@ struct FixedCodec {
   // Calls fn(FieldDesc, FieldValue) for each field in wire order.
   template <class Fn>
   static constexpr void visit(const H& h, Fn&& fn) {
-    std::apply([&](const auto&... f) { (fn(f.desc(), f.value(h)), ...); }, L::kFields);
+    visit_fields(L::kFields, h, fn);
   }
 
-  // Sets the field named `name`. Errors: UnknownField, OutOfRange.
+  // Sets the field named `name`. Errors: UnknownField, OutOfRange. The Error names the field by
+  // the layout's own (static) spelling.
   [[nodiscard]] static constexpr Status set(H& h, std::string_view name, const FieldValue& v) {
-    // The Error names the field by the layout's own (static) spelling, never by `name`.
-    bool found = false;
-    bool ok = true;
-    std::uint16_t off = 0;
-    std::string_view spelled;
-    std::apply(
-        [&](const auto&... f) {
-          (void)((f.name == name
-                      ? (found = true, off = f.kOffset, spelled = f.name, ok = f.set(h, v), true)
-                      : false) ||
-                 ...);
-        },
-        L::kFields);
-    if (!found) {
+    auto r = set_field(L::kFields, h, name, v);
+    if (!r) {
       return make_unexpected(
           Error{Errc::UnknownField, 0, kName, {}, "no such field in this header", kClause});
     }
-    if (!ok) {
-      return make_unexpected(Error{Errc::OutOfRange, static_cast<std::size_t>(off / 8), kName,
-                                   spelled, "value does not fit the field", kClause});
+    if (!r->fit) {
+      return make_unexpected(Error{Errc::OutOfRange, static_cast<std::size_t>(r->desc.offset / 8),
+                                   kName, r->desc.name, "value does not fit the field", kClause});
     }
     return {};
   }
