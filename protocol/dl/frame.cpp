@@ -241,3 +241,19 @@ Result<std::size_t> encode_frame(const Lph& lph, std::span<const Lbh> lbhs, bool
 }
 
 } // namespace ub::dl
+
+namespace ub::dl {
+
+std::size_t wire_offset(std::size_t n, unsigned flits, BlockMode m) noexcept {
+  for (unsigned i = 0; i < flits; ++i) {
+    const FlitSpan s = payload_span(i, flits, m);
+    const std::size_t cap = s.end - s.begin;
+    if (n < cap) {
+      return std::size_t{i} * kFlitBytes + s.begin + n;
+    }
+    n -= cap;
+  }
+  return std::size_t{flits} * kFlitBytes + n; // past the last payload byte
+}
+
+} // namespace ub::dl

@@ -59,3 +59,11 @@ struct DataFrame {
                                                BlockMode m, std::span<Byte> out) noexcept;
 
 } // namespace ub::dl
+
+namespace ub::dl {
+
+// The wire offset (in the framed packet) of byte `n` of the payload after the LPH, for a DLLDP
+// of `flits` flits. Used to report upper-layer errors at the byte the user sent.
+[[nodiscard]] std::size_t wire_offset(std::size_t n, unsigned flits, BlockMode m) noexcept;
+
+} // namespace ub::dl

@@ -1,0 +1,91 @@
+#include "protocol/nl/icrc.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace ub::nl {
+
+namespace {
+
+constexpr std::array<std::uint32_t, 256> make_table() {
+  std::array<std::uint32_t, 256> t{};
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    std::uint32_t c = i;
+    for (int k = 0; k < 8; ++k) {
+      c = (c & 1U) != 0 ? 0xEDB88320U ^ (c >> 1) : c >> 1;
+    }
+    t[i] = c;
+  }
+  return t;
+}
+constexpr std::array<std::uint32_t, 256> kTable = make_table();
+
+// Sets `n` bytes (or nibble masks) at `at` to ones in the masked copy, if they are in range.
+void mask(std::span<Byte> b, std::size_t at, Byte m = 0xFF) noexcept {
+  if (at < b.size()) {
+    b[at] = static_cast<Byte>(b[at] | m);
+  }
+}
+
+} // namespace
+
+std::uint32_t crc32_ieee(std::span<const Byte> bytes, std::uint32_t crc) noexcept {
+  std::uint32_t c = ~crc;
+  for (const Byte x : bytes) {
+    c = kTable[(c ^ x) & 0xFF] ^ (c >> 8);
+  }
+  return ~c;
+}
+
+std::uint32_t compute_icrc(std::uint8_t cfg, std::span<const Byte> net, unsigned ip_version,
+                           bool has_udp) noexcept {
+  // The masked fields all sit in the first 58 bytes of the covered range; copy that much, mask
+  // it, and run the rest unmasked.
+  std::array<Byte, 64> head{};
+  std::size_t start = 0;
+  if (cfg == 3 || cfg == 4) {
+    start = 6; // after the UB prefix
+  } else if (cfg != 6 && cfg != 7) {
+    return 0;
+  }
+  if (net.size() < start) {
+    return 0;
+  }
+  const auto covered = net.subspan(start);
+  const std::size_t n = std::min(covered.size(), head.size());
+  std::memcpy(head.data(), covered.data(), n);
+  auto h = std::span<Byte>(head.data(), n);
+  if (cfg == 6) {
+    mask(h, 4);
+    mask(h, 5); // CCI
+    mask(h, 6); // LBF
+  } else if (cfg == 7) {
+    mask(h, 6);
+    mask(h, 7); // CCI
+    mask(h, 8); // LBF
+  } else if (ip_version == 6) {
+    mask(h, 0, 0x0F); // traffic class [7:4]
+    mask(h, 1, 0xFF); // traffic class [3:0] and flow label [19:16]
+    mask(h, 2);
+    mask(h, 3);       // flow label
+    mask(h, 7);       // hop limit
+    if (has_udp) {
+      mask(h, 40 + 6);
+      mask(h, 40 + 7); // UDP checksum
+    }
+  } else {
+    mask(h, 1); // ToS
+    mask(h, 8); // TTL
+    mask(h, 10);
+    mask(h, 11); // header checksum
+    if (has_udp) {
+      mask(h, 20 + 6);
+      mask(h, 20 + 7);
+    }
+  }
+  const std::uint32_t c = crc32_ieee(h);
+  return crc32_ieee(covered.subspan(n), c);
+}
+
+} // namespace ub::nl
