@@ -514,3 +514,80 @@ std::vector<PacketSample> packet_samples() {
 }
 
 } // namespace ub::pkt
+
+namespace ub::pkt {
+
+std::vector<ControlSample> control_samples() {
+  std::vector<ControlSample> out;
+  out.push_back({"dllcb-null", "Null Block: idle filler, not retry-buffered", dl::NullBlock{}});
+  out.push_back({"dllcb-nop", "No_Operation: spacing after a small DLLDP", dl::NoOperation{}});
+  out.push_back({"dllcb-retry-idle", "Retry_Idle: starts a retry set", dl::RetryIdle{}});
+  {
+    dl::RetryReq r{};
+    r.rcv_ptr = 0x0123;
+    r.num_phy_reinit = 1;
+    r.num_retry = 3;
+    out.push_back({"dllcb-retry-req", "Retry_Req: resend from retry-buffer index 0x123", r});
+  }
+  {
+    dl::RetryAck a{};
+    a.num_retry = 3;
+    a.num_free_buf = 0x0400;
+    a.rd_ptr = 0x0123;
+    a.wr_ptr = 0x0200;
+    out.push_back({"dllcb-retry-ack", "Retry_Ack: retransmitting 0x123..0x200", a});
+  }
+  {
+    dl::CrdAck c{};
+    c.t = true;
+    c.sd = true;
+    c.ack_num = 2;
+    c.set_crd_num_of(0, 63);
+    c.set_crd_num_of(1, 17);
+    c.set_crd_num_of(15, 5);
+    out.push_back({"dllcb-crd-ack", "Crd_Ack: last initial-credit block (T = 1, SD = 1)", c});
+  }
+  {
+    dl::ParamExchg px{};
+    px.flits = 5;
+    px.set_word(0, 0x00000007); // port_idx 7
+    px.set_word(1, 0x89ABCDEF);
+    px.set_word(2, 0x01234567);
+    px.set_word(3, 0x0000FFFF);
+    px.set_word(4, 0x12340000);
+    out.push_back({"dllcb-param-exchg", "Param_Exchg: link-neighbour advertisement (port, GUID)",
+                   px});
+  }
+  {
+    dl::LaneManage lm{};
+    lm.change_tlw = true;
+    lm.tlw = dl::lane_width::kX2;
+    lm.rlw = dl::lane_width::kX4;
+    out.push_back({"dllcb-lane-manage", "Lane_Manage: request TX width x2", lm});
+  }
+  {
+    dl::BlockModeChg b{};
+    b.type = dl::BlockModeChgType::Req;
+    out.push_back({"dllcb-block-mode-chg", "Block_Mode_Chg: REQ", b});
+  }
+  {
+    // The Data Link Configuration register reset values (App. D.6.2), a 4096-flit retry buffer.
+    dl::InitBlock in{};
+    in.feature_id = 1;
+    in.rxbuf_vl_share = true;
+    in.data_ack_grain_size = 0x20;
+    in.ctrl_ack_grain_size = 0x01;
+    in.flow_ctrl_size = 0x08;
+    in.vl_enable = 0x00FF;
+    in.retry_buf_depth = 0x0FFF;
+    in.packet_min_interval = 1;
+    for (unsigned vl = 0; vl < 16; ++vl) {
+      in.set_ctrl_credit_grain(vl, 0x01);
+      in.set_data_credit_grain(vl, 0x04);
+    }
+    out.push_back({"dllcb-init", "Init: the spec's configuration-register defaults", in});
+  }
+  return out;
+}
+
+} // namespace ub::pkt

@@ -23,3 +23,18 @@ struct PacketSample {
 [[nodiscard]] std::vector<PacketSample> packet_samples();
 
 } // namespace ub::pkt
+
+#include "protocol/dl/control_blocks.hpp"
+
+namespace ub::pkt {
+
+struct ControlSample {
+  std::string_view name;
+  std::string_view description;
+  dl::ControlBlock block;
+};
+
+// One control block of each DLLCB type (§4.3.3), with representative field values.
+[[nodiscard]] std::vector<ControlSample> control_samples();
+
+} // namespace ub::pkt
