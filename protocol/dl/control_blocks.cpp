@@ -223,7 +223,7 @@ void write_trailer(std::span<Byte> blk, BlockMode m) noexcept {
   switch (m) {
   case BlockMode::Crc30:
     // Reserved and ERROR_FLAG are 0 in a DLLCB (ambiguity A15); the block is zeroed already.
-    store_be32(&blk[at], crc30(blk.first(at), blk[at], 0));
+    store_be32(&blk[at], crc30(blk.first(at), blk[at], 2));
     return;
   case BlockMode::Crc62: {
     const std::uint32_t c30 = crc30(blk.first(at), blk[at], 2);

@@ -95,7 +95,16 @@ struct NthIp {
     return 6 + ip_header_size() + (has_udp() ? 8 : 0);
   }
 
-  friend constexpr bool operator==(const NthIp&, const NthIp&) = default;
+  // Equal when the wire would be: only the active IP header, and UDP only when present.
+  friend constexpr bool operator==(const NthIp& a, const NthIp& b) noexcept {
+    if (!(a.prefix == b.prefix) || a.ip_version != b.ip_version) {
+      return false;
+    }
+    if (a.ip_version == 6 ? !(a.v6 == b.v6) : !(a.v4 == b.v4)) {
+      return false;
+    }
+    return !a.has_udp() || a.udp == b.udp;
+  }
 };
 
 // RFC 1071 checksum over the 20-byte IPv4 header, with the checksum field taken as zero.

@@ -20,19 +20,15 @@
 #include "protocol/common/error.hpp"
 #include "protocol/common/field.hpp"
 
-namespace Catch {
-template <>
-struct StringMaker<ub::Errc> {
-  static std::string convert(ub::Errc e) { return std::string(ub::to_string(e)); }
-};
-} // namespace Catch
-
 // Checks that `result` (an Expected) failed with the given code, field name and byte offset.
-// A macro, so that a failure reports the caller's line.
+// A macro, so that a failure reports the caller's line; the error's text goes with it.
+// (No Catch::StringMaker<ub::Errc> here: test files that do not include this header would
+// instantiate the primary template, an ODR violation.)
 #define UB_CHECK_ERROR(result, errc, field_name, byte_offset)                                     \
   do {                                                                                             \
     const auto& ub_r_ = (result);                                                                  \
     REQUIRE_FALSE(ub_r_.has_value());                                                              \
+    INFO(::ub::to_string(ub_r_.error()));                                                          \
     CHECK(ub_r_.error().code == (errc));                                                           \
     CHECK(ub_r_.error().field == std::string_view{field_name});                                    \
     CHECK(ub_r_.error().offset == static_cast<std::size_t>(byte_offset));                          \

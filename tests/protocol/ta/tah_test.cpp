@@ -355,7 +355,7 @@ TEST_CASE("ATAH RSPST, INI_RC_Type and compact Status reserved values",
 
   for (int s = 0; s < 4; ++s) {
     auto wire = kAtahCompact;
-    wire[1] = static_cast<Byte>((wire[1] & 0xF3) | (s << 2));
+    wire[1] = static_cast<Byte>((wire[1] & 0xCF) | (s << 4));
     auto h = Codec<AtahCompact>::decode(wire);
     INFO("Status " << s);
     if (s >= 2) {
