@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint8_t sel = data[0];
   opts.mode = (sel & 3) == 1 ? dl::BlockMode::Crc62
                              : ((sel & 3) == 2 ? dl::BlockMode::NonCrc : dl::BlockMode::Crc30);
-  opts.cetph = (sel & 4) != 0 ? ub::tl::CetphForm::Caqm : ub::tl::CetphForm::Ldcp;
+  opts.cetph = (sel & 4) != 0 ? ub::tp::CetphForm::Caqm : ub::tp::CetphForm::Ldcp;
   opts.enumeration_icrc = (sel & 8) == 0;
   const std::span<const std::uint8_t> wire(data + 1, size - 1);
   if (wire.size() < 2) {

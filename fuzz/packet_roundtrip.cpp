@@ -19,11 +19,11 @@ namespace {
 
 // Zeroes the fields the encoder computes, so that a given and a decoded header compare equal.
 pkt::Header normalised(pkt::Header h) {
-  if (auto* r = std::get_if<ub::tl::Rtph>(&h)) {
+  if (auto* r = std::get_if<ub::tp::Rtph>(&h)) {
     r->padding = 0;
-  } else if (auto* u = std::get_if<ub::tl::Utph>(&h)) {
+  } else if (auto* u = std::get_if<ub::tp::Utph>(&h)) {
     u->padding = 0;
-  } else if (auto* c = std::get_if<ub::tl::Ctph>(&h)) {
+  } else if (auto* c = std::get_if<ub::tp::Ctph>(&h)) {
     c->padding = 0;
   } else if (auto* ip = std::get_if<nl::NthIp>(&h)) {
     ip->v4.total_length = 0;
@@ -138,7 +138,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   pkt::DecodeOptions opts{};
   opts.mode = p.mode;
-  opts.cetph = p.find<ub::tl::CetphCaqm>() != nullptr ? ub::tl::CetphForm::Caqm : ub::tl::CetphForm::Ldcp;
+  opts.cetph = p.find<ub::tp::CetphCaqm>() != nullptr ? ub::tp::CetphForm::Caqm : ub::tp::CetphForm::Ldcp;
   static std::vector<std::uint8_t> scratch2(pkt::kMaxNetBytes);
   static pkt::Packet d;
   auto st = pkt::decode_packet(std::span<const std::uint8_t>(wire.data(), *n), opts, scratch2, d);

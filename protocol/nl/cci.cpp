@@ -53,10 +53,13 @@ constexpr Error cci_error(Errc code, std::string_view field, std::string_view re
 Status unused_members_zero(const nl::Cci& c) noexcept {
   const bool caqm = c.mode == nl::cci_mode::kCaqm;
   const bool rtt = c.mode == nl::cci_mode::kFecnRtt;
-  if (!caqm && (c.enable || c.c || c.i || c.hint != 0)) {
+  if (!caqm && (c.enable || c.c || c.i)) {
+    return make_unexpected(cci_error(Errc::NotAllowed, c.i ? "I" : (c.c ? "C" : "Enable"),
+                                     "field is only carried in CAQM mode (000)", 0));
+  }
+  if (!caqm && c.hint != 0) {
     return make_unexpected(
-        cci_error(Errc::NotAllowed, c.hint != 0 ? "Hint" : (c.i ? "I" : (c.c ? "C" : "Enable")),
-                  "field is only carried in CAQM mode (000)", 0));
+        cci_error(Errc::NotAllowed, "Hint", "field is only carried in CAQM mode (000)", 1));
   }
   if (!rtt && c.timestamp != 0) {
     return make_unexpected(

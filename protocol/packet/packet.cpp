@@ -111,13 +111,13 @@ struct KindOf {
   Kind operator()(const nl::Eidh40&) const { return Kind::Eidh40; }
   Kind operator()(const nl::Eidh256&) const { return Kind::Eidh256; }
   Kind operator()(const mgmt::ScanHeader&) const { return Kind::Scan; }
-  Kind operator()(const tl::Rtph&) const { return Kind::Tph; }
-  Kind operator()(const tl::Utph&) const { return Kind::Tph; }
-  Kind operator()(const tl::Ctph&) const { return Kind::Ctph; }
-  Kind operator()(const tl::CetphLdcp&) const { return Kind::Cetph; }
-  Kind operator()(const tl::CetphCaqm&) const { return Kind::Cetph; }
-  Kind operator()(const tl::Saetph&) const { return Kind::Saetph; }
-  Kind operator()(const tl::CnpCetph&) const { return Kind::Cnp; }
+  Kind operator()(const tp::Rtph&) const { return Kind::Tph; }
+  Kind operator()(const tp::Utph&) const { return Kind::Tph; }
+  Kind operator()(const tp::Ctph&) const { return Kind::Ctph; }
+  Kind operator()(const tp::CetphLdcp&) const { return Kind::Cetph; }
+  Kind operator()(const tp::CetphCaqm&) const { return Kind::Cetph; }
+  Kind operator()(const tp::Saetph&) const { return Kind::Saetph; }
+  Kind operator()(const tp::CnpCetph&) const { return Kind::Cnp; }
   Kind operator()(const ta::Btah&) const { return Kind::Tah; }
   Kind operator()(const ta::Atah&) const { return Kind::Tah; }
   Kind operator()(const ta::BtahCompact&) const { return Kind::TahCompact; }
@@ -322,10 +322,10 @@ private:
 
   Status data_nlp(std::uint8_t nlp, std::string_view header, std::size_t at) {
     switch (nlp) {
-    case tl::tph_nlp::kTah:
+    case tp::tph_nlp::kTah:
       push(Kind::Tah);
       return {};
-    case tl::tph_nlp::kUpiEid:
+    case tp::tph_nlp::kUpiEid:
       push(Kind::Upih32);
       push(Kind::Eidh256);
       push(Kind::Tah);
@@ -337,29 +337,29 @@ private:
                                  .with_value(nlp));
     }
   }
-  Status on(const tl::Rtph& h, std::size_t at) {
+  Status on(const tp::Rtph& h, std::size_t at) {
     has_tph_ = true;
     tph_name_ = "RTPH";
-    switch (tl::tp_opcode_base(h.tp_opcode)) {
-    case tl::tp_opcode::kRtpData:
+    switch (tp::tp_opcode_base(h.tp_opcode)) {
+    case tp::tp_opcode::kRtpData:
       return data_nlp(h.nlp, "RTPH", at + 1);
-    case tl::tp_opcode::kAck:
+    case tp::tp_opcode::kAck:
       payload_allowed_ = false;
       return {};
-    case tl::tp_opcode::kAckCc:
+    case tp::tp_opcode::kAckCc:
       push(Kind::Cetph);
       payload_allowed_ = false;
       return {};
-    case tl::tp_opcode::kSack:
+    case tp::tp_opcode::kSack:
       push(Kind::Saetph);
       payload_allowed_ = false;
       return {};
-    case tl::tp_opcode::kSackCc:
+    case tp::tp_opcode::kSackCc:
       push(Kind::Cetph);
       push(Kind::Saetph);
       payload_allowed_ = false;
       return {};
-    case tl::tp_opcode::kCnp:
+    case tp::tp_opcode::kCnp:
       push(Kind::Cnp);
       payload_allowed_ = false;
       return {};
@@ -367,29 +367,29 @@ private:
       return {};
     }
   }
-  Status on(const tl::Utph& h, std::size_t at) {
+  Status on(const tp::Utph& h, std::size_t at) {
     has_tph_ = true;
     tph_name_ = "UTPH";
     return data_nlp(h.nlp, "UTPH", at + 1);
   }
-  Status on(const tl::Ctph& h, std::size_t at) {
+  Status on(const tp::Ctph& h, std::size_t at) {
     has_tph_ = true;
     tph_name_ = "CTPH";
-    if (h.tp_opcode == tl::ctp_opcode::kCnp) {
+    if (h.tp_opcode == tp::ctp_opcode::kCnp) {
       push(Kind::Cnp);
       payload_allowed_ = false;
       return {};
     }
     switch (h.nlp) {
-    case tl::ctph_nlp::kTah:
+    case tp::ctph_nlp::kTah:
       push(Kind::Tah);
       return {};
-    case tl::ctph_nlp::kUpi32Eid256:
+    case tp::ctph_nlp::kUpi32Eid256:
       push(Kind::Upih32);
       push(Kind::Eidh256);
       push(Kind::Tah);
       return {};
-    case tl::ctph_nlp::kUpi16Eid40:
+    case tp::ctph_nlp::kUpi16Eid40:
       push(Kind::Upih16);
       push(Kind::Eidh40);
       push(Kind::Tah);
@@ -401,10 +401,10 @@ private:
                                  .with_value(h.nlp));
     }
   }
-  Status on(const tl::CetphLdcp&, std::size_t) { return {}; }
-  Status on(const tl::CetphCaqm&, std::size_t) { return {}; }
-  Status on(const tl::Saetph&, std::size_t) { return {}; }
-  Status on(const tl::CnpCetph&, std::size_t) { return {}; }
+  Status on(const tp::CetphLdcp&, std::size_t) { return {}; }
+  Status on(const tp::CetphCaqm&, std::size_t) { return {}; }
+  Status on(const tp::Saetph&, std::size_t) { return {}; }
+  Status on(const tp::CnpCetph&, std::size_t) { return {}; }
 
   // Table 7-2 / 7-4: the extension headers of each shape, in wire order.
   Status on(const ta::Btah& h, std::size_t at) {
@@ -617,21 +617,21 @@ Result<std::size_t> decode_kind(Kind k, std::span<const Byte> in, const Grammar&
       return make_unexpected(Error{Errc::Truncated, 0, "RTPH", {}, "input ends before the TPH",
                                    "§6.2.1"});
     }
-    if (tl::tp_opcode_base(in[0]) == tl::tp_opcode::kUtpData) {
-      return decode_into<tl::Utph>(in, slot);
+    if (tp::tp_opcode_base(in[0]) == tp::tp_opcode::kUtpData) {
+      return decode_into<tp::Utph>(in, slot);
     }
-    return decode_into<tl::Rtph>(in, slot);
+    return decode_into<tp::Rtph>(in, slot);
   case Kind::Ctph:
-    return decode_into<tl::Ctph>(in, slot);
+    return decode_into<tp::Ctph>(in, slot);
   case Kind::Cetph:
-    if (g.opts().cetph == tl::CetphForm::Caqm) {
-      return decode_into<tl::CetphCaqm>(in, slot);
+    if (g.opts().cetph == tp::CetphForm::Caqm) {
+      return decode_into<tp::CetphCaqm>(in, slot);
     }
-    return decode_into<tl::CetphLdcp>(in, slot);
+    return decode_into<tp::CetphLdcp>(in, slot);
   case Kind::Saetph:
-    return decode_into<tl::Saetph>(in, slot);
+    return decode_into<tp::Saetph>(in, slot);
   case Kind::Cnp:
-    return decode_into<tl::CnpCetph>(in, slot);
+    return decode_into<tp::CnpCetph>(in, slot);
   case Kind::Tah:
   case Kind::TahCompact: {
     if (in.empty()) {
@@ -689,6 +689,14 @@ Result<std::size_t> encode_header(const Header& h, std::span<Byte> out) noexcept
 
 } // namespace
 
+bool is_enumeration(const Packet& p) noexcept {
+  if (p.lph.cfg != dl::cfg::kCna16 || p.header_count == 0) {
+    return false;
+  }
+  const auto* n = std::get_if<nl::NthCna16>(&p.headers[0]);
+  return n != nullptr && n->nlp == nl::nlp::kUpih16;
+}
+
 std::string_view header_name(const Header& h) noexcept {
   return std::visit([](const auto& x) { return Codec<std::decay_t<decltype(x)>>::kName; }, h);
 }
@@ -723,11 +731,11 @@ Status decode_network(const dl::Lph& lph, std::span<const Byte> net, const Decod
   const std::size_t tail_end = net.size() - icrc_len;
   std::size_t pad = 0;
   if (g.has_tph()) {
-    if (const auto* r = out.find<tl::Rtph>()) {
+    if (const auto* r = out.find<tp::Rtph>()) {
       pad = r->padding;
-    } else if (const auto* u = out.find<tl::Utph>()) {
+    } else if (const auto* u = out.find<tp::Utph>()) {
       pad = u->padding;
-    } else if (const auto* c = out.find<tl::Ctph>()) {
+    } else if (const auto* c = out.find<tp::Ctph>()) {
       pad = c->padding;
     }
     if (tail_end % 4 != 0 || tail_end < pos + pad) {
@@ -745,6 +753,7 @@ Status decode_network(const dl::Lph& lph, std::span<const Byte> net, const Decod
   out.payload = net.subspan(pos, tail_end - pad - pos);
   out.pad_bytes = static_cast<std::uint8_t>(pad);
   out.has_icrc = icrc_len != 0;
+  out.omit_icrc = !out.has_icrc && is_enumeration(out);
   out.icrc = 0;
   if (const auto* ip = out.find<nl::NthIp>()) {
     const std::size_t ip_len = net.size() - 6;
@@ -809,6 +818,11 @@ Status decode_packet(std::span<const Byte> wire, const DecodeOptions& opts,
 Result<std::size_t> encode_network(const Packet& p, std::span<Byte> out) noexcept {
   DecodeOptions opts{};
   opts.mode = p.mode;
+  opts.enumeration_icrc = !p.omit_icrc;
+  if (p.omit_icrc && !is_enumeration(p)) {
+    return make_unexpected(Error{Errc::NotAllowed, 0, "ICRC", {},
+                                 "only enumeration packets may omit the ICRC", "§10.4.3.1"});
+  }
   Grammar g(p.lph.cfg, opts);
   if (!dl::is_data_cfg(p.lph.cfg)) {
     return make_unexpected(Error{Errc::ReservedValue, 1, "LPH", "CFG",
@@ -860,11 +874,11 @@ Result<std::size_t> encode_network(const Packet& p, std::span<Byte> out) noexcep
   std::size_t pos = 0;
   for (std::size_t i = 0; i < p.header_count; ++i) {
     Header h = p.headers[i];
-    if (auto* r = std::get_if<tl::Rtph>(&h)) {
+    if (auto* r = std::get_if<tp::Rtph>(&h)) {
       r->padding = static_cast<std::uint8_t>(pad);
-    } else if (auto* u = std::get_if<tl::Utph>(&h)) {
+    } else if (auto* u = std::get_if<tp::Utph>(&h)) {
       u->padding = static_cast<std::uint8_t>(pad);
-    } else if (auto* c = std::get_if<tl::Ctph>(&h)) {
+    } else if (auto* c = std::get_if<tp::Ctph>(&h)) {
       c->padding = static_cast<std::uint8_t>(pad);
     } else if (auto* ip = std::get_if<nl::NthIp>(&h)) {
       const std::size_t ip_len = total - 6;

@@ -36,18 +36,18 @@
 #include "protocol/ta/beetah.hpp"
 #include "protocol/ta/ext_headers.hpp"
 #include "protocol/ta/tah.hpp"
-#include "protocol/tl/cetph.hpp"
-#include "protocol/tl/ctph.hpp"
-#include "protocol/tl/rtph.hpp"
-#include "protocol/tl/saetph.hpp"
+#include "protocol/tp/cetph.hpp"
+#include "protocol/tp/ctph.hpp"
+#include "protocol/tp/rtph.hpp"
+#include "protocol/tp/saetph.hpp"
 
 namespace ub::pkt {
 
 // Every header that can follow the LPH.
 using Header =
     std::variant<nl::NthCna16, nl::NthCna24, nl::NthIp, mgmt::NetMgmtHeader, nl::Upih16,
-                 nl::Upih32, nl::Eidh40, nl::Eidh256, mgmt::ScanHeader, tl::Rtph, tl::Utph,
-                 tl::Ctph, tl::CetphLdcp, tl::CetphCaqm, tl::Saetph, tl::CnpCetph, ta::Btah,
+                 nl::Upih32, nl::Eidh40, nl::Eidh256, mgmt::ScanHeader, tp::Rtph, tp::Utph,
+                 tp::Ctph, tp::CetphLdcp, tp::CetphCaqm, tp::Saetph, tp::CnpCetph, ta::Btah,
                  ta::BtahCompact, ta::Atah, ta::AtahCompact, ta::Maetah, ta::MaetahCompact,
                  ta::Mtetah, ta::Tvetah, ta::Taidetah, ta::Ofstetah, ta::Immetah, ta::Ntfetah,
                  ta::Beetah, ta::Udetah, ta::Mgmtetah>;
@@ -56,7 +56,7 @@ inline constexpr std::size_t kMaxHeaders = 12;
 
 struct DecodeOptions {
   dl::BlockMode mode = dl::BlockMode::Crc30;
-  tl::CetphForm cetph = tl::CetphForm::Ldcp; // negotiated per channel (§6.2.2), not on the wire
+  tp::CetphForm cetph = tp::CetphForm::Ldcp; // negotiated per channel (§6.2.2), not on the wire
   bool enumeration_icrc = true;              // optional for enumeration packets (§10.4.3.1)
 };
 
@@ -75,6 +75,9 @@ struct Packet {
   std::uint8_t pad_bytes = 0;  // TPH Padding (zero bytes before the ICRC)
   bool has_icrc = false;
   std::uint32_t icrc = 0;      // as received (decode) or as computed (encode)
+  // Enumeration packets (CFG 6, NTH.NLP 1) may go without an ICRC (§10.4.3.1); set by the
+  // decoder from DecodeOptions::enumeration_icrc, read by the encoder. Refused elsewhere.
+  bool omit_icrc = false;
   bool canonical = true;       // false if ignored bits or bytes (padding, reserved) were non-zero
 
   [[nodiscard]] std::span<const Header> header_list() const noexcept {
@@ -107,6 +110,9 @@ struct Packet {
     return true;
   }
 };
+
+// True for an enumeration packet: CFG 6 whose NTH_CNA16 has NLP 1 (§10.4.3.1).
+[[nodiscard]] bool is_enumeration(const Packet& p) noexcept;
 
 // Spec name of a header ("NTH_CNA24", "RTPH", ...).
 [[nodiscard]] std::string_view header_name(const Header& h) noexcept;

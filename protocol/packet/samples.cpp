@@ -61,8 +61,8 @@ nl::NthCna16 nth16(std::uint8_t nlp, bool mgmt_bit = false) {
   return n;
 }
 
-tl::Rtph rtph(std::uint8_t opcode, std::uint32_t psn) {
-  tl::Rtph r{};
+tp::Rtph rtph(std::uint8_t opcode, std::uint32_t psn) {
+  tp::Rtph r{};
   r.tp_opcode = opcode;
   r.src_tpn = 0x000A01;
   r.dst_tpn = 0x000B02;
@@ -111,7 +111,7 @@ struct Builder {
 // A CFG 7 RTP data packet carrying `ta` headers.
 Builder rtp7(std::uint32_t psn) {
   Builder b(dl::cfg::kCna24, 1);
-  b.h(nth24(nl::nlp::kRtph)).h(rtph(tl::tp_opcode::kRtpData | tl::tp_opcode::kLastFlag, psn));
+  b.h(nth24(nl::nlp::kRtph)).h(rtph(tp::tp_opcode::kRtpData | tp::tp_opcode::kLastFlag, psn));
   return b;
 }
 
@@ -136,7 +136,7 @@ std::vector<PacketSample> packet_samples() {
     ta::Btah w = btah(ta::TaOpcode::Write, 1);
     w.tv_en = true;
     b.h(ip)
-        .h(rtph(tl::tp_opcode::kRtpData | tl::tp_opcode::kLastFlag, 100))
+        .h(rtph(tp::tp_opcode::kRtpData | tp::tp_opcode::kLastFlag, 100))
         .h(w)
         .h(maetah(0x10000, 64))
         .h(ta::Tvetah{0xCAFEF00D})
@@ -155,7 +155,7 @@ std::vector<PacketSample> packet_samples() {
     s.mt_en = true;
     ta::Mtetah mt{};
     mt.tgt_tc_id = 0x00101;
-    b6.h(ip6).h(tl::Utph{}).h(s).h(mt).h(ta::Ofstetah{}).payload(bytes(32));
+    b6.h(ip6).h(tp::Utph{}).h(s).h(mt).h(ta::Ofstetah{}).payload(bytes(32));
     add("cfg4-utp-send", "IPv6 NTH, UTP (unreliable), Send in UNO mode", b6);
 
     nl::NthIp tcp = ip;
@@ -182,8 +182,8 @@ std::vector<PacketSample> packet_samples() {
   // ---- CFG 6: 16-bit CNA, CTP ----
   {
     Builder b(dl::cfg::kCna16);
-    tl::Ctph c{};
-    c.nlp = tl::ctph_nlp::kUpi16Eid40;
+    tp::Ctph c{};
+    c.nlp = tp::ctph_nlp::kUpi16Eid40;
     nl::Eidh40 e{};
     e.seid = 0x00011;
     e.deid = 0x00022;
@@ -215,9 +215,9 @@ std::vector<PacketSample> packet_samples() {
         en);
 
     Builder cnp(dl::cfg::kCna16);
-    tl::CnpCetph ce{};
+    tp::CnpCetph ce{};
     ce.ecn = 3;
-    cnp.h(nth16(nl::nlp::kCtph)).h(tl::Ctph{tl::ctp_opcode::kCnp, 0, 0}).h(ce);
+    cnp.h(nth16(nl::nlp::kCtph)).h(tp::Ctph{tp::ctp_opcode::kCnp, 0, 0}).h(ce);
     add("cfg6-ctp-cnp", "CTP congestion notification packet (CNP, severe)", cnp);
   }
 
@@ -356,8 +356,8 @@ std::vector<PacketSample> packet_samples() {
     }
     {
       Builder b(dl::cfg::kCna24, 1);
-      tl::Ctph c{};
-      c.nlp = tl::ctph_nlp::kUpi32Eid256;
+      tp::Ctph c{};
+      c.nlp = tp::ctph_nlp::kUpi32Eid256;
       nl::Eidh256 e{};
       e.seid[15] = 0x11;
       e.deid[15] = 0x22;
@@ -367,9 +367,9 @@ std::vector<PacketSample> packet_samples() {
     }
     {
       Builder b(dl::cfg::kCna24, 1);
-      b.h(nth24(nl::nlp::kRtph)).h(rtph(tl::tp_opcode::kRtpData, 5));
-      tl::Rtph& r = std::get<tl::Rtph>(b.p.headers[1]);
-      r.nlp = tl::tph_nlp::kUpiEid;
+      b.h(nth24(nl::nlp::kRtph)).h(rtph(tp::tp_opcode::kRtpData, 5));
+      tp::Rtph& r = std::get<tp::Rtph>(b.p.headers[1]);
+      r.nlp = tp::tph_nlp::kUpiEid;
       nl::Eidh256 e{};
       e.seid[0] = 0xAB;
       e.deid[0] = 0xCD;
@@ -383,50 +383,50 @@ std::vector<PacketSample> packet_samples() {
   // ---- CFG 7: TP ACKs and CNP ----
   {
     Builder ack(dl::cfg::kCna24);
-    ack.h(nth24(nl::nlp::kRtph)).h(rtph(tl::tp_opcode::kAck, 0x000123));
+    ack.h(nth24(nl::nlp::kRtph)).h(rtph(tp::tp_opcode::kAck, 0x000123));
     add("cfg7-tpack", "TPACK: cumulative ACK of PSN 0x123", ack);
 
     Builder nak(dl::cfg::kCna24);
-    tl::Rtph n = rtph(tl::tp_opcode::kAck, 0x000124);
-    n.rspst = tl::rspst::kError;
+    tp::Rtph n = rtph(tp::tp_opcode::kAck, 0x000124);
+    n.rspst = tp::rspst::kError;
     nak.h(nth24(nl::nlp::kRtph)).h(n);
     add("cfg7-tpnak", "TPNAK: PSN error at EPSN 0x124 (RSPST 011, RSPINFO 00000)", nak);
 
     Builder rol(dl::cfg::kCna24);
-    tl::Rtph t = rtph(tl::tp_opcode::kAck, 0x000125);
-    t.rspst = tl::rspst::kTaAck;
+    tp::Rtph t = rtph(tp::tp_opcode::kAck, 0x000125);
+    t.rspst = tp::rspst::kTaAck;
     t.rspinfo = 0b00010;
     rol.h(nth24(nl::nlp::kRtph)).h(t);
     add("cfg7-tpack-taack", "TPACK carrying a normal TAACK (ROL, RSPST 101)", rol);
 
     Builder cc(dl::cfg::kCna24);
-    cc.h(nth24(nl::nlp::kRtph)).h(rtph(tl::tp_opcode::kAckCc, 0x000126))
-        .h(tl::CetphLdcp{0x00001000, 0x00000100});
+    cc.h(nth24(nl::nlp::kRtph)).h(rtph(tp::tp_opcode::kAckCc, 0x000126))
+        .h(tp::CetphLdcp{0x00001000, 0x00000100});
     add("cfg7-tpack-cc", "TPACK-CC with an LDCP CETPH", cc);
 
     Builder sack(dl::cfg::kCna24);
-    tl::Saetph sa{};
+    tp::Saetph sa{};
     sa.bitmap_size = 0;
     sa.max_rcv_psn = 0x000130;
     sa.set_bitmap_bit(0);
     sa.set_bitmap_bit(3);
     sa.set_bitmap_bit(4);
-    sack.h(nth24(nl::nlp::kRtph)).h(rtph(tl::tp_opcode::kSack, 0x000127)).h(sa);
+    sack.h(nth24(nl::nlp::kRtph)).h(rtph(tp::tp_opcode::kSack, 0x000127)).h(sa);
     add("cfg7-tpsack", "TPSACK: 64-bit bitmap, PSNs +3 and +4 received out of order", sack);
 
     Builder sackcc(dl::cfg::kCna24);
-    tl::Saetph sb = sa;
+    tp::Saetph sb = sa;
     sb.bitmap_size = 1;
     sb.set_bitmap_bit(100);
-    sackcc.h(nth24(nl::nlp::kRtph)).h(rtph(tl::tp_opcode::kSackCc, 0x000127))
-        .h(tl::CetphLdcp{0x00002000, 0}).h(sb);
+    sackcc.h(nth24(nl::nlp::kRtph)).h(rtph(tp::tp_opcode::kSackCc, 0x000127))
+        .h(tp::CetphLdcp{0x00002000, 0}).h(sb);
     add("cfg7-tpsack-cc", "TPSACK-CC: LDCP CETPH and a 128-bit bitmap", sackcc);
 
     Builder cnp(dl::cfg::kCna24);
-    tl::CnpCetph ce{};
+    tp::CnpCetph ce{};
     ce.ecn = 1;
     ce.loc = true;
-    cnp.h(nth24(nl::nlp::kRtph)).h(rtph(tl::tp_opcode::kCnp, 0)).h(ce);
+    cnp.h(nth24(nl::nlp::kRtph)).h(rtph(tp::tp_opcode::kCnp, 0)).h(ce);
     add("cfg7-rtp-cnp", "RTP CNP (mild congestion, marked at the last hop)", cnp);
   }
 

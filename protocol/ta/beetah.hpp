@@ -44,10 +44,15 @@ struct Beetah {
     const std::size_t byte = size() - 1 - n / 8;
     return ((be[byte] >> (n % 8)) & 1U) != 0;
   }
-  constexpr void set_enabled(std::size_t n, bool v = true) noexcept {
+  // Sets BE[n]; false (nothing changed) if n is not below the width.
+  constexpr bool set_enabled(std::size_t n, bool v = true) noexcept {
+    if (n >= width_bits || size() > kMaxBeBytes) {
+      return false;
+    }
     const std::size_t byte = size() - 1 - n / 8;
     const auto mask = static_cast<Byte>(1U << (n % 8));
     be[byte] = static_cast<Byte>(v ? (be[byte] | mask) : (be[byte] & ~mask));
+    return true;
   }
 
   friend constexpr bool operator==(const Beetah& a, const Beetah& b) noexcept {

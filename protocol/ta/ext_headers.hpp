@@ -245,7 +245,7 @@ struct Layout<ta::Mgmtetah> {
       return FieldIssue{"Code", Errc::ReservedValue, "MGMTETAH Code 111 is reserved", h.code};
     }
     if (h.pdu_length > 1024) {
-      return FieldIssue{"PDU_Length", Errc::OutOfRange, "a management PDU is at most 1024 bytes",
+      return FieldIssue{"PDU_Length", Errc::ReservedValue, "a management PDU is at most 1024 bytes",
                         h.pdu_length};
     }
     return std::nullopt;

@@ -387,6 +387,7 @@ ToolResult<Unit> unit_from_json(const json& j, const pkt::DecodeOptions& default
     u.buffer = std::move(*bytes);
     p.payload = u.buffer;
   }
+  p.omit_icrc = !defaults.enumeration_icrc && pkt::is_enumeration(p);
   return u;
 }
 

@@ -42,7 +42,7 @@ struct CommonOptions {
   [[nodiscard]] pkt::DecodeOptions decode_options() const {
     pkt::DecodeOptions o{};
     o.mode = *dl::block_mode_from_string(mode);
-    o.cetph = cetph == "caqm" ? ub::tl::CetphForm::Caqm : ub::tl::CetphForm::Ldcp;
+    o.cetph = cetph == "caqm" ? ub::tp::CetphForm::Caqm : ub::tp::CetphForm::Ldcp;
     o.enumeration_icrc = !no_enum_icrc;
     return o;
   }
@@ -201,8 +201,8 @@ int run_encode(const CommonOptions& common, const std::string& header, const std
   // Decode what we produced and hold it against every field the input gave.
   pkt::DecodeOptions check = opts;
   check.mode = unit->mode;
-  if (const auto* c = unit->packet.find<ub::tl::CetphCaqm>(); c != nullptr) {
-    check.cetph = ub::tl::CetphForm::Caqm;
+  if (const auto* c = unit->packet.find<ub::tp::CetphCaqm>(); c != nullptr) {
+    check.cetph = ub::tp::CetphForm::Caqm;
   }
   auto back = decode_unit(*bytes, check);
   if (!back) {

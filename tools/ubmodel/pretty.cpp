@@ -6,7 +6,7 @@
 
 #include "protocol/nl/cci.hpp"
 #include "protocol/ta/ta_opcode.hpp"
-#include "protocol/tl/rtph.hpp"
+#include "protocol/tp/rtph.hpp"
 #include "tools/ubmodel/hex.hpp"
 
 namespace ub::tool {
@@ -15,19 +15,19 @@ namespace {
 
 std::string_view tp_opcode_name(std::uint64_t op) {
   switch (op & 0x7F) {
-  case tl::tp_opcode::kUtpData:
+  case tp::tp_opcode::kUtpData:
     return "UTP data";
-  case tl::tp_opcode::kRtpData:
+  case tp::tp_opcode::kRtpData:
     return "RTP data";
-  case tl::tp_opcode::kAck:
+  case tp::tp_opcode::kAck:
     return "TPACK/TPNAK";
-  case tl::tp_opcode::kAckCc:
+  case tp::tp_opcode::kAckCc:
     return "TPACK-CC/TPNAK-CC";
-  case tl::tp_opcode::kSack:
+  case tp::tp_opcode::kSack:
     return "TPSACK";
-  case tl::tp_opcode::kSackCc:
+  case tp::tp_opcode::kSackCc:
     return "TPSACK-CC";
-  case tl::tp_opcode::kCnp:
+  case tp::tp_opcode::kCnp:
     return "CNP";
   default:
     return "reserved";

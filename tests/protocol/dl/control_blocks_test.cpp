@@ -1,5 +1,3 @@
-#include "protocol/dl/control_blocks.hpp"
-
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -10,6 +8,8 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+
+#include "protocol/dl/control_blocks.hpp"
 
 using namespace ub;
 using namespace ub::dl;
@@ -22,7 +22,7 @@ using Bytes = std::vector<Byte>;
 
 // An independent bit-at-a-time CRC (MSB first, init all ones, no final xor) over whole bytes then
 // the two top bits of `tail`: the trailer rule of §4.7.2 (ambiguity A3, reading A).
-std::uint32_t ref_crc(const Byte* p, std::size_t n, Byte tail, unsigned width, std::uint64_t poly) {
+std::uint32_t ref_crc(const Byte *p, std::size_t n, Byte tail, unsigned width, std::uint64_t poly) {
   const std::uint64_t mask = (std::uint64_t{1} << width) - 1;
   std::uint64_t reg = mask;
   const auto step = [&](unsigned bit) {
@@ -44,7 +44,7 @@ std::uint32_t ref_crc(const Byte* p, std::size_t n, Byte tail, unsigned width, s
 
 // Writes the BCRC of `mode` into the last flit of `blk`, keeping whatever Reserved/ERROR_FLAG
 // bits the trailer's first byte already holds. Non-CRC mode: unchanged.
-void seal(Bytes& blk, BlockMode mode) {
+void seal(Bytes &blk, BlockMode mode) {
   const std::size_t last = blk.size() - 20;
   if (mode == BlockMode::NonCrc) {
     return;
@@ -95,7 +95,7 @@ struct Lcg {
   unsigned below(unsigned n) { return next() % n; }
 };
 
-Result<std::size_t> encode(const ControlBlock& cb, BlockMode m, Bytes& out) {
+Result<std::size_t> encode(const ControlBlock &cb, BlockMode m, Bytes &out) {
   out.assign(640, 0xEE);
   auto n = encode_control_block(cb, m, out);
   if (n) {
@@ -117,18 +117,18 @@ const Bytes kRetryAckBytes{0x02, 0x00, 0x12, 0x00, 0x00, 0x0E, 0xAB, 0xCD, 0x01,
 // VL1 = 2 -> [11:6] = 000010, VL0 = 1 -> [5:0] = 000001, so CRD bits 7:0 (flit byte 17) =
 // 10 000001 = 0x81 and bits 11:8 (low nibble of flit byte 16) = 0000.
 const Bytes kCrdAckBytes{
-    0x06, 0x00, 0x24, 0x81, 0x02, 0x03, 0xFC, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x81, 0x00, 0x00, // flit 0
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // flit 1: trailer only
+    0x06, 0x00, 0x24, 0x81, 0x02, 0x03, 0xFC, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x81, 0x00, 0x00, // flit 0
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // flit 1: trailer only
 };
 // Param_Exchg (Figs. 4-24..4-26), 2 flits: byte 0 = 0x06, words 0xDEADBEEF and 0x01234567 in
 // bytes 8-11 of each flit.
 const Bytes kParamBytes{
-    0x06, 0x00, 0x30, 0x00, 0x00, 0x00, 0x00, 0x00, 0xDE, 0xAD, 0xBE, 0xEF, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // flit 0
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x23, 0x45, 0x67, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // flit 1
+    0x06, 0x00, 0x30, 0x00, 0x00, 0x00, 0x00, 0x00, 0xDE, 0xAD,
+    0xBE, 0xEF, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // flit 0
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x23,
+    0x45, 0x67, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // flit 1
 };
 // Lane_Manage (Table 4-8): byte 4 = REQ_ID 0101, rsvd 0, Power_Down 0, Change_RLW 1,
 // Change_TLW 0 = 0x52; byte 5 = RSP_ID 1010, rsvd 0, RX_Lane_Up 1, RSP_RLW 0, RSP_TLW 1 = 0xA5;
@@ -152,16 +152,16 @@ const Bytes kRetryIdleBytes{0x02, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 //   flit 3: PACKET_MIN_INTERVAL 7 (byte 13), DATA_CREDIT_GRAIN VL15..VL12 in bytes 14-17
 //   flit 4: trailer only
 const Bytes kInitBytes{
-    0x12, 0x00, 0xC8, 0x00, 0x00, 0x00, 0x00, 0xA1, 0xB2, 0x01, 0x80, 0x40, 0x20, 0x00,
-    0xFF, 0x00, 0x12, 0x34, 0x00, 0x00, // flit 0
-    0x00, 0x00, 0x00, 0x00, 0x1D, 0x1C, 0x1B, 0x1A, 0x19, 0x18, 0x17, 0x16, 0x15, 0x14,
-    0x13, 0x12, 0x11, 0x10, 0x00, 0x00, // flit 1
-    0x00, 0x00, 0x00, 0x00, 0x2B, 0x2A, 0x29, 0x28, 0x27, 0x26, 0x25, 0x24, 0x23, 0x22,
-    0x21, 0x20, 0x1F, 0x1E, 0x00, 0x00, // flit 2
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07,
-    0x2F, 0x2E, 0x2D, 0x2C, 0x00, 0x00, // flit 3
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // flit 4
+    0x12, 0x00, 0xC8, 0x00, 0x00, 0x00, 0x00, 0xA1, 0xB2, 0x01,
+    0x80, 0x40, 0x20, 0x00, 0xFF, 0x00, 0x12, 0x34, 0x00, 0x00, // flit 0
+    0x00, 0x00, 0x00, 0x00, 0x1D, 0x1C, 0x1B, 0x1A, 0x19, 0x18,
+    0x17, 0x16, 0x15, 0x14, 0x13, 0x12, 0x11, 0x10, 0x00, 0x00, // flit 1
+    0x00, 0x00, 0x00, 0x00, 0x2B, 0x2A, 0x29, 0x28, 0x27, 0x26,
+    0x25, 0x24, 0x23, 0x22, 0x21, 0x20, 0x1F, 0x1E, 0x00, 0x00, // flit 2
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x07, 0x2F, 0x2E, 0x2D, 0x2C, 0x00, 0x00, // flit 3
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // flit 4
 };
 
 InitBlock expected_init() {
@@ -232,7 +232,7 @@ std::vector<Vector> hand_vectors() {
   };
 }
 
-ControlBlock random_block(Lcg& g, std::size_t kind) {
+ControlBlock random_block(Lcg &g, std::size_t kind) {
   switch (kind) {
   case 0:
     return NullBlock{};
@@ -247,7 +247,7 @@ ControlBlock random_block(Lcg& g, std::size_t kind) {
         .num_retry = g.byte(), .num_free_buf = g.u16(), .rd_ptr = g.u16(), .wr_ptr = g.u16()};
   case 5: {
     CrdAck c{.sd = g.bit(), .t = g.bit(), .ack_num = g.u16()};
-    for (auto& b : c.crd_num) {
+    for (auto &b : c.crd_num) {
       b = g.byte();
     }
     return c;
@@ -261,8 +261,8 @@ ControlBlock random_block(Lcg& g, std::size_t kind) {
     return p;
   }
   case 7: {
-    constexpr std::array<std::uint8_t, 4> widths{lane_width::kX1, lane_width::kX2,
-                                                 lane_width::kX4, lane_width::kX8};
+    constexpr std::array<std::uint8_t, 4> widths{lane_width::kX1, lane_width::kX2, lane_width::kX4,
+                                                 lane_width::kX8};
     return LaneManage{.req_id = static_cast<std::uint8_t>(g.below(16)),
                       .power_down = g.bit(),
                       .change_rlw = g.bit(),
@@ -286,10 +286,10 @@ ControlBlock random_block(Lcg& g, std::size_t kind) {
     b.flow_ctrl_size = g.byte();
     b.vl_enable = g.u16();
     b.retry_buf_depth = g.u16();
-    for (auto& x : b.ctrl_credit_grain_size) {
+    for (auto &x : b.ctrl_credit_grain_size) {
       x = g.byte();
     }
-    for (auto& x : b.data_credit_grain_size) {
+    for (auto &x : b.data_credit_grain_size) {
       x = g.byte();
     }
     b.packet_min_interval = g.byte();
@@ -298,12 +298,13 @@ ControlBlock random_block(Lcg& g, std::size_t kind) {
   }
 }
 
-std::vector<std::string_view> field_names(const ControlBlock& cb) {
+std::vector<std::string_view> field_names(const ControlBlock &cb) {
   std::vector<std::string_view> names;
   std::visit(
-      [&](const auto& h) {
+      [&](const auto &h) {
         using T = std::decay_t<decltype(h)>;
-        Codec<T>::visit(h, [&](const FieldDesc& d, const FieldValue&) { names.push_back(d.name); });
+        Codec<T>::visit(h,
+                        [&](const FieldDesc &d, const FieldValue &) { names.push_back(d.name); });
       },
       cb);
   return names;
@@ -332,7 +333,7 @@ TEST_CASE("DLLCB check values from the digest: Null and Retry_Idle trailers",
   CHECK(sealed(kNullBytes, BlockMode::Crc62) == null62);
 
   struct Row {
-    const Bytes* wire;
+    const Bytes *wire;
     BlockMode mode;
     ControlBlock block;
   };
@@ -340,7 +341,7 @@ TEST_CASE("DLLCB check values from the digest: Null and Retry_Idle trailers",
                                  {&idle30, BlockMode::Crc30, RetryIdle{}},
                                  {&null62, BlockMode::Crc62, NullBlock{}},
                                  {&null_nc, BlockMode::NonCrc, NullBlock{}}}};
-  for (const auto& r : rows) {
+  for (const auto &r : rows) {
     INFO(to_string(r.mode) << " " << control_block_name(r.block));
     bool canonical = false;
     auto d = decode_control_block(*r.wire, r.mode, &canonical);
@@ -373,7 +374,7 @@ TEST_CASE("DLLCB check values from the digest: Null and Retry_Idle trailers",
 TEST_CASE("DLLCB hand-built vectors decode and encode bit-exactly in all three modes",
           "[dl][dllcb][spec:§4.3.3.1][spec:§4.3.3.4.2][spec:§4.3.3.4.3][spec:§4.3.3.5]"
           "[spec:§4.3.3.6][spec:§4.3.3.7][spec:§4.3.3.8][spec:§4.3.3.9]") {
-  for (const auto& v : hand_vectors()) {
+  for (const auto &v : hand_vectors()) {
     for (const BlockMode m : kModes) {
       INFO(v.name << " in " << to_string(m));
       const Bytes wire = sealed(v.bytes, m);
@@ -396,14 +397,14 @@ TEST_CASE("DLLCB hand-built vectors decode and encode bit-exactly in all three m
 TEST_CASE("DLLCB known answers: decoded fields by name", "[dl][dllcb][spec:§4.3.3.5]") {
   auto rq = decode_control_block(kRetryReqBytes, BlockMode::NonCrc);
   REQUIRE(rq);
-  const auto& req = std::get<RetryReq>(*rq);
+  const auto &req = std::get<RetryReq>(*rq);
   CHECK(req.rcv_ptr == 0x1234);
   CHECK(req.num_phy_reinit == 0x56);
   CHECK(req.num_retry == 0x78);
 
   auto ra = decode_control_block(kRetryAckBytes, BlockMode::NonCrc);
   REQUIRE(ra);
-  const auto& ack = std::get<RetryAck>(*ra);
+  const auto &ack = std::get<RetryAck>(*ra);
   CHECK(ack.num_retry == 0x0E);
   CHECK(ack.num_free_buf == 0xABCD);
   CHECK(ack.rd_ptr == 0x0102);
@@ -411,7 +412,7 @@ TEST_CASE("DLLCB known answers: decoded fields by name", "[dl][dllcb][spec:§4.3
 
   auto ca = decode_control_block(kCrdAckBytes, BlockMode::NonCrc);
   REQUIRE(ca);
-  const auto& crd = std::get<CrdAck>(*ca);
+  const auto &crd = std::get<CrdAck>(*ca);
   CHECK(crd.sd);
   CHECK(crd.t);
   CHECK(crd.ack_num == 0x0203);
@@ -424,14 +425,14 @@ TEST_CASE("DLLCB known answers: decoded fields by name", "[dl][dllcb][spec:§4.3
 
   auto pe = decode_control_block(kParamBytes, BlockMode::NonCrc);
   REQUIRE(pe);
-  const auto& par = std::get<ParamExchg>(*pe);
+  const auto &par = std::get<ParamExchg>(*pe);
   CHECK(par.flits == 2);
   CHECK(par.word(0) == 0xDEADBEEFU);
   CHECK(par.word(1) == 0x01234567U);
 
   auto lm = decode_control_block(kLaneBytes, BlockMode::NonCrc);
   REQUIRE(lm);
-  const auto& lane = std::get<LaneManage>(*lm);
+  const auto &lane = std::get<LaneManage>(*lm);
   CHECK(lane.req_id == 0x5);
   CHECK(lane.rsp_id == 0xA);
   CHECK_FALSE(lane.power_down);
@@ -445,7 +446,7 @@ TEST_CASE("DLLCB known answers: decoded fields by name", "[dl][dllcb][spec:§4.3
 
   auto in = decode_control_block(kInitBytes, BlockMode::NonCrc);
   REQUIRE(in);
-  const auto& init = std::get<InitBlock>(*in);
+  const auto &init = std::get<InitBlock>(*in);
   CHECK(init.clength == 4);
   CHECK(init.feature_id == 0xA1B2);
   CHECK(init.rxbuf_vl_share);
@@ -460,7 +461,7 @@ TEST_CASE("DLLCB known answers: decoded fields by name", "[dl][dllcb][spec:§4.3
     CHECK(init.ctrl_credit_grain(vl) == 0x10 + vl);
     CHECK(init.data_credit_grain(vl) == 0x20 + vl);
   }
-  CHECK(init.ctrl_credit_grain_size[0] == 0x1F); // byte 0 = VL15
+  CHECK(init.ctrl_credit_grain_size[0] == 0x1F);  // byte 0 = VL15
   CHECK(init.data_credit_grain_size[15] == 0x20); // byte 15 = VL0
 
   // Block_Mode_Chg REQ is TYPE 0.
@@ -553,11 +554,11 @@ TEST_CASE("DLLCB decode of random block bodies: never more than defined, re-enco
   Lcg g{0xB10C'CAFEULL};
   const auto types = hand_vectors();
   for (int iter = 0; iter < 200; ++iter) {
-    for (const auto& v : types) {
+    for (const auto &v : types) {
       for (const BlockMode m : kModes) {
         INFO(v.name << " in " << to_string(m) << " iter " << iter);
         Bytes blk(v.bytes.size());
-        for (auto& b : blk) {
+        for (auto &b : blk) {
           // Mostly zero bytes, so that some blocks come out canonical.
           b = g.below(4) == 0 ? g.byte() : Byte{0};
         }
@@ -588,7 +589,7 @@ TEST_CASE("DLLCB decode of arbitrary bytes never reads past the input", "[dl][dl
   Lcg g{42};
   for (int iter = 0; iter < 3000; ++iter) {
     Bytes in(g.below(700));
-    for (auto& b : in) {
+    for (auto &b : in) {
       b = g.byte();
     }
     if (in.size() >= 3 && g.bit()) {
@@ -633,7 +634,7 @@ TEST_CASE("DLLCB decode: Truncated and TrailingBytes", "[dl][dllcb][spec:§4.3.3
       {kInitBytes, 99, Errc::Truncated, "Init", 99},
       {kParamBytes, 39, Errc::Truncated, "Param_Exchg", 39},
   }};
-  for (const auto& r : rows) {
+  for (const auto &r : rows) {
     INFO(r.header << " with " << r.size << " bytes");
     for (const BlockMode m : kModes) {
       Bytes in = sealed(r.bytes, m);
@@ -655,9 +656,9 @@ TEST_CASE("DLLCB decode: LCH fixed bits and CFG", "[dl][dllcb][spec:§4.3.3.1]")
     Byte value;
   };
   // Byte 0: bit 7 set; bits 1:0 = 00, 01, 11. Byte 1: fixed bits 7:4 not 0000; CFG 6 / CFG 1.
-  const std::array<Row, 7> rows{{{0, 0x82}, {0, 0x00}, {0, 0x01}, {0, 0x03}, {1, 0x10}, {1, 0x06},
-                                 {1, 0x01}}};
-  for (const auto& r : rows) {
+  const std::array<Row, 7> rows{
+      {{0, 0x82}, {0, 0x00}, {0, 0x01}, {0, 0x03}, {1, 0x10}, {1, 0x06}, {1, 0x01}}};
+  for (const auto &r : rows) {
     for (const BlockMode m : kModes) {
       Bytes in = kRetryAckBytes;
       in[r.byte] = r.value;
@@ -744,7 +745,7 @@ TEST_CASE("DLLCB decode: CLENGTH the type does not allow", "[dl][dllcb][spec:§4
       {kInitBytes, 0x0E, "Init", 3},
       {kInitBytes, 0x02, "Init", 0},
   }};
-  for (const auto& r : rows) {
+  for (const auto &r : rows) {
     INFO(r.header << " CLENGTH " << r.clength);
     Bytes in = r.bytes;
     in[0] = r.byte0;
@@ -765,7 +766,7 @@ TEST_CASE("DLLCB decode: CLENGTH the type does not allow", "[dl][dllcb][spec:§4
 TEST_CASE("DLLCB decode: any single-bit error is caught by the BCRC",
           "[dl][dllcb][spec:§4.7.2][spec:§4.3.2.2.4]") {
   for (const BlockMode m : {BlockMode::Crc30, BlockMode::Crc62}) {
-    for (const Bytes* body : {&kCrdAckBytes, &kLaneBytes, &kInitBytes}) {
+    for (const Bytes *body : {&kCrdAckBytes, &kLaneBytes, &kInitBytes}) {
       const Bytes good = sealed(*body, m);
       const std::size_t at = trailer_at(good.size(), m);
       REQUIRE(decode_control_block(good, m));
@@ -855,29 +856,29 @@ TEST_CASE("DLLCB decode: reserved TYPE, TLW and RLW values",
 TEST_CASE("DLLCB decode: canonical flag reports reserved bits and ERROR_FLAG",
           "[dl][dllcb][spec:§4.3.2.2.4][spec:§4.3.3.1]") {
   struct Row {
-    const Bytes* bytes;
+    const Bytes *bytes;
     std::size_t byte; // block byte
     Byte bits;        // ORed in
   };
   // Every row sets only reserved bits, so the block still decodes to the hand-built value.
   const auto rows = std::to_array<Row>({
-      {&kNullBytes, 3, 0x01},      {&kNullBytes, 4, 0x80},      {&kNullBytes, 11, 0x10},
-      {&kNobBytes, 11, 0x01},      {&kRetryIdleBytes, 3, 0xFF}, {&kRetryReqBytes, 4, 0x01},
-      {&kRetryReqBytes, 3, 0x40},  {&kRetryAckBytes, 4, 0x80},  {&kRetryAckBytes, 3, 0x02},
-      {&kCrdAckBytes, 3, 0x02},    {&kCrdAckBytes, 3, 0x40},    {&kCrdAckBytes, 18, 0x01},
-      {&kCrdAckBytes, 19, 0x80},   {&kCrdAckBytes, 20, 0x01},   {&kCrdAckBytes, 31, 0x08},
-      {&kParamBytes, 3, 0x01},     {&kParamBytes, 4, 0x01},     {&kParamBytes, 12, 0x80},
-      {&kParamBytes, 19, 0x01},    {&kParamBytes, 27, 0x01},    {&kLaneBytes, 3, 0x01},
-      {&kLaneBytes, 4, 0x08},      {&kLaneBytes, 5, 0x08},      {&kLaneBytes, 6, 0x40},
-      {&kLaneBytes, 7, 0x80},      {&kLaneBytes, 8, 0x01},      {&kLaneBytes, 11, 0x80},
-      {&kBmcBytes, 3, 0x10},       {&kBmcBytes, 3, 0x80},       {&kBmcBytes, 4, 0x01},
-      {&kInitBytes, 3, 0x01},      {&kInitBytes, 4, 0x01},      {&kInitBytes, 6, 0x80},
-      {&kInitBytes, 9, 0x02},      {&kInitBytes, 9, 0x80},      {&kInitBytes, 15, 0x01},
-      {&kInitBytes, 18, 0x01},     {&kInitBytes, 20, 0x01},     {&kInitBytes, 38, 0x01},
-      {&kInitBytes, 43, 0x01},     {&kInitBytes, 58, 0x01},     {&kInitBytes, 72, 0x01},
-      {&kInitBytes, 78, 0x01},     {&kInitBytes, 80, 0x01},     {&kInitBytes, 91, 0x01},
+      {&kNullBytes, 3, 0x01},     {&kNullBytes, 4, 0x80},      {&kNullBytes, 11, 0x10},
+      {&kNobBytes, 11, 0x01},     {&kRetryIdleBytes, 3, 0xFF}, {&kRetryReqBytes, 4, 0x01},
+      {&kRetryReqBytes, 3, 0x40}, {&kRetryAckBytes, 4, 0x80},  {&kRetryAckBytes, 3, 0x02},
+      {&kCrdAckBytes, 3, 0x02},   {&kCrdAckBytes, 3, 0x40},    {&kCrdAckBytes, 18, 0x01},
+      {&kCrdAckBytes, 19, 0x80},  {&kCrdAckBytes, 20, 0x01},   {&kCrdAckBytes, 31, 0x08},
+      {&kParamBytes, 3, 0x01},    {&kParamBytes, 4, 0x01},     {&kParamBytes, 12, 0x80},
+      {&kParamBytes, 19, 0x01},   {&kParamBytes, 27, 0x01},    {&kLaneBytes, 3, 0x01},
+      {&kLaneBytes, 4, 0x08},     {&kLaneBytes, 5, 0x08},      {&kLaneBytes, 6, 0x40},
+      {&kLaneBytes, 7, 0x80},     {&kLaneBytes, 8, 0x01},      {&kLaneBytes, 11, 0x80},
+      {&kBmcBytes, 3, 0x10},      {&kBmcBytes, 3, 0x80},       {&kBmcBytes, 4, 0x01},
+      {&kInitBytes, 3, 0x01},     {&kInitBytes, 4, 0x01},      {&kInitBytes, 6, 0x80},
+      {&kInitBytes, 9, 0x02},     {&kInitBytes, 9, 0x80},      {&kInitBytes, 15, 0x01},
+      {&kInitBytes, 18, 0x01},    {&kInitBytes, 20, 0x01},     {&kInitBytes, 38, 0x01},
+      {&kInitBytes, 43, 0x01},    {&kInitBytes, 58, 0x01},     {&kInitBytes, 72, 0x01},
+      {&kInitBytes, 78, 0x01},    {&kInitBytes, 80, 0x01},     {&kInitBytes, 91, 0x01},
   });
-  for (const auto& r : rows) {
+  for (const auto &r : rows) {
     for (const BlockMode m : kModes) {
       const Bytes clean = sealed(*r.bytes, m);
       auto expected = decode_control_block(clean, m);
@@ -885,8 +886,8 @@ TEST_CASE("DLLCB decode: canonical flag reports reserved bits and ERROR_FLAG",
       Bytes in = *r.bytes;
       in[r.byte] = static_cast<Byte>(in[r.byte] | r.bits);
       seal(in, m);
-      INFO(control_block_name(*expected) << " byte " << r.byte << " |= " << int{r.bits} << " "
-                                         << to_string(m));
+      INFO(control_block_name(*expected)
+           << " byte " << r.byte << " |= " << int{r.bits} << " " << to_string(m));
       bool canonical = true;
       auto d = decode_control_block(in, m, &canonical);
       REQUIRE(d);
@@ -913,8 +914,8 @@ TEST_CASE("DLLCB decode: canonical flag reports reserved bits and ERROR_FLAG",
       {BlockMode::NonCrc, 18, 0x80},
       {BlockMode::NonCrc, 12, 0x01},
   });
-  for (const Bytes* body : {&kNullBytes, &kCrdAckBytes, &kInitBytes}) {
-    for (const auto& t : trows) {
+  for (const Bytes *body : {&kNullBytes, &kCrdAckBytes, &kInitBytes}) {
+    for (const auto &t : trows) {
       Bytes in = *body;
       in[in.size() - 20 + t.byte] = t.bits;
       seal(in, t.mode);
@@ -944,7 +945,7 @@ TEST_CASE("DLLCB encode: BufferTooSmall writes nothing", "[dl][dllcb]") {
                                  {expected_crd_ack(), 40},
                                  {expected_param(), 40},
                                  {expected_init(), 100}}};
-  for (const auto& r : rows) {
+  for (const auto &r : rows) {
     for (const BlockMode m : kModes) {
       Bytes out(r.need - 1, 0xEE);
       auto n = encode_control_block(r.block, m, out);
@@ -1006,7 +1007,7 @@ TEST_CASE("DLLCB encode: OutOfRange and ReservedValue", "[dl][dllcb]") {
       {BlockModeChg{.type = static_cast<BlockModeChgType>(15)}, Errc::ReservedValue, "TYPE", 3},
       {BlockModeChg{.type = static_cast<BlockModeChgType>(16)}, Errc::OutOfRange, "TYPE", 3},
   });
-  for (const auto& r : rows) {
+  for (const auto &r : rows) {
     for (const BlockMode m : kModes) {
       Bytes out(640, 0xEE);
       auto n = encode_control_block(r.block, m, out);
@@ -1047,12 +1048,12 @@ TEST_CASE("DLLCB names, lengths and retry buffering", "[dl][dllcb][spec:§4.7.3.
       {BlockModeChg{}, "Block_Mode_Chg", 1, true},
       {i9, "Init", 10, true},
   });
-  for (const auto& r : rows) {
+  for (const auto &r : rows) {
     CHECK(control_block_name(r.block) == r.name);
     CHECK(control_block_flits(r.block) == r.flits);
     CHECK(is_retry_buffered(r.block) == r.buffered);
     // Codec<T>::kName agrees with the variant's name.
-    std::visit([&](const auto& h) { CHECK(Codec<std::decay_t<decltype(h)>>::kName == r.name); },
+    std::visit([&](const auto &h) { CHECK(Codec<std::decay_t<decltype(h)>>::kName == r.name); },
                r.block);
   }
   CHECK(Codec<RetryAck>::kClause == "§4.3.3.4.3");
@@ -1068,7 +1069,7 @@ TEST_CASE("Crd_Ack per-VL credit accessors", "[dl][dllcb][spec:§4.3.3.5]") {
   REQUIRE(c.set_crd_num_of(15, 63));
   CHECK(c.crd_num[0] == 0xFC); // CRD_NUM[95:90]
   REQUIRE(c.set_crd_num_of(0, 1));
-  CHECK(c.crd_num[11] == 0x01); // CRD_NUM[5:0]
+  CHECK(c.crd_num[11] == 0x01);     // CRD_NUM[5:0]
   REQUIRE(c.set_crd_num_of(1, 63)); // CRD_NUM[11:6]: byte 10 low nibble, byte 11 bits 7:6
   CHECK(c.crd_num[10] == 0x0F);
   CHECK(c.crd_num[11] == 0xC1);
@@ -1136,7 +1137,7 @@ TEST_CASE("DLLCB field reflection: names, offsets and widths in wire order",
         "FLOW_CTRL_SIZE", "VL_ENABLE", "RETRY_BUF_DEPTH", "CTRL_CREDIT_GRAIN_SIZE",
         "DATA_CREDIT_GRAIN_SIZE", "PACKET_MIN_INTERVAL"}},
   });
-  for (const auto& r : rows) {
+  for (const auto &r : rows) {
     INFO(control_block_name(r.block));
     CHECK(field_names(r.block) == r.names);
   }
@@ -1147,14 +1148,14 @@ TEST_CASE("DLLCB field reflection: names, offsets and widths in wire order",
     unsigned offset;
     unsigned width;
   };
-  const auto collect = [](const auto& h) {
+  const auto collect = [](const auto &h) {
     std::vector<Desc> out;
-    Codec<std::decay_t<decltype(h)>>::visit(h, [&](const FieldDesc& d, const FieldValue&) {
+    Codec<std::decay_t<decltype(h)>>::visit(h, [&](const FieldDesc &d, const FieldValue &) {
       out.push_back({d.name, d.offset, d.width});
     });
     return out;
   };
-  const auto same = [](const std::vector<Desc>& a, const std::vector<Desc>& b) {
+  const auto same = [](const std::vector<Desc> &a, const std::vector<Desc> &b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](auto x, auto y) {
              return x.name == y.name && x.offset == y.offset && x.width == y.width;
            });
@@ -1189,7 +1190,7 @@ TEST_CASE("DLLCB field reflection: names, offsets and widths in wire order",
 
   // Wide values are exposed MSB first.
   const InitBlock init = expected_init();
-  Codec<InitBlock>::visit(init, [&](const FieldDesc& d, const FieldValue& v) {
+  Codec<InitBlock>::visit(init, [&](const FieldDesc &d, const FieldValue &v) {
     if (d.name == "DATA_CREDIT_GRAIN_SIZE") {
       REQUIRE(v.wide.size() == 16);
       CHECK(v.wide[0] == 0x2F);
@@ -1200,7 +1201,7 @@ TEST_CASE("DLLCB field reflection: names, offsets and widths in wire order",
     }
   });
   const ParamExchg par = expected_param();
-  Codec<ParamExchg>::visit(par, [&](const FieldDesc& d, const FieldValue& v) {
+  Codec<ParamExchg>::visit(par, [&](const FieldDesc &d, const FieldValue &v) {
     if (d.name == "PARAM_EXCHG_DATA") {
       CHECK(Bytes(v.wide.begin(), v.wide.end()) ==
             Bytes{0xDE, 0xAD, 0xBE, 0xEF, 0x01, 0x23, 0x45, 0x67});

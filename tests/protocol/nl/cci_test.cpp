@@ -1,5 +1,3 @@
-#include "protocol/nl/cci.hpp"
-
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -8,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "protocol/nl/cci.hpp"
 #include "protocol/nl/codec_test_support.hpp"
 
 using namespace ub;
@@ -117,8 +116,8 @@ TEST_CASE("CCI visit lists the fields of the current mode", "[nl][cci][spec:§5.
   CHECK(fe[2].width == 10);
   CHECK(fe[3].width == 2);
 
-  for (std::uint8_t m : {std::uint8_t{1}, std::uint8_t{3}, std::uint8_t{5}, std::uint8_t{6},
-                         std::uint8_t{7}}) {
+  for (std::uint8_t m :
+       {std::uint8_t{1}, std::uint8_t{3}, std::uint8_t{5}, std::uint8_t{6}, std::uint8_t{7}}) {
     c.mode = m;
     CHECK(ub::test::field_names(c) == std::vector<std::string_view>{"Mode", "Loc"});
   }
@@ -145,7 +144,7 @@ TEST_CASE("CCI refuses a member its mode does not carry", "[nl][cci][spec:§5.3.
   Cci c{};
   c.mode = cci_mode::kFecn;
   c.hint = 5;
-  UB_CHECK_ERROR(Codec<Cci>::encode(c, out), Errc::NotAllowed, "Hint", 0);
+  UB_CHECK_ERROR(Codec<Cci>::encode(c, out), Errc::NotAllowed, "Hint", 1);
   CHECK(out == std::array<Byte, 2>{0, 0}); // nothing written
 
   c = Cci{};
@@ -200,8 +199,8 @@ TEST_CASE("CCI encode range and mode errors", "[nl][cci][spec:§5.3.5.1]") {
   c.fecn = 4;
   UB_CHECK_ERROR(Codec<Cci>::encode(c, out), Errc::OutOfRange, "FECN", 1);
 
-  UB_CHECK_ERROR(Codec<Cci>::encode(Cci{}, std::span<Byte>(out).first(1)), Errc::BufferTooSmall,
-                 "", 0);
+  UB_CHECK_ERROR(Codec<Cci>::encode(Cci{}, std::span<Byte>(out).first(1)), Errc::BufferTooSmall, "",
+                 0);
   ub::test::check_buffer_too_small(Cci{});
 }
 
@@ -226,7 +225,7 @@ TEST_CASE("CCI set accepts any mode's field and checks its width", "[nl][cci]") 
   REQUIRE(Codec<Cci>::set(f, "Mode", FieldValue{cci_mode::kFecn, {}}));
   REQUIRE(Codec<Cci>::set(f, "Hint", FieldValue{5, {}}));
   std::array<Byte, 2> out{};
-  UB_CHECK_ERROR(Codec<Cci>::encode(f, out), Errc::NotAllowed, "Hint", 0);
+  UB_CHECK_ERROR(Codec<Cci>::encode(f, out), Errc::NotAllowed, "Hint", 1);
 }
 
 TEST_CASE("CCI round-trips random field values in every mode", "[nl][cci]") {

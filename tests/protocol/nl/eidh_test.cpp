@@ -1,5 +1,3 @@
-#include "protocol/nl/eidh.hpp"
-
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -8,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/nl/codec_test_support.hpp"
+#include "protocol/nl/eidh.hpp"
 
 using namespace ub;
 using namespace ub::nl;
@@ -82,8 +81,7 @@ TEST_CASE("EIDH field reflection and wide set", "[nl][eidh40][eidh256]") {
   // 17 bytes with a non-zero leading byte do not fit 128 bits.
   std::vector<Byte> wide(17, 0x00);
   wide[0] = 1;
-  UB_CHECK_ERROR(Codec<Eidh256>::set(h, "DEID", FieldValue{0, wide}), Errc::OutOfRange, "DEID",
-                 16);
+  UB_CHECK_ERROR(Codec<Eidh256>::set(h, "DEID", FieldValue{0, wide}), Errc::OutOfRange, "DEID", 16);
   wide[0] = 0;
   wide[16] = 0x77;
   REQUIRE(Codec<Eidh256>::set(h, "DEID", FieldValue{0, wide}));

@@ -1,5 +1,3 @@
-#include "protocol/nl/nth_cna.hpp"
-
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -8,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/nl/codec_test_support.hpp"
+#include "protocol/nl/nth_cna.hpp"
 
 using namespace ub;
 using namespace ub::nl;
@@ -178,8 +177,8 @@ TEST_CASE("NTH_CNA encode errors", "[nl][nth_cna16][nth_cna24]") {
 
   UB_CHECK_ERROR(Codec<NthCna16>::set(a, "SL", FieldValue{16, {}}), Errc::OutOfRange, "SL", 7);
   UB_CHECK_ERROR(Codec<NthCna16>::set(a, "Mgmt", FieldValue{2, {}}), Errc::OutOfRange, "Mgmt", 7);
-  UB_CHECK_ERROR(Codec<NthCna16>::set(a, "SCNA", FieldValue{0x10000, {}}), Errc::OutOfRange,
-                 "SCNA", 0);
+  UB_CHECK_ERROR(Codec<NthCna16>::set(a, "SCNA", FieldValue{0x10000, {}}), Errc::OutOfRange, "SCNA",
+                 0);
   CHECK(Codec<NthCna16>::set(a, "NOPE", FieldValue{}).error().code == Errc::UnknownField);
   REQUIRE(Codec<NthCna16>::set(a, "DCNA", FieldValue{0xFFFF, {}}));
   CHECK(a.dcna == 0xFFFF);

@@ -1,5 +1,3 @@
-#include "protocol/nl/nth_ip.hpp"
-
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -9,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/nl/codec_test_support.hpp"
+#include "protocol/nl/nth_ip.hpp"
 
 using namespace ub;
 using namespace ub::nl;
@@ -38,13 +37,13 @@ constexpr std::array<Byte, 34> kIpv4Wire{
 //   src 2001:db8::1, dst fe80::abcd.
 //   UDP: src 0x1234, dst 0x12B8, length 0x0030, checksum 0.
 constexpr std::array<Byte, 54> kIpv6Wire{
-    0x15, 0xA5, 0x00, 0x00, 0x00, 0x01,                         // UB prefix
-    0x6A, 0x5B, 0x1C, 0x2D, 0x00, 0x30, 0x11, 0x7F,             // IPv6 0..7
-    0x20, 0x01, 0x0D, 0xB8, 0x00, 0x00, 0x00, 0x00,             // src
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,             //
-    0xFE, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,             // dst
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xAB, 0xCD,             //
-    0x12, 0x34, 0x12, 0xB8, 0x00, 0x30, 0x00, 0x00,             // UDP
+    0x15, 0xA5, 0x00, 0x00, 0x00, 0x01,             // UB prefix
+    0x6A, 0x5B, 0x1C, 0x2D, 0x00, 0x30, 0x11, 0x7F, // IPv6 0..7
+    0x20, 0x01, 0x0D, 0xB8, 0x00, 0x00, 0x00, 0x00, // src
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, //
+    0xFE, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // dst
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xAB, 0xCD, //
+    0x12, 0x34, 0x12, 0xB8, 0x00, 0x30, 0x00, 0x00, // UDP
 };
 
 std::vector<Byte> ipv4_tcp_wire() {
@@ -163,21 +162,22 @@ TEST_CASE("NTH_IP visit: IPv4 and IPv6 field lists with NTH-relative offsets",
   auto v4 = Codec<NthIp>::decode(kIpv4Wire);
   REQUIRE(v4);
   CHECK(ub::test::field_names(*v4) ==
-        std::vector<std::string_view>{
-            "CCI", "RSVD", "NPI", "Version", "IHL", "ToS", "Total_Length", "Identification",
-            "Flags", "Fragment_Offset", "TTL", "Protocol", "Header_Checksum", "Source_Address",
-            "Destination_Address", "UDP_Source_Port", "UDP_Destination_Port", "UDP_Length",
-            "UDP_Checksum"});
+        std::vector<std::string_view>{"CCI", "RSVD", "NPI", "Version", "IHL", "ToS", "Total_Length",
+                                      "Identification", "Flags", "Fragment_Offset", "TTL",
+                                      "Protocol", "Header_Checksum", "Source_Address",
+                                      "Destination_Address", "UDP_Source_Port",
+                                      "UDP_Destination_Port", "UDP_Length", "UDP_Checksum"});
   const auto f4 = ub::test::fields_of(*v4);
   REQUIRE(f4.size() == 19);
-  CHECK(f4[2].offset == 23);  // NPI: byte 2 bit 0
+  CHECK(f4[2].offset == 23); // NPI: byte 2 bit 0
   CHECK(f4[2].width == 25);
-  CHECK(f4[3].offset == 48);  // Version: byte 6
-  CHECK(f4[8].offset == 96);  // Flags: byte 12
+  CHECK(f4[3].offset == 48);   // Version: byte 6
+  CHECK(f4[8].offset == 96);   // Flags: byte 12
   CHECK(f4[12].offset == 128); // Header_Checksum: byte 16
   CHECK(f4[15].offset == 208); // UDP at byte 26
   CHECK(f4[16].offset == 224);
-  CHECK(ub::test::visited_scalar(*v4, "UDP_Destination_Port") == std::optional<std::uint64_t>{4792});
+  CHECK(ub::test::visited_scalar(*v4, "UDP_Destination_Port") ==
+        std::optional<std::uint64_t>{4792});
   CHECK(ub::test::visited_scalar(*v4, "Header_Checksum") == std::optional<std::uint64_t>{0x0A23});
 
   auto v6 = Codec<NthIp>::decode(kIpv6Wire);
@@ -371,8 +371,8 @@ TEST_CASE("NTH_IP set: Version switches the IP header, errors name the field",
   CHECK(h.v6.hop_limit == 3);
   UB_CHECK_ERROR(Codec<NthIp>::set(h, "Flow_Label", FieldValue{1U << 20, {}}), Errc::OutOfRange,
                  "Flow_Label", 7);
-  UB_CHECK_ERROR(Codec<NthIp>::set(h, "UDP_Source_Port", FieldValue{0x10000, {}}),
-                 Errc::OutOfRange, "UDP_Source_Port", 46);
+  UB_CHECK_ERROR(Codec<NthIp>::set(h, "UDP_Source_Port", FieldValue{0x10000, {}}), Errc::OutOfRange,
+                 "UDP_Source_Port", 46);
   CHECK(Codec<NthIp>::set(h, "TTL", FieldValue{1, {}}).error().code == Errc::UnknownField);
   const std::vector<Byte> addr{0x20, 0x01, 0x0D, 0xB8};
   REQUIRE(Codec<NthIp>::set(h, "Destination_Address", FieldValue{0, addr}));
@@ -381,7 +381,7 @@ TEST_CASE("NTH_IP set: Version switches the IP header, errors name the field",
 }
 
 TEST_CASE("NTH_IP round-trips random field values", "[nl][nth_ip]") {
-  auto pick = [](const FieldDesc& d, Xorshift64& rng) -> std::optional<std::uint64_t> {
+  auto pick = [](const FieldDesc &d, Xorshift64 &rng) -> std::optional<std::uint64_t> {
     if (d.name == "Version") {
       return rng.chance(1, 2) ? 4 : 6;
     }

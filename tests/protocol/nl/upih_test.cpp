@@ -1,5 +1,3 @@
-#include "protocol/nl/upih.hpp"
-
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -8,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/nl/codec_test_support.hpp"
+#include "protocol/nl/upih.hpp"
 
 using namespace ub;
 using namespace ub::nl;
@@ -90,8 +89,7 @@ TEST_CASE("UPIH decode and encode errors", "[nl][upih16][upih32][spec:App.B.3]")
   UB_CHECK_ERROR(Codec<Upih16>::encode(a, out16), Errc::OutOfRange, "RSVD", 0);
   a.rsvd = 0;
   ub::test::check_buffer_too_small(a);
-  UB_CHECK_ERROR(Codec<Upih16>::set(a, "UPI", FieldValue{0x8000, {}}), Errc::OutOfRange, "UPI",
-                 0);
+  UB_CHECK_ERROR(Codec<Upih16>::set(a, "UPI", FieldValue{0x8000, {}}), Errc::OutOfRange, "UPI", 0);
 
   Upih32 b{};
   b.upi = 0x1000000;

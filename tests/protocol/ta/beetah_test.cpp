@@ -1,5 +1,3 @@
-#include "protocol/ta/beetah.hpp"
-
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -8,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/nl/codec_test_support.hpp"
+#include "protocol/ta/beetah.hpp"
 
 using namespace ub;
 using namespace ub::ta;
@@ -84,12 +83,12 @@ TEST_CASE("BEETAH bit placement for every width", "[ta][beetah][spec:§7.2.10]")
       Byte mask;
     };
     const std::array<Mark, 4> marks{{
-        {0, bytes - 1, 0x01},  // BE[0]: last byte, bit 0
-        {7, bytes - 1, 0x80},  // BE[7]: last byte, bit 7
-        {8, bytes - 2, 0x01},  // BE[8]: byte before it
-        {w - 1, 0, 0x80},      // BE[W-1]: first byte, bit 7
+        {0, bytes - 1, 0x01}, // BE[0]: last byte, bit 0
+        {7, bytes - 1, 0x80}, // BE[7]: last byte, bit 7
+        {8, bytes - 2, 0x01}, // BE[8]: byte before it
+        {w - 1, 0, 0x80},     // BE[W-1]: first byte, bit 7
     }};
-    for (const Mark& m : marks) {
+    for (const Mark &m : marks) {
       INFO("width " << w << " BE[" << m.n << "]");
       Beetah b{};
       b.width_bits = static_cast<std::uint16_t>(w);
@@ -182,8 +181,8 @@ TEST_CASE("BEETAH decode errors", "[ta][beetah][spec:§7.2.10]") {
   for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{9},
                         std::size_t{24}, std::size_t{129}, std::size_t{256}}) {
     INFO("length " << n);
-    UB_CHECK_ERROR(Codec<Beetah>::decode(std::span<const Byte>(big).first(n)),
-                   Errc::LengthMismatch, "BE", 0);
+    UB_CHECK_ERROR(Codec<Beetah>::decode(std::span<const Byte>(big).first(n)), Errc::LengthMismatch,
+                   "BE", 0);
   }
   for (unsigned w : kWidths) {
     auto d = Codec<Beetah>::decode(std::span<const Byte>(big).first(w / 8));

@@ -1,5 +1,3 @@
-#include "protocol/ta/ta_opcode.hpp"
-
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -7,6 +5,8 @@
 #include <string_view>
 
 #include <catch2/catch.hpp>
+
+#include "protocol/ta/ta_opcode.hpp"
 
 using namespace ub;
 using namespace ub::ta;
@@ -46,8 +46,8 @@ constexpr std::array<Expected, 23> kSpec{{
     {0x18, "Writeback_with_be", TaShape::WriteBe},
 }};
 
-const Expected* spec_row(int code) {
-  for (const auto& row : kSpec) {
+const Expected *spec_row(int code) {
+  for (const auto &row : kSpec) {
     if (row.code == code) {
       return &row;
     }
@@ -64,8 +64,8 @@ TEST_CASE("TAOpcode: every code 0x00..0xFF classified", "[ta][ta_opcode][spec:§
     const auto info = ta_opcode_info(static_cast<std::uint8_t>(op));
     const bool reserved = op == 0x02 || op == 0x16 || op >= 0x19;
     const bool response = op >= 0x11 && op <= 0x13;
-    const bool compact = op == 0x03 || (op >= 0x06 && op <= 0x0F) ||
-                         (op >= 0x11 && op <= 0x15) || op == 0x17 || op == 0x18;
+    const bool compact = op == 0x03 || (op >= 0x06 && op <= 0x0F) || (op >= 0x11 && op <= 0x15) ||
+                         op == 0x17 || op == 0x18;
     if (reserved) {
       CHECK_FALSE(info.has_value());
       CHECK(spec_row(op) == nullptr);
@@ -73,7 +73,7 @@ TEST_CASE("TAOpcode: every code 0x00..0xFF classified", "[ta][ta_opcode][spec:§
     }
     REQUIRE(info.has_value());
     ++defined;
-    const Expected* row = spec_row(op);
+    const Expected *row = spec_row(op);
     REQUIRE(row != nullptr);
     CHECK(static_cast<int>(info->op) == op);
     CHECK(info->name == row->name);
@@ -92,7 +92,7 @@ TEST_CASE("TAOpcode table rows are unique and in code order", "[ta][ta_opcode][s
   std::set<int> codes;
   std::set<std::string_view> names;
   int prev = -1;
-  for (const auto& row : kTaOpcodeTable) {
+  for (const auto &row : kTaOpcodeTable) {
     const int code = static_cast<int>(row.op);
     CHECK(code > prev);
     prev = code;

@@ -1,5 +1,3 @@
-#include "protocol/ta/tah.hpp"
-
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -9,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/nl/codec_test_support.hpp"
+#include "protocol/ta/tah.hpp"
 
 using namespace ub;
 using namespace ub::ta;
@@ -47,8 +46,12 @@ constexpr std::array<Byte, 8> kAtah{0x12, 0x48, 0xBE, 0xEF, 0xA7, 0x23, 0xC0, 0x
 constexpr std::array<Byte, 4> kAtahCompact{0x13, 0x94, 0x0A, 0x0B};
 
 // Opcode classes, written out from Table 7-1 and App. B.2.6 (not from ta_opcode.hpp).
-constexpr bool reserved_op(int op) { return op == 0x02 || op == 0x16 || op >= 0x19; }
-constexpr bool response_op(int op) { return op >= 0x11 && op <= 0x13; }
+constexpr bool reserved_op(int op) {
+  return op == 0x02 || op == 0x16 || op >= 0x19;
+}
+constexpr bool response_op(int op) {
+  return op >= 0x11 && op <= 0x13;
+}
 constexpr bool compact_op(int op) {
   return op == 0x03 || (op >= 0x06 && op <= 0x0F) || (op >= 0x11 && op <= 0x15) || op == 0x17 ||
          op == 0x18;
@@ -443,7 +446,7 @@ TEST_CASE("TAH encode errors", "[ta][btah][btah_compact][atah][atah_compact]") {
 }
 
 TEST_CASE("TAH round-trips random field values", "[ta][btah][btah_compact][atah][atah_compact]") {
-  auto pick = [](const FieldDesc& d, Xorshift64& rng) -> std::optional<std::uint64_t> {
+  auto pick = [](const FieldDesc &d, Xorshift64 &rng) -> std::optional<std::uint64_t> {
     if (d.name == "TAOpcode" && rng.chance(3, 4)) {
       return rng.below(0x19); // mostly defined codes
     }
@@ -472,7 +475,7 @@ TEST_CASE("TAH round-trips random field values", "[ta][btah][btah_compact][atah]
   CHECK(bc.accepted > 50);
   CHECK(bc.rejected > 50);
 
-  auto rpick = [&](const FieldDesc& d, Xorshift64& rng) -> std::optional<std::uint64_t> {
+  auto rpick = [&](const FieldDesc &d, Xorshift64 &rng) -> std::optional<std::uint64_t> {
     if (d.name == "TAOpcode" && rng.chance(3, 4)) {
       return 0x11 + rng.below(3);
     }

@@ -1,5 +1,3 @@
-#include "protocol/tl/cetph.hpp"
-
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -9,12 +7,13 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/nl/codec_test_support.hpp"
+#include "protocol/tp/cetph.hpp"
 
 using namespace ub;
-using namespace ub::tl;
+using namespace ub::tp;
 using ub::test::Xorshift64;
 
-TEST_CASE("CETPH LDCP known answer", "[tl][cetph][spec:§6.2.2]") {
+TEST_CASE("CETPH LDCP known answer", "[tp][cetph][spec:§6.2.2]") {
   // Ack_Seq 0x01234567, Ce_Seq 0x89ABCDEF, both big-endian.
   const std::array<Byte, 8> wire{0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF};
   auto h = Codec<CetphLdcp>::decode(wire);
@@ -28,7 +27,7 @@ TEST_CASE("CETPH LDCP known answer", "[tl][cetph][spec:§6.2.2]") {
   CHECK(out == wire);
 }
 
-TEST_CASE("CETPH CAQM known answers", "[tl][cetph][spec:§6.2.2]") {
+TEST_CASE("CETPH CAQM known answers", "[tp][cetph][spec:§6.2.2]") {
   // Ack_Seq 0xFEDCBA98; byte 4 = RSVD 000000 | Loc 1 | I 0 = 0x02; C 0x5A; Hint 0xC3E1.
   const std::array<Byte, 8> wire{0xFE, 0xDC, 0xBA, 0x98, 0x02, 0x5A, 0xC3, 0xE1};
   auto h = Codec<CetphCaqm>::decode(wire);
@@ -59,7 +58,7 @@ TEST_CASE("CETPH CAQM known answers", "[tl][cetph][spec:§6.2.2]") {
   CHECK_FALSE(r->i);
 }
 
-TEST_CASE("CNP CETPH known answers", "[tl][cnp][spec:§6.2.2]") {
+TEST_CASE("CNP CETPH known answers", "[tp][cnp][spec:§6.2.2]") {
   // ECN 11 (severe), Loc 1, RSVD 00000: byte 0 = 11 1 00000 = 0xE0; bytes 1..15 zero.
   std::array<Byte, 16> wire{0xE0};
   auto h = Codec<CnpCetph>::decode(wire);
@@ -95,7 +94,7 @@ TEST_CASE("CNP CETPH known answers", "[tl][cnp][spec:§6.2.2]") {
   CHECK(d->rsvd2[14] == 0xAA);
 }
 
-TEST_CASE("CETPH field reflection", "[tl][cetph][cnp]") {
+TEST_CASE("CETPH field reflection", "[tp][cetph][cnp]") {
   CHECK(ub::test::field_names(CetphLdcp{}) == std::vector<std::string_view>{"Ack_Seq", "Ce_Seq"});
   CHECK(ub::test::field_names(CetphCaqm{}) ==
         std::vector<std::string_view>{"Ack_Seq", "RSVD", "Loc", "I", "C", "Hint"});
@@ -110,7 +109,7 @@ TEST_CASE("CETPH field reflection", "[tl][cetph][cnp]") {
         std::vector<std::string_view>{"ECN", "Loc", "RSVD", "RSVD2"});
 }
 
-TEST_CASE("CNP ECN 2 is reserved", "[tl][cnp][spec:§6.2.2]") {
+TEST_CASE("CNP ECN 2 is reserved", "[tp][cnp][spec:§6.2.2]") {
   for (int b = 0; b < 256; ++b) {
     std::array<Byte, 16> wire{static_cast<Byte>(b)};
     auto h = Codec<CnpCetph>::decode(wire);
@@ -134,7 +133,7 @@ TEST_CASE("CNP ECN 2 is reserved", "[tl][cnp][spec:§6.2.2]") {
   UB_CHECK_ERROR(Codec<CnpCetph>::encode(c, out), Errc::OutOfRange, "ECN", 0);
 }
 
-TEST_CASE("CETPH truncation and encode errors", "[tl][cetph][cnp][spec:§6.2.2]") {
+TEST_CASE("CETPH truncation and encode errors", "[tp][cetph][cnp][spec:§6.2.2]") {
   ub::test::check_truncation<CetphLdcp>(std::array<Byte, 8>{1, 2, 3, 4, 5, 6, 7, 8});
   ub::test::check_truncation<CetphCaqm>(std::array<Byte, 8>{1, 2, 3, 4, 5, 6, 7, 8});
   ub::test::check_truncation<CnpCetph>(std::array<Byte, 16>{0xC0});
@@ -161,7 +160,7 @@ TEST_CASE("CETPH truncation and encode errors", "[tl][cetph][cnp][spec:§6.2.2]"
                  1);
 }
 
-TEST_CASE("CETPH and CNP round-trip random field values", "[tl][cetph][cnp]") {
+TEST_CASE("CETPH and CNP round-trip random field values", "[tp][cetph][cnp]") {
   CHECK(ub::test::random_round_trips<CetphLdcp>(0x1DC9, 300).accepted == 300);
   CHECK(ub::test::random_round_trips<CetphCaqm>(0xCA9, 300).accepted == 300);
   const auto s = ub::test::random_round_trips<CnpCetph>(0xC49, 400);

@@ -13,7 +13,7 @@
 
 #include "protocol/common/field.hpp"
 
-namespace ub::tl {
+namespace ub::tp {
 
 enum class CetphForm : std::uint8_t { Ldcp, Caqm };
 
@@ -45,48 +45,48 @@ struct CnpCetph {
   friend constexpr bool operator==(const CnpCetph&, const CnpCetph&) = default;
 };
 
-} // namespace ub::tl
+} // namespace ub::tp
 
 namespace ub {
 
 template <>
-struct Layout<tl::CetphLdcp> {
+struct Layout<tp::CetphLdcp> {
   static constexpr std::string_view kName = "CETPH_LDCP";
   static constexpr std::string_view kClause = "§6.2.2";
   static constexpr std::size_t kSize = 8;
   static constexpr auto kFields = std::tuple{
-      Field<&tl::CetphLdcp::ack_seq, 0, 32>{"Ack_Seq"},
-      Field<&tl::CetphLdcp::ce_seq, 32, 32>{"Ce_Seq"},
+      Field<&tp::CetphLdcp::ack_seq, 0, 32>{"Ack_Seq"},
+      Field<&tp::CetphLdcp::ce_seq, 32, 32>{"Ce_Seq"},
   };
 };
 
 template <>
-struct Layout<tl::CetphCaqm> {
+struct Layout<tp::CetphCaqm> {
   static constexpr std::string_view kName = "CETPH_CAQM";
   static constexpr std::string_view kClause = "§6.2.2";
   static constexpr std::size_t kSize = 8;
   static constexpr auto kFields = std::tuple{
-      Field<&tl::CetphCaqm::ack_seq, 0, 32>{"Ack_Seq"},
-      Field<&tl::CetphCaqm::rsvd, 32, 6>{"RSVD", FieldRole::Reserved},
-      Field<&tl::CetphCaqm::loc, 38, 1>{"Loc"},
-      Field<&tl::CetphCaqm::i, 39, 1>{"I"},
-      Field<&tl::CetphCaqm::c, 40, 8>{"C"},
-      Field<&tl::CetphCaqm::hint, 48, 16>{"Hint"},
+      Field<&tp::CetphCaqm::ack_seq, 0, 32>{"Ack_Seq"},
+      Field<&tp::CetphCaqm::rsvd, 32, 6>{"RSVD", FieldRole::Reserved},
+      Field<&tp::CetphCaqm::loc, 38, 1>{"Loc"},
+      Field<&tp::CetphCaqm::i, 39, 1>{"I"},
+      Field<&tp::CetphCaqm::c, 40, 8>{"C"},
+      Field<&tp::CetphCaqm::hint, 48, 16>{"Hint"},
   };
 };
 
 template <>
-struct Layout<tl::CnpCetph> {
+struct Layout<tp::CnpCetph> {
   static constexpr std::string_view kName = "CNP";
   static constexpr std::string_view kClause = "§6.2.2";
   static constexpr std::size_t kSize = 16;
   static constexpr auto kFields = std::tuple{
-      Field<&tl::CnpCetph::ecn, 0, 2>{"ECN"},
-      Field<&tl::CnpCetph::loc, 2, 1>{"Loc"},
-      Field<&tl::CnpCetph::rsvd, 3, 5>{"RSVD", FieldRole::Reserved},
-      Field<&tl::CnpCetph::rsvd2, 8, 120>{"RSVD2", FieldRole::Reserved},
+      Field<&tp::CnpCetph::ecn, 0, 2>{"ECN"},
+      Field<&tp::CnpCetph::loc, 2, 1>{"Loc"},
+      Field<&tp::CnpCetph::rsvd, 3, 5>{"RSVD", FieldRole::Reserved},
+      Field<&tp::CnpCetph::rsvd2, 8, 120>{"RSVD2", FieldRole::Reserved},
   };
-  static constexpr std::optional<FieldIssue> check(const tl::CnpCetph& h) noexcept {
+  static constexpr std::optional<FieldIssue> check(const tp::CnpCetph& h) noexcept {
     if (h.ecn == 2) {
       return FieldIssue{"ECN", Errc::ReservedValue, "CNP ECN 2 is reserved", h.ecn};
     }

@@ -1,4 +1,4 @@
-#include "protocol/tl/saetph.hpp"
+#include "protocol/tp/saetph.hpp"
 
 #include <cstring>
 
@@ -8,16 +8,16 @@ namespace {
 
 constexpr Error saetph_error(Errc code, std::size_t byte, std::string_view field,
                              std::string_view reason) {
-  return Error{code, byte, Codec<tl::Saetph>::kName, field, reason, Codec<tl::Saetph>::kClause};
+  return Error{code, byte, Codec<tp::Saetph>::kName, field, reason, Codec<tp::Saetph>::kClause};
 }
 
 } // namespace
 
-Result<tl::Saetph> Codec<tl::Saetph>::decode(std::span<const Byte> in) noexcept {
+Result<tp::Saetph> Codec<tp::Saetph>::decode(std::span<const Byte> in) noexcept {
   if (in.size() < 4) {
     return make_unexpected(saetph_error(Errc::Truncated, in.size(), {}, "input ends inside the header"));
   }
-  tl::Saetph h{};
+  tp::Saetph h{};
   unpack_fields(kPrefixFields, in.data(), h);
   if (h.bitmap_size > 4) {
     return make_unexpected(saetph_error(Errc::ReservedValue, 0, "BitMapSize",
@@ -33,7 +33,7 @@ Result<tl::Saetph> Codec<tl::Saetph>::decode(std::span<const Byte> in) noexcept 
   return h;
 }
 
-Status Codec<tl::Saetph>::validate(const tl::Saetph& h) noexcept {
+Status Codec<tp::Saetph>::validate(const tp::Saetph& h) noexcept {
   if (auto bad = first_misfit(kPrefixFields, h)) {
     return make_unexpected(
         saetph_error(Errc::OutOfRange, bad->offset / 8U, bad->name, "value does not fit the field"));
@@ -52,7 +52,7 @@ Status Codec<tl::Saetph>::validate(const tl::Saetph& h) noexcept {
   return {};
 }
 
-Result<std::size_t> Codec<tl::Saetph>::encode(const tl::Saetph& h, std::span<Byte> out) noexcept {
+Result<std::size_t> Codec<tp::Saetph>::encode(const tp::Saetph& h, std::span<Byte> out) noexcept {
   if (auto st = validate(h); !st) {
     return make_unexpected(st.error());
   }
@@ -65,7 +65,7 @@ Result<std::size_t> Codec<tl::Saetph>::encode(const tl::Saetph& h, std::span<Byt
   return h.size();
 }
 
-Status Codec<tl::Saetph>::set(tl::Saetph& h, std::string_view name, const FieldValue& v) noexcept {
+Status Codec<tp::Saetph>::set(tp::Saetph& h, std::string_view name, const FieldValue& v) noexcept {
   if (name == "BitMap") {
     const std::size_t width = h.bitmap_bytes();
     std::array<Byte, 8> scalar_bytes{};

@@ -1,5 +1,3 @@
-#include "protocol/tl/rtph.hpp"
-
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -9,9 +7,10 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/nl/codec_test_support.hpp"
+#include "protocol/tp/rtph.hpp"
 
 using namespace ub;
-using namespace ub::tl;
+using namespace ub::tp;
 using ub::test::Xorshift64;
 
 namespace {
@@ -39,7 +38,7 @@ constexpr bool defined_rtph_base(int base) {
 
 } // namespace
 
-TEST_CASE("RTPH known answer: data packet", "[tl][rtph][spec:§6.2.1]") {
+TEST_CASE("RTPH known answer: data packet", "[tp][rtph][spec:§6.2.1]") {
   auto h = Codec<Rtph>::decode(kData);
   REQUIRE(h);
   CHECK(h->tp_opcode == 0x81);
@@ -64,7 +63,7 @@ TEST_CASE("RTPH known answer: data packet", "[tl][rtph][spec:§6.2.1]") {
   CHECK(out == kData);
 }
 
-TEST_CASE("RTPH known answer: TPNAK", "[tl][rtph][spec:§6.2.1]") {
+TEST_CASE("RTPH known answer: TPNAK", "[tp][rtph][spec:§6.2.1]") {
   auto h = Codec<Rtph>::decode(kNak);
   REQUIRE(h);
   CHECK(h->tp_opcode == tp_opcode::kAck);
@@ -96,7 +95,7 @@ TEST_CASE("RTPH known answer: TPNAK", "[tl][rtph][spec:§6.2.1]") {
   CHECK(ub::test::encode_ok(r) == ub::test::to_vec(kNak));
 }
 
-TEST_CASE("UTPH known answer", "[tl][utph][spec:§6.2.1]") {
+TEST_CASE("UTPH known answer", "[tp][utph][spec:§6.2.1]") {
   auto h = Codec<Utph>::decode(kUtp);
   REQUIRE(h);
   CHECK(h->tp_opcode == 0x80);
@@ -126,7 +125,7 @@ TEST_CASE("UTPH known answer", "[tl][utph][spec:§6.2.1]") {
 }
 
 TEST_CASE("RTPH and UTPH share the first 16 bits and split on TPOpcode[6:0]",
-          "[tl][rtph][utph][spec:§6.2.1]") {
+          "[tp][rtph][utph][spec:§6.2.1]") {
   auto as_rtph = Codec<Rtph>::decode(kUtp);
   UB_CHECK_ERROR(as_rtph, Errc::ReservedValue, "TPOpcode", 0);
   auto as_utph = Codec<Utph>::decode(kData);
@@ -153,7 +152,7 @@ TEST_CASE("RTPH and UTPH share the first 16 bits and split on TPOpcode[6:0]",
 }
 
 TEST_CASE("RTPH TPOpcode: only 0x01, 0x02, 0x03, 0x05, 0x06, 0x08, bit 7 either way",
-          "[tl][rtph][spec:§6.2.1]") {
+          "[tp][rtph][spec:§6.2.1]") {
   auto wire = kNak; // an ACK: NLP is not checked, RSPST 011 is valid
   for (int op = 0; op < 256; ++op) {
     wire[0] = static_cast<Byte>(op);
@@ -173,7 +172,7 @@ TEST_CASE("RTPH TPOpcode: only 0x01, 0x02, 0x03, 0x05, 0x06, 0x08, bit 7 either 
   }
 }
 
-TEST_CASE("RTPH data packet NLP: 0, 1, 3 only", "[tl][rtph][spec:§6.2.1]") {
+TEST_CASE("RTPH data packet NLP: 0, 1, 3 only", "[tp][rtph][spec:§6.2.1]") {
   for (Byte op : {Byte{0x01}, Byte{0x81}}) {
     for (int nlp = 0; nlp < 16; ++nlp) {
       auto wire = kData;
@@ -192,7 +191,7 @@ TEST_CASE("RTPH data packet NLP: 0, 1, 3 only", "[tl][rtph][spec:§6.2.1]") {
   }
 }
 
-TEST_CASE("RTPH RSPST 100, 110 and 111 are reserved", "[tl][rtph][spec:§6.2.1]") {
+TEST_CASE("RTPH RSPST 100, 110 and 111 are reserved", "[tp][rtph][spec:§6.2.1]") {
   for (int st = 0; st < 8; ++st) {
     for (Byte op : {Byte{0x01}, Byte{0x02}, Byte{0x06}}) {
       auto wire = kNak;
@@ -212,7 +211,7 @@ TEST_CASE("RTPH RSPST 100, 110 and 111 are reserved", "[tl][rtph][spec:§6.2.1]"
   }
 }
 
-TEST_CASE("UTPH decode errors", "[tl][utph][spec:§6.2.1]") {
+TEST_CASE("UTPH decode errors", "[tp][utph][spec:§6.2.1]") {
   ub::test::check_truncation<Utph>(kUtp);
   for (int op = 0; op < 256; ++op) {
     auto wire = kUtp;
@@ -238,7 +237,7 @@ TEST_CASE("UTPH decode errors", "[tl][utph][spec:§6.2.1]") {
   }
 }
 
-TEST_CASE("RTPH truncation and encode errors", "[tl][rtph][spec:§6.2.1]") {
+TEST_CASE("RTPH truncation and encode errors", "[tp][rtph][spec:§6.2.1]") {
   ub::test::check_truncation<Rtph>(kData);
 
   auto base = Codec<Rtph>::decode(kData);
@@ -290,9 +289,9 @@ TEST_CASE("RTPH truncation and encode errors", "[tl][rtph][spec:§6.2.1]") {
   ub::test::check_buffer_too_small(u);
 }
 
-TEST_CASE("RTPH and UTPH round-trip random field values", "[tl][rtph][utph]") {
+TEST_CASE("RTPH and UTPH round-trip random field values", "[tp][rtph][utph]") {
   constexpr std::array<std::uint8_t, 6> kOps{1, 2, 3, 5, 6, 8};
-  auto pick = [&](const FieldDesc& d, Xorshift64& rng) -> std::optional<std::uint64_t> {
+  auto pick = [&](const FieldDesc &d, Xorshift64 &rng) -> std::optional<std::uint64_t> {
     if (d.name == "TPOpcode" && rng.chance(3, 4)) {
       return kOps[rng.below(kOps.size())] | (rng.chance(1, 2) ? 0x80U : 0U);
     }
@@ -310,7 +309,7 @@ TEST_CASE("RTPH and UTPH round-trip random field values", "[tl][rtph][utph]") {
   CHECK(r.accepted > 150);
   CHECK(r.rejected > 50);
 
-  auto upick = [](const FieldDesc& d, Xorshift64& rng) -> std::optional<std::uint64_t> {
+  auto upick = [](const FieldDesc &d, Xorshift64 &rng) -> std::optional<std::uint64_t> {
     if (d.name == "TPOpcode" && rng.chance(3, 4)) {
       return rng.chance(1, 2) ? 0x80 : 0x00;
     }

@@ -10,7 +10,7 @@
 
 #include "protocol/common/field.hpp"
 
-namespace ub::tl {
+namespace ub::tp {
 
 namespace ctp_opcode {
 inline constexpr std::uint8_t kData = 0;
@@ -32,26 +32,26 @@ struct Ctph {
   friend constexpr bool operator==(const Ctph&, const Ctph&) = default;
 };
 
-} // namespace ub::tl
+} // namespace ub::tp
 
 namespace ub {
 
 template <>
-struct Layout<tl::Ctph> {
+struct Layout<tp::Ctph> {
   static constexpr std::string_view kName = "CTPH";
   static constexpr std::string_view kClause = "§6.2.1";
   static constexpr std::size_t kSize = 1;
   static constexpr auto kFields = std::tuple{
-      Field<&tl::Ctph::tp_opcode, 0, 2>{"TPOpcode"},
-      Field<&tl::Ctph::padding, 2, 2>{"Padding", FieldRole::Derived},
-      Field<&tl::Ctph::nlp, 4, 4>{"NLP"},
+      Field<&tp::Ctph::tp_opcode, 0, 2>{"TPOpcode"},
+      Field<&tp::Ctph::padding, 2, 2>{"Padding", FieldRole::Derived},
+      Field<&tp::Ctph::nlp, 4, 4>{"NLP"},
   };
-  static constexpr std::optional<FieldIssue> check(const tl::Ctph& h) noexcept {
-    if (h.tp_opcode > tl::ctp_opcode::kCnp) {
+  static constexpr std::optional<FieldIssue> check(const tp::Ctph& h) noexcept {
+    if (h.tp_opcode > tp::ctp_opcode::kCnp) {
       return FieldIssue{"TPOpcode", Errc::ReservedValue, "CTPH TPOpcode 2 and 3 are reserved",
                         h.tp_opcode};
     }
-    if (h.tp_opcode == tl::ctp_opcode::kData && h.nlp > tl::ctph_nlp::kCiph) {
+    if (h.tp_opcode == tp::ctp_opcode::kData && h.nlp > tp::ctph_nlp::kCiph) {
       return FieldIssue{"NLP", Errc::ReservedValue, "CTPH NLP must be 0..3", h.nlp};
     }
     return std::nullopt;

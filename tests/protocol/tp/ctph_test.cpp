@@ -1,5 +1,3 @@
-#include "protocol/tl/ctph.hpp"
-
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -9,12 +7,13 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/nl/codec_test_support.hpp"
+#include "protocol/tp/ctph.hpp"
 
 using namespace ub;
-using namespace ub::tl;
+using namespace ub::tp;
 using ub::test::Xorshift64;
 
-TEST_CASE("CTPH known answers", "[tl][ctph][spec:§6.2.1]") {
+TEST_CASE("CTPH known answers", "[tp][ctph][spec:§6.2.1]") {
   // CTP data, Padding 1, NLP 2 (UPIH16 + EIDH40): 00 01 0010 = 0x12.
   const std::array<Byte, 1> data{0x12};
   auto h = Codec<Ctph>::decode(data);
@@ -49,7 +48,7 @@ TEST_CASE("CTPH known answers", "[tl][ctph][spec:§6.2.1]") {
   CHECK(f[2].width == 4);
 }
 
-TEST_CASE("CTPH decode: every byte value classified", "[tl][ctph][spec:§6.2.1]") {
+TEST_CASE("CTPH decode: every byte value classified", "[tp][ctph][spec:§6.2.1]") {
   ub::test::check_truncation<Ctph>(std::array<Byte, 1>{0x12});
   for (int b = 0; b < 256; ++b) {
     const int op = b >> 6;
@@ -74,7 +73,7 @@ TEST_CASE("CTPH decode: every byte value classified", "[tl][ctph][spec:§6.2.1]"
   }
 }
 
-TEST_CASE("CTPH encode errors", "[tl][ctph][spec:§6.2.1]") {
+TEST_CASE("CTPH encode errors", "[tp][ctph][spec:§6.2.1]") {
   std::array<Byte, 1> out{};
   Ctph h{};
   h.tp_opcode = 4;
@@ -96,8 +95,8 @@ TEST_CASE("CTPH encode errors", "[tl][ctph][spec:§6.2.1]") {
   CHECK(Codec<Ctph>::set(h, "TPVer", FieldValue{}).error().code == Errc::UnknownField);
 }
 
-TEST_CASE("CTPH round-trips random field values", "[tl][ctph]") {
-  auto pick = [](const FieldDesc& d, Xorshift64& rng) -> std::optional<std::uint64_t> {
+TEST_CASE("CTPH round-trips random field values", "[tp][ctph]") {
+  auto pick = [](const FieldDesc &d, Xorshift64 &rng) -> std::optional<std::uint64_t> {
     if (d.name == "NLP" && rng.chance(1, 2)) {
       return rng.below(4);
     }

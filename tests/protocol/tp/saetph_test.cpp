@@ -1,5 +1,3 @@
-#include "protocol/tl/saetph.hpp"
-
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -9,9 +7,10 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/nl/codec_test_support.hpp"
+#include "protocol/tp/saetph.hpp"
 
 using namespace ub;
-using namespace ub::tl;
+using namespace ub::tp;
 using ub::test::Xorshift64;
 
 namespace {
@@ -35,7 +34,7 @@ std::vector<Byte> one_bit_wire(std::uint8_t code, unsigned k) {
 
 } // namespace
 
-TEST_CASE("SAETPH known answer, 64-bit BitMap", "[tl][saetph][spec:§6.2.3]") {
+TEST_CASE("SAETPH known answer, 64-bit BitMap", "[tp][saetph][spec:§6.2.3]") {
   // RSVD 00000 | BitMapSize 000 = 0x00; MaxRcvPSN 0xABCDEF;
   // bits {0, 2, 9, 31} in row 0 = 0x80000205 -> 80 00 02 05;
   // bits {32, 63} in row 1 = bit positions 0 and 31 = 0x80000001 -> 80 00 00 01.
@@ -76,7 +75,7 @@ TEST_CASE("SAETPH known answer, 64-bit BitMap", "[tl][saetph][spec:§6.2.3]") {
   CHECK(ub::test::encode_ok(s)[6] == 0x00);
 }
 
-TEST_CASE("SAETPH bitmap placement: landmarks", "[tl][saetph][spec:§6.2.3]") {
+TEST_CASE("SAETPH bitmap placement: landmarks", "[tp][saetph][spec:§6.2.3]") {
   struct Row {
     std::uint8_t code;
     unsigned k;
@@ -99,7 +98,7 @@ TEST_CASE("SAETPH bitmap placement: landmarks", "[tl][saetph][spec:§6.2.3]") {
       {4, 992, 131, 0x01},
       {4, 1023, 128, 0x80},
   }};
-  for (const Row& r : rows) {
+  for (const Row &r : rows) {
     INFO("BitMapSize " << int{r.code} << " bit " << r.k);
     Saetph s{};
     s.bitmap_size = r.code;
@@ -113,7 +112,7 @@ TEST_CASE("SAETPH bitmap placement: landmarks", "[tl][saetph][spec:§6.2.3]") {
   }
 }
 
-TEST_CASE("SAETPH bitmap placement for every size and many bits", "[tl][saetph][spec:§6.2.3]") {
+TEST_CASE("SAETPH bitmap placement for every size and many bits", "[tp][saetph][spec:§6.2.3]") {
   for (std::uint8_t code = 0; code <= 4; ++code) {
     const unsigned bits = 64U << code;
     for (unsigned k = 0; k < bits; k += (k < 72 ? 1 : 37)) {
@@ -135,7 +134,7 @@ TEST_CASE("SAETPH bitmap placement for every size and many bits", "[tl][saetph][
   }
 }
 
-TEST_CASE("SAETPH header length follows BitMapSize", "[tl][saetph][spec:§6.2.3]") {
+TEST_CASE("SAETPH header length follows BitMapSize", "[tp][saetph][spec:§6.2.3]") {
   for (std::uint8_t code = 0; code <= 4; ++code) {
     Saetph s{};
     s.bitmap_size = code;
@@ -172,7 +171,7 @@ TEST_CASE("SAETPH header length follows BitMapSize", "[tl][saetph][spec:§6.2.3]
   CHECK(d->bitmap_size == 1);
 }
 
-TEST_CASE("SAETPH decode errors", "[tl][saetph][spec:§6.2.3]") {
+TEST_CASE("SAETPH decode errors", "[tp][saetph][spec:§6.2.3]") {
   for (std::uint8_t code = 0; code <= 4; ++code) {
     const auto wire = one_bit_wire(code, 0);
     ub::test::check_truncation<Saetph>(wire);
@@ -196,7 +195,7 @@ TEST_CASE("SAETPH decode errors", "[tl][saetph][spec:§6.2.3]") {
   }
 }
 
-TEST_CASE("SAETPH encode errors", "[tl][saetph][spec:§6.2.3]") {
+TEST_CASE("SAETPH encode errors", "[tp][saetph][spec:§6.2.3]") {
   std::vector<Byte> out(132);
   Saetph s{};
   s.bitmap_size = 5;
@@ -222,7 +221,7 @@ TEST_CASE("SAETPH encode errors", "[tl][saetph][spec:§6.2.3]") {
 }
 
 TEST_CASE("SAETPH set: BitMap is right-aligned to the width BitMapSize gives",
-          "[tl][saetph][spec:§6.2.3]") {
+          "[tp][saetph][spec:§6.2.3]") {
   Saetph s{};
   // A scalar goes to the low 64 bits: 0x8000000000000001 -> byte 4 bit 7 and byte 11 bit 0,
   // which are bits 31 and 32.
@@ -232,7 +231,7 @@ TEST_CASE("SAETPH set: BitMap is right-aligned to the width BitMapSize gives",
   CHECK_FALSE(s.bitmap_bit(0));
   REQUIRE(Codec<Saetph>::set(s, "BitMapSize", FieldValue{1, {}}));
   std::vector<Byte> sixteen(16, 0);
-  sixteen[0] = 0x80; // row 0's MSB: bit 31
+  sixteen[0] = 0x80;  // row 0's MSB: bit 31
   sixteen[15] = 0x01; // row 3's LSB: bit 96
   REQUIRE(Codec<Saetph>::set(s, "BitMap", FieldValue{0, sixteen}));
   CHECK(s.bitmap_bit(31));
@@ -249,8 +248,8 @@ TEST_CASE("SAETPH set: BitMap is right-aligned to the width BitMapSize gives",
   CHECK(Codec<Saetph>::set(s, "PSN", FieldValue{}).error().code == Errc::UnknownField);
 }
 
-TEST_CASE("SAETPH round-trips random field values", "[tl][saetph]") {
-  auto pick = [](const FieldDesc& d, Xorshift64& rng) -> std::optional<std::uint64_t> {
+TEST_CASE("SAETPH round-trips random field values", "[tp][saetph]") {
+  auto pick = [](const FieldDesc &d, Xorshift64 &rng) -> std::optional<std::uint64_t> {
     if (d.name == "BitMapSize" && rng.chance(3, 4)) {
       return rng.below(5);
     }

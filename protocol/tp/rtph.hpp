@@ -11,7 +11,7 @@
 
 #include "protocol/common/field.hpp"
 
-namespace ub::tl {
+namespace ub::tp {
 
 // TPOpcode[6:0] values, Table 6-2. Bit 7 is the "last packet of the transaction operation"
 // flag, meaningful for 0x00 and 0x01 only.
@@ -94,39 +94,39 @@ struct Utph {
   friend constexpr bool operator==(const Utph&, const Utph&) = default;
 };
 
-} // namespace ub::tl
+} // namespace ub::tp
 
 namespace ub {
 
 template <>
-struct Layout<tl::Rtph> {
+struct Layout<tp::Rtph> {
   static constexpr std::string_view kName = "RTPH";
   static constexpr std::string_view kClause = "§6.2.1";
   static constexpr std::size_t kSize = 16;
   static constexpr auto kFields = std::tuple{
-      Field<&tl::Rtph::tp_opcode, 0, 8>{"TPOpcode"},
-      Field<&tl::Rtph::tp_ver, 8, 2>{"TPVer"},
-      Field<&tl::Rtph::padding, 10, 2>{"Padding", FieldRole::Derived},
-      Field<&tl::Rtph::nlp, 12, 4>{"NLP"},
-      Field<&tl::Rtph::src_tpn, 16, 24>{"SrcTPN"},
-      Field<&tl::Rtph::dst_tpn, 40, 24>{"DstTPN"},
-      Field<&tl::Rtph::a, 64, 1>{"A"},
-      Field<&tl::Rtph::f, 65, 1>{"F"},
-      Field<&tl::Rtph::rsvd, 66, 6>{"RSVD", FieldRole::Reserved},
-      Field<&tl::Rtph::psn, 72, 24>{"PSN"},
-      Field<&tl::Rtph::rspst, 96, 3>{"RSPST"},
-      Field<&tl::Rtph::rspinfo, 99, 5>{"RSPINFO"},
-      Field<&tl::Rtph::tpmsn, 104, 24>{"TPMSN"},
+      Field<&tp::Rtph::tp_opcode, 0, 8>{"TPOpcode"},
+      Field<&tp::Rtph::tp_ver, 8, 2>{"TPVer"},
+      Field<&tp::Rtph::padding, 10, 2>{"Padding", FieldRole::Derived},
+      Field<&tp::Rtph::nlp, 12, 4>{"NLP"},
+      Field<&tp::Rtph::src_tpn, 16, 24>{"SrcTPN"},
+      Field<&tp::Rtph::dst_tpn, 40, 24>{"DstTPN"},
+      Field<&tp::Rtph::a, 64, 1>{"A"},
+      Field<&tp::Rtph::f, 65, 1>{"F"},
+      Field<&tp::Rtph::rsvd, 66, 6>{"RSVD", FieldRole::Reserved},
+      Field<&tp::Rtph::psn, 72, 24>{"PSN"},
+      Field<&tp::Rtph::rspst, 96, 3>{"RSPST"},
+      Field<&tp::Rtph::rspinfo, 99, 5>{"RSPINFO"},
+      Field<&tp::Rtph::tpmsn, 104, 24>{"TPMSN"},
   };
-  static constexpr std::optional<FieldIssue> check(const tl::Rtph& h) noexcept {
-    if (!tl::is_rtph_opcode(h.tp_opcode)) {
+  static constexpr std::optional<FieldIssue> check(const tp::Rtph& h) noexcept {
+    if (!tp::is_rtph_opcode(h.tp_opcode)) {
       return FieldIssue{"TPOpcode", Errc::ReservedValue,
                         "RTPH TPOpcode[6:0] must be 0x01, 0x02, 0x03, 0x05, 0x06 or 0x08",
                         h.tp_opcode};
     }
-    if (tl::tp_opcode_base(h.tp_opcode) == tl::tp_opcode::kRtpData &&
-        h.nlp != tl::tph_nlp::kTah && h.nlp != tl::tph_nlp::kUpiEid &&
-        h.nlp != tl::tph_nlp::kCiph) {
+    if (tp::tp_opcode_base(h.tp_opcode) == tp::tp_opcode::kRtpData &&
+        h.nlp != tp::tph_nlp::kTah && h.nlp != tp::tph_nlp::kUpiEid &&
+        h.nlp != tp::tph_nlp::kCiph) {
       return FieldIssue{"NLP", Errc::ReservedValue, "data packet NLP must be 0, 1 or 3", h.nlp};
     }
     if (h.rspst == 0b100 || h.rspst >= 0b110) {
@@ -138,24 +138,24 @@ struct Layout<tl::Rtph> {
 };
 
 template <>
-struct Layout<tl::Utph> {
+struct Layout<tp::Utph> {
   static constexpr std::string_view kName = "UTPH";
   static constexpr std::string_view kClause = "§6.2.1";
   static constexpr std::size_t kSize = 16;
   static constexpr auto kFields = std::tuple{
-      Field<&tl::Utph::tp_opcode, 0, 8>{"TPOpcode"},
-      Field<&tl::Utph::tp_ver, 8, 2>{"TPVer"},
-      Field<&tl::Utph::padding, 10, 2>{"Padding", FieldRole::Derived},
-      Field<&tl::Utph::nlp, 12, 4>{"NLP"},
-      Field<&tl::Utph::rsvd, 16, 112>{"RSVD", FieldRole::Reserved},
+      Field<&tp::Utph::tp_opcode, 0, 8>{"TPOpcode"},
+      Field<&tp::Utph::tp_ver, 8, 2>{"TPVer"},
+      Field<&tp::Utph::padding, 10, 2>{"Padding", FieldRole::Derived},
+      Field<&tp::Utph::nlp, 12, 4>{"NLP"},
+      Field<&tp::Utph::rsvd, 16, 112>{"RSVD", FieldRole::Reserved},
   };
-  static constexpr std::optional<FieldIssue> check(const tl::Utph& h) noexcept {
-    if (tl::tp_opcode_base(h.tp_opcode) != tl::tp_opcode::kUtpData) {
+  static constexpr std::optional<FieldIssue> check(const tp::Utph& h) noexcept {
+    if (tp::tp_opcode_base(h.tp_opcode) != tp::tp_opcode::kUtpData) {
       return FieldIssue{"TPOpcode", Errc::ReservedValue, "UTPH TPOpcode[6:0] must be 0",
                         h.tp_opcode};
     }
-    if (h.nlp != tl::tph_nlp::kTah && h.nlp != tl::tph_nlp::kUpiEid &&
-        h.nlp != tl::tph_nlp::kCiph) {
+    if (h.nlp != tp::tph_nlp::kTah && h.nlp != tp::tph_nlp::kUpiEid &&
+        h.nlp != tp::tph_nlp::kCiph) {
       return FieldIssue{"NLP", Errc::ReservedValue, "UTPH NLP must be 0, 1 or 3", h.nlp};
     }
     return std::nullopt;

@@ -14,7 +14,7 @@
 
 #include "protocol/common/field.hpp"
 
-namespace ub::tl {
+namespace ub::tp {
 
 inline constexpr std::size_t kMaxSackBitmapBytes = 128; // 1024 bits
 
@@ -32,13 +32,21 @@ struct Saetph {
   [[nodiscard]] constexpr std::size_t size() const noexcept { return 4 + bitmap_bytes(); }
 
   [[nodiscard]] constexpr bool bitmap_bit(unsigned k) const noexcept {
+    if (k >= 8 * kMaxSackBitmapBytes) {
+      return false;
+    }
     const std::size_t byte = 4 * std::size_t{k / 32} + 3 - (k % 32) / 8;
     return ((bitmap[byte] >> (k % 8)) & 1U) != 0;
   }
-  constexpr void set_bitmap_bit(unsigned k, bool v = true) noexcept {
+  // Sets bit k; false (nothing changed) if k is beyond the largest BitMap (1024 bits).
+  constexpr bool set_bitmap_bit(unsigned k, bool v = true) noexcept {
+    if (k >= 8 * kMaxSackBitmapBytes) {
+      return false;
+    }
     const std::size_t byte = 4 * std::size_t{k / 32} + 3 - (k % 32) / 8;
     const auto mask = static_cast<Byte>(1U << (k % 8));
     bitmap[byte] = static_cast<Byte>(v ? (bitmap[byte] | mask) : (bitmap[byte] & ~mask));
+    return true;
   }
 
   friend constexpr bool operator==(const Saetph& a, const Saetph& b) noexcept {
@@ -54,33 +62,33 @@ struct Saetph {
   }
 };
 
-} // namespace ub::tl
+} // namespace ub::tp
 
 namespace ub {
 
 template <>
-struct Codec<tl::Saetph> {
+struct Codec<tp::Saetph> {
   static constexpr std::string_view kName = "SAETPH";
   static constexpr std::string_view kClause = "§6.2.3";
 
   // Errors: Truncated, ReservedValue (BitMapSize 5..7).
-  [[nodiscard]] static Result<tl::Saetph> decode(std::span<const Byte> in) noexcept;
-  [[nodiscard]] static std::size_t size(const tl::Saetph& h) noexcept { return h.size(); }
-  [[nodiscard]] static Status validate(const tl::Saetph& h) noexcept;
-  [[nodiscard]] static Result<std::size_t> encode(const tl::Saetph& h,
+  [[nodiscard]] static Result<tp::Saetph> decode(std::span<const Byte> in) noexcept;
+  [[nodiscard]] static std::size_t size(const tp::Saetph& h) noexcept { return h.size(); }
+  [[nodiscard]] static Status validate(const tp::Saetph& h) noexcept;
+  [[nodiscard]] static Result<std::size_t> encode(const tp::Saetph& h,
                                                   std::span<Byte> out) noexcept;
   // Set "BitMapSize" before "BitMap": the BitMap value is right-aligned to the BitMap's width.
-  [[nodiscard]] static Status set(tl::Saetph& h, std::string_view name,
+  [[nodiscard]] static Status set(tp::Saetph& h, std::string_view name,
                                   const FieldValue& v) noexcept;
 
   static constexpr auto kPrefixFields = std::tuple{
-      Field<&tl::Saetph::rsvd, 0, 5>{"RSVD", FieldRole::Reserved},
-      Field<&tl::Saetph::bitmap_size, 5, 3>{"BitMapSize"},
-      Field<&tl::Saetph::max_rcv_psn, 8, 24>{"MaxRcvPSN"},
+      Field<&tp::Saetph::rsvd, 0, 5>{"RSVD", FieldRole::Reserved},
+      Field<&tp::Saetph::bitmap_size, 5, 3>{"BitMapSize"},
+      Field<&tp::Saetph::max_rcv_psn, 8, 24>{"MaxRcvPSN"},
   };
 
   template <class Fn>
-  static void visit(const tl::Saetph& h, Fn&& fn) {
+  static void visit(const tp::Saetph& h, Fn&& fn) {
     visit_fields(kPrefixFields, h, fn);
     fn(FieldDesc{"BitMap", 32, static_cast<std::uint16_t>(h.bitmap_bits()), FieldRole::Data},
        FieldValue{0, std::span<const Byte>(h.bitmap.data(), h.bitmap_bytes())});
