@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define UB_FUZZ_CHECK(cond)                                                                      \
-  do {                                                                                           \
-    if (!(cond)) {                                                                               \
-      std::fprintf(stderr, "fuzz check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);         \
-      std::abort();                                                                              \
-    }                                                                                            \
+#define UB_FUZZ_CHECK(cond)                                                                        \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      std::fprintf(stderr, "fuzz check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);          \
+      std::abort();                                                                                \
+    }                                                                                              \
   } while (false)

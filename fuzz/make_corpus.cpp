@@ -67,20 +67,21 @@ int main(int argc, char** argv) {
       wire.resize(*n);
       std::vector<std::uint8_t> in{mi};
       in.insert(in.end(), wire.begin(), wire.end());
-      write(root / "packet_decode", std::string(s.name) + "-" + std::string(dl::to_string(modes[mi])), in);
+      write(root / "packet_decode",
+            std::string(s.name) + "-" + std::string(dl::to_string(modes[mi])), in);
     }
     write(root / "packet_roundtrip", std::string(s.name),
           {static_cast<std::uint8_t>(si >> 8), static_cast<std::uint8_t>(si), 0, 0});
     for (const auto& h : s.packet.header_list()) {
-      std::vector<std::uint8_t> bytes =
-          std::visit([](const auto& x) { return encode_one(x); }, h);
+      std::vector<std::uint8_t> bytes = std::visit([](const auto& x) { return encode_one(x); }, h);
       if (bytes.empty()) {
         continue;
       }
-      std::vector<std::uint8_t> in{static_cast<std::uint8_t>(registry_index(pkt::header_name(h))), 0};
+      std::vector<std::uint8_t> in{static_cast<std::uint8_t>(registry_index(pkt::header_name(h))),
+                                   0};
       in.insert(in.end(), bytes.begin(), bytes.end());
-      write(root / "header_decode",
-            std::string(s.name) + "-" + std::string(pkt::header_name(h)), in);
+      write(root / "header_decode", std::string(s.name) + "-" + std::string(pkt::header_name(h)),
+            in);
     }
     std::vector<std::uint8_t> lph{static_cast<std::uint8_t>(registry_index("LPH")), 0};
     const auto lb = encode_one(s.packet.lph);

@@ -99,8 +99,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else {
     static std::vector<std::uint8_t> scratch3(pkt::kMaxNetBytes);
     static pkt::Packet q;
-    UB_FUZZ_CHECK(pkt::decode_packet(std::span<const std::uint8_t>(out.data(), *n), opts, scratch3, q)
-                      .has_value());
+    UB_FUZZ_CHECK(
+        pkt::decode_packet(std::span<const std::uint8_t>(out.data(), *n), opts, scratch3, q)
+            .has_value());
     UB_FUZZ_CHECK(q.canonical);
     UB_FUZZ_CHECK(same(p, q));
   }

@@ -45,7 +45,8 @@ pkt::NamedValue random_value(const pkt::FieldEntry& f, fuzz::Provider& in) {
       nv.wide.push_back(0);
     }
   } else {
-    const std::uint64_t mask = f.width >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << f.width) - 1;
+    const std::uint64_t mask =
+        f.width >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << f.width) - 1;
     // Mostly small edits, sometimes any value: both reach reserved codes and boundaries.
     nv.scalar = (in.byte() & 1) != 0 ? (f.scalar + in.byte()) & mask : in.u64() & mask;
   }
@@ -138,7 +139,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   pkt::DecodeOptions opts{};
   opts.mode = p.mode;
-  opts.cetph = p.find<ub::tp::CetphCaqm>() != nullptr ? ub::tp::CetphForm::Caqm : ub::tp::CetphForm::Ldcp;
+  opts.cetph =
+      p.find<ub::tp::CetphCaqm>() != nullptr ? ub::tp::CetphForm::Caqm : ub::tp::CetphForm::Ldcp;
   static std::vector<std::uint8_t> scratch2(pkt::kMaxNetBytes);
   static pkt::Packet d;
   auto st = pkt::decode_packet(std::span<const std::uint8_t>(wire.data(), *n), opts, scratch2, d);

@@ -30,12 +30,12 @@ enum class Errc : std::uint8_t {
 
 struct Error {
   Errc code{};
-  std::size_t offset = 0;     // byte offset into the unit being decoded (or encoded)
-  std::string_view header;    // e.g. "RTPH"
-  std::string_view field;     // e.g. "TPOpcode"; empty when the error is about the whole header
-  std::string_view reason;    // short, static, lower case
-  std::string_view clause;    // e.g. "§6.2.1"
-  std::uint64_t value = 0;    // the offending value, when has_value
+  std::size_t offset = 0;  // byte offset into the unit being decoded (or encoded)
+  std::string_view header; // e.g. "RTPH"
+  std::string_view field;  // e.g. "TPOpcode"; empty when the error is about the whole header
+  std::string_view reason; // short, static, lower case
+  std::string_view clause; // e.g. "§6.2.1"
+  std::uint64_t value = 0; // the offending value, when has_value
   bool has_value = false;
 
   [[nodiscard]] Error with_value(std::uint64_t v) const noexcept {

@@ -103,9 +103,7 @@ struct Field {
     return FieldDesc{name, static_cast<std::uint16_t>(Off), static_cast<std::uint16_t>(W), role};
   }
 
-  [[nodiscard]] static constexpr std::uint64_t scalar(const Class& h) noexcept
-    requires(!kWide)
-  {
+  [[nodiscard]] static constexpr std::uint64_t scalar(const Class& h) noexcept requires(!kWide) {
     if constexpr (std::is_enum_v<Type>) {
       return static_cast<std::uint64_t>(static_cast<std::underlying_type_t<Type>>(h.*Member));
     } else {
@@ -113,9 +111,7 @@ struct Field {
     }
   }
 
-  static constexpr void assign(Class& h, std::uint64_t v) noexcept
-    requires(!kWide)
-  {
+  static constexpr void assign(Class& h, std::uint64_t v) noexcept requires(!kWide) {
     if constexpr (std::is_same_v<Type, bool>) {
       h.*Member = v != 0;
     } else if constexpr (std::is_enum_v<Type>) {
@@ -238,11 +234,8 @@ template <FixedLayout H>
 [[nodiscard]] constexpr Error field_error(std::string_view name, Errc code,
                                           std::string_view reason) noexcept {
   std::size_t byte = 0;
-  std::apply(
-      [&](const auto&... f) {
-        ((f.name == name ? (byte = f.kOffset / 8, 0) : 0), ...);
-      },
-      Layout<H>::kFields);
+  std::apply([&](const auto&... f) { ((f.name == name ? (byte = f.kOffset / 8, 0) : 0), ...); },
+             Layout<H>::kFields);
   return Error{code, byte, Layout<H>::kName, name, reason, Layout<H>::kClause};
 }
 
@@ -279,9 +272,8 @@ struct SetOutcome {
   FieldDesc desc{};
 };
 template <class H, class Tuple>
-[[nodiscard]] constexpr std::optional<SetOutcome> set_field(const Tuple& fields, H& h,
-                                                            std::string_view name,
-                                                            const FieldValue& v) noexcept {
+[[nodiscard]] constexpr std::optional<SetOutcome>
+set_field(const Tuple& fields, H& h, std::string_view name, const FieldValue& v) noexcept {
   std::optional<SetOutcome> out;
   std::apply(
       [&](const auto&... f) {
@@ -330,9 +322,9 @@ struct FixedCodec {
   // Decodes the header at the start of `in`. Errors: Truncated, and whatever check() reports.
   [[nodiscard]] static constexpr Result<H> decode(std::span<const Byte> in) noexcept {
     if (in.size() < kSize) {
-      return make_unexpected(Error{Errc::Truncated, in.size(), kName, {},
-                                   "input ends inside the header", kClause}
-                                 .with_value(kSize));
+      return make_unexpected(
+          Error{Errc::Truncated, in.size(), kName, {}, "input ends inside the header", kClause}
+              .with_value(kSize));
     }
     H h = unpack(in.data());
     if (auto st = check(h); !st) {
@@ -392,7 +384,8 @@ template <class H>
 struct Codec;
 
 template <class H>
-  requires FixedLayout<H>
-struct Codec<H> : FixedCodec<H> {};
+requires FixedLayout<H>
+struct Codec<H> : FixedCodec<H> {
+};
 
 } // namespace ub

@@ -43,7 +43,8 @@ inline constexpr unsigned kMaxPacketFlits = 512; // so at most 512 flits
   return "?";
 }
 
-[[nodiscard]] constexpr std::optional<BlockMode> block_mode_from_string(std::string_view s) noexcept {
+[[nodiscard]] constexpr std::optional<BlockMode>
+block_mode_from_string(std::string_view s) noexcept {
   if (s == "crc30" || s == "crc") {
     return BlockMode::Crc30;
   }

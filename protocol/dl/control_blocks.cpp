@@ -58,15 +58,15 @@ inline constexpr bool kHasLayout = FixedLayout<T>;
 // Which bits of block byte i the type defines (LCH bytes 0-2 count as defined: their fixed bits
 // are checked as errors). Derived from the field tables, so the canonical check cannot drift
 // from the layout.
-constexpr void mark_bits(Byte *mask, std::size_t off, std::size_t width) noexcept {
+constexpr void mark_bits(Byte* mask, std::size_t off, std::size_t width) noexcept {
   for (std::size_t b = off; b < off + width; ++b) {
     mask[b / 8] = static_cast<Byte>(mask[b / 8] | (0x80U >> (b % 8)));
   }
 }
 
 template <class Tuple>
-constexpr void mark_fields(Byte *mask, const Tuple &fields) noexcept {
-  std::apply([&](const auto &...f) { (mark_bits(mask, f.kOffset, f.kWidth), ...); }, fields);
+constexpr void mark_fields(Byte* mask, const Tuple& fields) noexcept {
+  std::apply([&](const auto&... f) { (mark_bits(mask, f.kOffset, f.kWidth), ...); }, fields);
 }
 
 template <class T>
@@ -107,13 +107,13 @@ template <class T>
   } else if constexpr (std::is_same_v<T, InitBlock>) {
     return i < kInitMask.size() ? kInitMask[i] : Byte{0};
   } else {
-    constexpr auto &m = kLayoutMask<T>;
+    constexpr auto& m = kLayoutMask<T>;
     return i < m.size() ? m[i] : Byte{0};
   }
 }
 
 template <class T>
-[[nodiscard]] constexpr std::size_t flits_of(const T &h) noexcept {
+[[nodiscard]] constexpr std::size_t flits_of(const T& h) noexcept {
   if constexpr (std::is_same_v<T, ParamExchg>) {
     return h.flits;
   } else if constexpr (std::is_same_v<T, InitBlock>) {
@@ -125,7 +125,7 @@ template <class T>
 
 // Reads the type's fields from a whole block (flits * 20 bytes at blk).
 template <class T>
-void unpack_body(const Byte *blk, std::size_t flits, T &h) noexcept {
+void unpack_body(const Byte* blk, std::size_t flits, T& h) noexcept {
   if constexpr (std::is_same_v<T, ParamExchg>) {
     h.flits = static_cast<std::uint8_t>(flits);
     for (std::size_t f = 0; f < flits; ++f) {
@@ -147,7 +147,7 @@ void unpack_body(const Byte *blk, std::size_t flits, T &h) noexcept {
 
 // Writes the type's fields into a zeroed block whose LCH is already in place.
 template <class T>
-void pack_body(const T &h, Byte *blk) noexcept {
+void pack_body(const T& h, Byte* blk) noexcept {
   if constexpr (std::is_same_v<T, ParamExchg>) {
     for (std::size_t f = 0; f < h.flits; ++f) {
       for (std::size_t k = 0; k < 4; ++k) {
@@ -166,15 +166,15 @@ void pack_body(const T &h, Byte *blk) noexcept {
   }
 }
 
-[[nodiscard]] constexpr Error type_error(const ControlBlockType &ty, Errc code, std::size_t offset,
+[[nodiscard]] constexpr Error type_error(const ControlBlockType& ty, Errc code, std::size_t offset,
                                          std::string_view field, std::string_view reason) noexcept {
   return Error{code, offset, ty.name, field, reason, ty.clause};
 }
 
 // Encode-side checks: every value fits its field, lengths are legal, no reserved values.
 template <class T>
-[[nodiscard]] Status validate_for_encode(const T &h) noexcept {
-  constexpr const ControlBlockType &ty = T::kType;
+[[nodiscard]] Status validate_for_encode(const T& h) noexcept {
+  constexpr const ControlBlockType& ty = T::kType;
   if constexpr (std::is_same_v<T, ParamExchg>) {
     if (h.flits < 1 || h.flits > kMaxParamWords) {
       return make_unexpected(type_error(ty, Errc::OutOfRange, 0, "CLENGTH",
@@ -204,7 +204,7 @@ template <class T>
 
 // Decode-side semantic checks of the unpacked fields (reserved values).
 template <class T>
-[[nodiscard]] Status check_decoded(const T &h) noexcept {
+[[nodiscard]] Status check_decoded(const T& h) noexcept {
   if constexpr (kHasLayout<T>) {
     return FixedCodec<T>::check(h);
   } else {
@@ -239,7 +239,7 @@ void write_trailer(std::span<Byte> blk, BlockMode m) noexcept {
 }
 
 [[nodiscard]] Status check_trailer(std::span<const Byte> blk, BlockMode m,
-                                   const ControlBlockType &ty) noexcept {
+                                   const ControlBlockType& ty) noexcept {
   const std::size_t last = blk.size() - kFlitBytes;
   const std::size_t at = last + trailer_byte(m);
   const auto mismatch = [&](std::uint32_t got) {
@@ -290,8 +290,8 @@ template <class T>
 
 template <class T>
 [[nodiscard]] Result<ControlBlock> decode_as(std::span<const Byte> in, BlockMode m,
-                                             bool *canonical) noexcept {
-  constexpr const ControlBlockType &ty = T::kType;
+                                             bool* canonical) noexcept {
+  constexpr const ControlBlockType& ty = T::kType;
   const auto clength = static_cast<std::uint8_t>((in[0] >> 2) & 0x1FU);
   if (clength < ty.min_clength || clength > ty.max_clength) {
     return make_unexpected(type_error(ty, Errc::LengthMismatch, 0, "CLENGTH",
@@ -328,7 +328,7 @@ template <class T>
 
 template <std::size_t... I>
 [[nodiscard]] Result<ControlBlock> decode_index(std::size_t index, std::span<const Byte> in,
-                                                BlockMode m, bool *canonical,
+                                                BlockMode m, bool* canonical,
                                                 std::index_sequence<I...> /*unused*/) noexcept {
   Result<ControlBlock> r = ControlBlock{};
   (void)((index == I
@@ -339,8 +339,8 @@ template <std::size_t... I>
 }
 
 template <class T>
-[[nodiscard]] Result<std::size_t> encode_as(const T &h, BlockMode m, std::span<Byte> out) noexcept {
-  constexpr const ControlBlockType &ty = T::kType;
+[[nodiscard]] Result<std::size_t> encode_as(const T& h, BlockMode m, std::span<Byte> out) noexcept {
+  constexpr const ControlBlockType& ty = T::kType;
   if (auto st = validate_for_encode(h); !st) {
     return make_unexpected(st.error());
   }
@@ -351,7 +351,7 @@ template <class T>
         type_error(ty, Errc::BufferTooSmall, 0, {}, "output buffer too small").with_value(need));
   }
   const std::span<Byte> blk = out.first(need);
-  for (Byte &b : blk) {
+  for (Byte& b : blk) {
     b = 0;
   }
   // LCH, Table 4-6: 0, CLENGTH, fixed 100000, CFG 0, CTRL, SUB_CTRL.
@@ -365,21 +365,21 @@ template <class T>
 
 } // namespace
 
-std::size_t control_block_flits(const ControlBlock &cb) noexcept {
-  return std::visit([](const auto &h) { return flits_of(h); }, cb);
+std::size_t control_block_flits(const ControlBlock& cb) noexcept {
+  return std::visit([](const auto& h) { return flits_of(h); }, cb);
 }
 
-std::string_view control_block_name(const ControlBlock &cb) noexcept {
+std::string_view control_block_name(const ControlBlock& cb) noexcept {
   return kTypes[cb.index()].name;
 }
 
-bool is_retry_buffered(const ControlBlock &cb) noexcept {
+bool is_retry_buffered(const ControlBlock& cb) noexcept {
   return !(std::holds_alternative<NullBlock>(cb) || std::holds_alternative<RetryIdle>(cb) ||
            std::holds_alternative<RetryReq>(cb) || std::holds_alternative<RetryAck>(cb));
 }
 
 Result<ControlBlock> decode_control_block(std::span<const Byte> in, BlockMode mode,
-                                          bool *canonical) noexcept {
+                                          bool* canonical) noexcept {
   if (canonical != nullptr) {
     *canonical = false;
   }
@@ -413,17 +413,17 @@ Result<ControlBlock> decode_control_block(std::span<const Byte> in, BlockMode mo
                       std::make_index_sequence<std::variant_size_v<ControlBlock>>{});
 }
 
-Result<std::size_t> encode_control_block(const ControlBlock &cb, BlockMode mode,
+Result<std::size_t> encode_control_block(const ControlBlock& cb, BlockMode mode,
                                          std::span<Byte> out) noexcept {
-  return std::visit([&](const auto &h) { return encode_as(h, mode, out); }, cb);
+  return std::visit([&](const auto& h) { return encode_as(h, mode, out); }, cb);
 }
 
 } // namespace ub::dl
 
 namespace ub {
 
-Status Codec<dl::ParamExchg>::set(dl::ParamExchg &h, std::string_view name,
-                                  const FieldValue &v) noexcept {
+Status Codec<dl::ParamExchg>::set(dl::ParamExchg& h, std::string_view name,
+                                  const FieldValue& v) noexcept {
   const auto out_of_range = [&](std::size_t offset, std::string_view field,
                                 std::string_view reason) {
     return make_unexpected(Error{Errc::OutOfRange, offset, kName, field, reason, kClause});
@@ -483,8 +483,8 @@ Status Codec<dl::ParamExchg>::set(dl::ParamExchg &h, std::string_view name,
       Error{Errc::UnknownField, 0, kName, {}, "no such field in this block", kClause});
 }
 
-Status Codec<dl::InitBlock>::set(dl::InitBlock &h, std::string_view name,
-                                 const FieldValue &v) noexcept {
+Status Codec<dl::InitBlock>::set(dl::InitBlock& h, std::string_view name,
+                                 const FieldValue& v) noexcept {
   dl::InitBlock tmp = h;
   auto r = set_field(kHeadFields, tmp, name, v);
   if (!r) {

@@ -50,21 +50,21 @@ inline constexpr std::string_view kLchClause = "§4.3.3.1"; // LCH (Table 4-6) a
 // dropped by the receiver; never retry-buffered.
 struct NullBlock {
   static constexpr ControlBlockType kType{0x0, 0x0, 0, 0, "Null", "§4.3.3.2"};
-  friend constexpr bool operator==(const NullBlock &, const NullBlock &) = default;
+  friend constexpr bool operator==(const NullBlock&, const NullBlock&) = default;
 };
 
 // UB-Base-2.0 §4.3.3.3 Fig. 4-18: No_Operation (NOB), 1 flit. Pads the gap after a small DLLDP
 // to honour the peer's PACKET_MIN_INTERVAL; dropped by the receiver but retry-buffered.
 struct NoOperation {
   static constexpr ControlBlockType kType{0x0, 0x1, 0, 0, "No_Operation", "§4.3.3.3"};
-  friend constexpr bool operator==(const NoOperation &, const NoOperation &) = default;
+  friend constexpr bool operator==(const NoOperation&, const NoOperation&) = default;
 };
 
 // UB-Base-2.0 §4.3.3.4.1 Fig. 4-19: Retry_Idle, 1 flit. Separates a DLLDP from the Retry_Req or
 // Retry_Ack blocks that follow it.
 struct RetryIdle {
   static constexpr ControlBlockType kType{0x1, 0x0, 0, 0, "Retry_Idle", "§4.3.3.4.1"};
-  friend constexpr bool operator==(const RetryIdle &, const RetryIdle &) = default;
+  friend constexpr bool operator==(const RetryIdle&, const RetryIdle&) = default;
 };
 
 // UB-Base-2.0 §4.3.3.4.2 Fig. 4-20: Retry_Req, 1 flit. Bytes 8-9 RcvPtr, 10 NUM_PHY_REINIT,
@@ -74,7 +74,7 @@ struct RetryReq {
   std::uint16_t rcv_ptr = 0; // RcvPtr: retry-buffer index at the peer of the first flit to resend
   std::uint8_t num_phy_reinit = 0; // NUM_PHY_REINIT: PHY re-inits so far in this retry event
   std::uint8_t num_retry = 0;      // NUM_RETRY: Retry_Req_Sets sent since the last PHY re-init
-  friend constexpr bool operator==(const RetryReq &, const RetryReq &) = default;
+  friend constexpr bool operator==(const RetryReq&, const RetryReq&) = default;
 };
 
 // UB-Base-2.0 §4.3.3.4.3 Fig. 4-21: Retry_Ack, 1 flit. Byte 5 NUM_RETRY, 6-7 NumFreeBuf,
@@ -85,7 +85,7 @@ struct RetryAck {
   std::uint16_t num_free_buf = 0; // NumFreeBuf: free retry-buffer space, in flits
   std::uint16_t rd_ptr = 0;       // RdPtr: retry-buffer read pointer for this event
   std::uint16_t wr_ptr = 0;       // WrPtr: retry-buffer write pointer
-  friend constexpr bool operator==(const RetryAck &, const RetryAck &) = default;
+  friend constexpr bool operator==(const RetryAck&, const RetryAck&) = default;
 };
 
 // UB-Base-2.0 §4.3.3.5 Figs. 4-22/4-23: Crd_Ack, 2 flits (CLENGTH = 1). Flit 0: byte 3 bit 7 SD,
@@ -95,8 +95,8 @@ struct CrdAck {
   static constexpr ControlBlockType kType{0x2, 0x4, 1, 1, "Crd_Ack", "§4.3.3.5"};
   bool sd = false; // SD (SEND_DONE): last initial-credit Crd_Ack; meaningful when T = 1
   bool t = false;  // T: 1 = initial credits (credit init), 0 = normal credit return
-  std::uint16_t ack_num =
-      0; // ACK_NUM: frees ACK_NUM x CTRL_ACK_GRAIN_SIZE flits of the peer's retry buffer
+  // ACK_NUM: frees ACK_NUM x CTRL_ACK_GRAIN_SIZE flits of the peer's retry buffer.
+  std::uint16_t ack_num = 0;
   Wide<12> crd_num{}; // CRD_NUM[95:0], MSB first: 16 x 6 bits, VL15 in [95:90] ... VL0 in [5:0]
 
   // The 6-bit credit count of VL `vl` (CRD_NUM[6vl+5:6vl]); 0 if vl > 15.
@@ -114,7 +114,7 @@ struct CrdAck {
     put_bits(crd_num.data(), 90 - 6 * std::size_t{vl}, 6, count);
     return true;
   }
-  friend constexpr bool operator==(const CrdAck &, const CrdAck &) = default;
+  friend constexpr bool operator==(const CrdAck&, const CrdAck&) = default;
 };
 
 // UB-Base-2.0 §4.3.3.6 Figs. 4-24..4-26: Param_Exchg, N = 1..32 flits (CLENGTH = N-1). Each flit
@@ -139,7 +139,7 @@ struct ParamExchg {
     store_be32(data.data() + 4 * i, v);
     return true;
   }
-  friend constexpr bool operator==(const ParamExchg &a, const ParamExchg &b) noexcept {
+  friend constexpr bool operator==(const ParamExchg& a, const ParamExchg& b) noexcept {
     if (a.flits != b.flits) {
       return false;
     }
@@ -185,7 +185,7 @@ struct LaneManage {
   // one direction carries in the other field; it must still be a defined width.
   std::uint8_t tlw = lane_width::kX1;
   std::uint8_t rlw = lane_width::kX1;
-  friend constexpr bool operator==(const LaneManage &, const LaneManage &) = default;
+  friend constexpr bool operator==(const LaneManage&, const LaneManage&) = default;
 };
 
 // Block_Mode_Chg TYPE values, UB-Base-2.0 §4.3.3.8 Fig. 4-28; 2..15 are reserved.
@@ -195,7 +195,7 @@ enum class BlockModeChgType : std::uint8_t { Req = 0, Ack = 1 };
 struct BlockModeChg {
   static constexpr ControlBlockType kType{0x5, 0x0, 0, 0, "Block_Mode_Chg", "§4.3.3.8"};
   BlockModeChgType type = BlockModeChgType::Req; // TYPE[3:0]
-  friend constexpr bool operator==(const BlockModeChg &, const BlockModeChg &) = default;
+  friend constexpr bool operator==(const BlockModeChg&, const BlockModeChg&) = default;
 };
 
 // UB-Base-2.0 §4.3.3.9 Figs. 4-30..4-35 and Table 4-9: Init, N = 5..32 flits (CLENGTH 4..31).
@@ -240,7 +240,7 @@ struct InitBlock {
     data_credit_grain_size[15 - vl] = bitmap;
     return true;
   }
-  friend constexpr bool operator==(const InitBlock &, const InitBlock &) = default;
+  friend constexpr bool operator==(const InitBlock&, const InitBlock&) = default;
 };
 
 using ControlBlock = std::variant<NullBlock, NoOperation, RetryIdle, RetryReq, RetryAck, CrdAck,
@@ -249,15 +249,15 @@ using ControlBlock = std::variant<NullBlock, NoOperation, RetryIdle, RetryReq, R
 // Flits the block occupies when encoded (CLENGTH + 1): 1 for the fixed single-flit types, 2 for
 // Crd_Ack, `flits` for Param_Exchg, clength + 1 for Init. For a Param_Exchg or Init whose length
 // encode would refuse, this returns the member as given.
-[[nodiscard]] std::size_t control_block_flits(const ControlBlock &cb) noexcept;
+[[nodiscard]] std::size_t control_block_flits(const ControlBlock& cb) noexcept;
 
 // The spec's name of the block type: "Null", "No_Operation", "Retry_Idle", "Retry_Req",
 // "Retry_Ack", "Crd_Ack", "Param_Exchg", "Lane_Manage", "Block_Mode_Chg" or "Init".
-[[nodiscard]] std::string_view control_block_name(const ControlBlock &cb) noexcept;
+[[nodiscard]] std::string_view control_block_name(const ControlBlock& cb) noexcept;
 
 // True for the types the sender keeps in its retry buffer: all but Null and the three Retry
 // blocks (UB-Base-2.0 §4.7.3.2.1; NOBs explicitly, §4.3.3.3).
-[[nodiscard]] bool is_retry_buffered(const ControlBlock &cb) noexcept;
+[[nodiscard]] bool is_retry_buffered(const ControlBlock& cb) noexcept;
 
 // Decodes one DLLCB. `in` must be exactly the block: CLENGTH+1 flits of 20 bytes, trailer
 // included. Reads only `in`; never allocates.
@@ -282,7 +282,7 @@ using ControlBlock = std::variant<NullBlock, NoOperation, RetryIdle, RetryReq, R
 // trailer's Reserved and ERROR_FLAG bits (meaningless in a DLLCB, ambiguity A15) and in non-CRC
 // mode the whole END byte and last-flit bytes 16-18 are zero; false otherwise or on error.
 [[nodiscard]] Result<ControlBlock> decode_control_block(std::span<const Byte> in, BlockMode mode,
-                                                        bool *canonical = nullptr) noexcept;
+                                                        bool* canonical = nullptr) noexcept;
 
 // Encodes the whole block into out[0 .. 20*flits): LCH, fields, reserved bits 0, and the
 // trailer of `mode` (BCRC with ERROR_FLAG 0, or an all-zero END byte). Returns the bytes written.
@@ -292,7 +292,7 @@ using ControlBlock = std::variant<NullBlock, NoOperation, RetryIdle, RetryReq, R
 //                   Init clength outside 4..31.
 //   ReservedValue   Lane_Manage "TLW"/"RLW" not one-hot x1..x8; Block_Mode_Chg "TYPE" 2..15.
 //   BufferTooSmall  out.size() < 20*flits (value = bytes needed); nothing is written.
-[[nodiscard]] Result<std::size_t> encode_control_block(const ControlBlock &cb, BlockMode mode,
+[[nodiscard]] Result<std::size_t> encode_control_block(const ControlBlock& cb, BlockMode mode,
                                                        std::span<Byte> out) noexcept;
 
 } // namespace ub::dl
@@ -382,7 +382,7 @@ struct Layout<dl::LaneManage> {
       Field<&dl::LaneManage::rlw, 58, 6>{"RLW"},
   };
   // Table 4-8: TLW and RLW are one-hot x1/x2/x4/x8; everything else is reserved.
-  static constexpr std::optional<FieldIssue> check(const dl::LaneManage &h) noexcept {
+  static constexpr std::optional<FieldIssue> check(const dl::LaneManage& h) noexcept {
     if (!dl::is_lane_width(h.tlw)) {
       return FieldIssue{"TLW", Errc::ReservedValue, "not a defined lane width (x1, x2, x4, x8)",
                         h.tlw};
@@ -404,7 +404,7 @@ struct Layout<dl::BlockModeChg> {
       Field<&dl::BlockModeChg::type, 28, 4>{"TYPE"},
   };
   // Fig. 4-28: TYPE 0 = REQ, 1 = ACK, 2..15 reserved.
-  static constexpr std::optional<FieldIssue> check(const dl::BlockModeChg &h) noexcept {
+  static constexpr std::optional<FieldIssue> check(const dl::BlockModeChg& h) noexcept {
     const auto v = static_cast<std::uint8_t>(h.type);
     if (v > 1) {
       return FieldIssue{"TYPE", Errc::ReservedValue, "TYPE is 0 (REQ) or 1 (ACK)", v};
@@ -423,12 +423,12 @@ struct LayoutReflection {
   static constexpr std::string_view kClause = Layout<T>::kClause;
 
   template <class Fn>
-  static void visit(const T &h, Fn &&fn) {
+  static void visit(const T& h, Fn&& fn) {
     FixedCodec<T>::visit(h, fn);
   }
   // Errors: UnknownField (the type has no such field), OutOfRange (the value does not fit).
   // A value that fits but is reserved (TYPE 2, TLW 3) is accepted here and refused by encode.
-  [[nodiscard]] static Status set(T &h, std::string_view name, const FieldValue &v) noexcept {
+  [[nodiscard]] static Status set(T& h, std::string_view name, const FieldValue& v) noexcept {
     return FixedCodec<T>::set(h, name, v);
   }
 };
@@ -461,7 +461,7 @@ struct Codec<dl::ParamExchg> {
   static constexpr std::string_view kClause = dl::ParamExchg::kType.clause;
 
   template <class Fn>
-  static void visit(const dl::ParamExchg &h, Fn &&fn) {
+  static void visit(const dl::ParamExchg& h, Fn&& fn) {
     const std::size_t n = h.flits < dl::kMaxParamWords ? h.flits : dl::kMaxParamWords;
     fn(FieldDesc{"CLENGTH", 1, 5, FieldRole::Derived},
        FieldValue{n == 0 ? 0 : static_cast<std::uint64_t>(n - 1), {}});
@@ -474,8 +474,8 @@ struct Codec<dl::ParamExchg> {
   // and clears the words past the new end.
   // Errors: UnknownField; OutOfRange (more than 128 bytes, a scalar wider than 4*flits bytes,
   // CLENGTH > 31).
-  [[nodiscard]] static Status set(dl::ParamExchg &h, std::string_view name,
-                                  const FieldValue &v) noexcept;
+  [[nodiscard]] static Status set(dl::ParamExchg& h, std::string_view name,
+                                  const FieldValue& v) noexcept;
 };
 
 // Init: hand-written, since the credit-grain bitmaps are split across flits. The scalar fields
@@ -512,14 +512,14 @@ struct Codec<dl::InitBlock> {
                                                                  48, 49, 50, 51, 52, 53, 54, 55};
 
   template <class Fn>
-  static void visit(const dl::InitBlock &h, Fn &&fn) {
+  static void visit(const dl::InitBlock& h, Fn&& fn) {
     visit_fields(kHeadFields, h, fn);
     visit_fields(kSplitFields, h, fn);
     visit_fields(kTailFields, h, fn);
   }
   // Errors: UnknownField; OutOfRange (the value does not fit, or CLENGTH outside 4..31).
-  [[nodiscard]] static Status set(dl::InitBlock &h, std::string_view name,
-                                  const FieldValue &v) noexcept;
+  [[nodiscard]] static Status set(dl::InitBlock& h, std::string_view name,
+                                  const FieldValue& v) noexcept;
 };
 
 } // namespace ub

@@ -95,8 +95,7 @@ Result<DataFrame> decode_frame(std::span<const Byte> in, BlockMode m,
   }
   if (in.size() > total) {
     return make_unexpected(Error{Errc::TrailingBytes, total, "LPH", "PLENGTH",
-                                 "input continues past the flits PLENGTH announces",
-                                 kFrameClause}
+                                 "input continues past the flits PLENGTH announces", kFrameClause}
                                .with_value(in.size()));
   }
   DataFrame f{};
@@ -109,18 +108,18 @@ Result<DataFrame> decode_frame(std::span<const Byte> in, BlockMode m,
   for (unsigned b = 0; b < g->blocks; ++b) {
     const unsigned first_flit = b * kMaxBlockFlits;
     const unsigned nflits = b + 1U == g->blocks ? g->last_block_flits : kMaxBlockFlits;
-    const auto blk = in.subspan(std::size_t{first_flit} * kFlitBytes, std::size_t{nflits} * kFlitBytes);
+    const auto blk =
+        in.subspan(std::size_t{first_flit} * kFlitBytes, std::size_t{nflits} * kFlitBytes);
     if (b > 0) {
       f.lbh[b - 1U] = FixedCodec<Lbh>::unpack(blk.data());
     }
     const bool last_block = b + 1U == g->blocks;
     if (m != BlockMode::NonCrc) {
       if (auto c = check_bcrc(blk, m); !c.ok) {
-        return make_unexpected(Error{Errc::CrcMismatch, std::size_t{first_flit} * kFlitBytes + c.at,
-                                     "BCRC", m == BlockMode::Crc62 && c.at + 4 == blk.size()
-                                                 ? "CRC32"
-                                                 : "CRC30",
-                                     "block CRC does not match its contents", "§4.3.2.2.4"});
+        return make_unexpected(
+            Error{Errc::CrcMismatch, std::size_t{first_flit} * kFlitBytes + c.at, "BCRC",
+                  m == BlockMode::Crc62 && c.at + 4 == blk.size() ? "CRC32" : "CRC30",
+                  "block CRC does not match its contents", "§4.3.2.2.4"});
       }
       const Byte flags = blk[blk.size() - tb];
       if ((flags & 0x80) != 0) {
@@ -187,8 +186,12 @@ Result<std::size_t> encode_frame(const Lph& lph, std::span<const Lbh> lbhs, bool
     return make_unexpected(g.error());
   }
   if (lbhs.size() > g->blocks - 1U) {
-    return make_unexpected(Error{Errc::OutOfRange, 0, "LBH", {},
-                                 "more LBHs given than the packet has later blocks", kFrameClause}
+    return make_unexpected(Error{Errc::OutOfRange,
+                                 0,
+                                 "LBH",
+                                 {},
+                                 "more LBHs given than the packet has later blocks",
+                                 kFrameClause}
                                .with_value(lbhs.size()));
   }
   const std::size_t total = std::size_t{g->flits} * kFlitBytes;

@@ -24,8 +24,8 @@ struct DataFrame {
   Lph lph{};
   std::array<Lbh, kMaxBlocks - 1> lbh{}; // one per later block, in order
   std::uint8_t lbh_count = 0;
-  bool error_flag = false;        // ERROR_FLAG of the last block (CRC) or END (non-CRC), §4.8.3
-  std::span<const Byte> payload;  // bytes after the LPH, de-framed
+  bool error_flag = false;       // ERROR_FLAG of the last block (CRC) or END (non-CRC), §4.8.3
+  std::span<const Byte> payload; // bytes after the LPH, de-framed
   // False when bits the receiver ignores were not zero: padding, the Reserved trailer bit, the
   // ERROR_FLAG of a block other than the last, END's reserved bits. Such a frame decodes, but
   // re-encoding it gives the canonical bytes, not the input.

@@ -13,12 +13,12 @@ namespace ub::dl {
 
 // CFG values carried in LPH/LBH/LCH byte 1 bits 3:0. UB-Base-2.0 §4.3.2.2.2 Table 4-1, App. B.
 namespace cfg {
-inline constexpr std::uint8_t kControl = 0;  // DLLCB (data link control block)
-inline constexpr std::uint8_t kIpv4 = 3;     // IPv4-address NTH
-inline constexpr std::uint8_t kIpv6 = 4;     // IPv6-address NTH
-inline constexpr std::uint8_t kNetMgmt = 5;  // UB-link network management packet (App. F.2)
-inline constexpr std::uint8_t kCna16 = 6;    // 16-bit CNA NTH
-inline constexpr std::uint8_t kCna24 = 7;    // 24-bit CNA NTH
+inline constexpr std::uint8_t kControl = 0;   // DLLCB (data link control block)
+inline constexpr std::uint8_t kIpv4 = 3;      // IPv4-address NTH
+inline constexpr std::uint8_t kIpv6 = 4;      // IPv6-address NTH
+inline constexpr std::uint8_t kNetMgmt = 5;   // UB-link network management packet (App. F.2)
+inline constexpr std::uint8_t kCna16 = 6;     // 16-bit CNA NTH
+inline constexpr std::uint8_t kCna24 = 7;     // 24-bit CNA NTH
 inline constexpr std::uint8_t kLoadStore = 9; // 16-bit CNA NTH for load/store (TP bypass)
 } // namespace cfg
 
@@ -32,15 +32,16 @@ inline constexpr std::uint8_t kLoadStore = 9; // 16-bit CNA NTH for load/store (
 // RT[15:14] PLENGTH[13:0]. Bit 25 is reserved here but fixed to 1 in an LCH, which (with CFG 0)
 // is how a receiver tells a control block from a data packet.
 struct Lph {
-  bool crd = false;          // CRD: this block returns one credit grain for VL CRD_VL
-  bool ack = false;          // ACK: releases DATA_ACK_GRAIN_SIZE flits of the peer's retry buffer
-  std::uint8_t crd_vl = 0;   // CRD_VL[3:0]
-  std::uint8_t rsvd = 0;     // byte 0 bit 1
-  std::uint8_t vl = 0;       // VL[3:0], from the network layer
-  std::uint8_t rsvd2 = 0;    // byte 1 bit 4
-  std::uint8_t cfg = 0;      // CFG[3:0], the DLLDP type
-  std::uint8_t rt = 0;       // RT[1:0]: RT[1] path set (all/shortest), RT[0] per-flow/per-packet
-  std::uint16_t plength = 0; // PLENGTH[13:0]: blocks-1, last-block flits-1, payload end (§4.3.2.2.2)
+  bool crd = false;        // CRD: this block returns one credit grain for VL CRD_VL
+  bool ack = false;        // ACK: releases DATA_ACK_GRAIN_SIZE flits of the peer's retry buffer
+  std::uint8_t crd_vl = 0; // CRD_VL[3:0]
+  std::uint8_t rsvd = 0;   // byte 0 bit 1
+  std::uint8_t vl = 0;     // VL[3:0], from the network layer
+  std::uint8_t rsvd2 = 0;  // byte 1 bit 4
+  std::uint8_t cfg = 0;    // CFG[3:0], the DLLDP type
+  std::uint8_t rt = 0;     // RT[1:0]: RT[1] path set (all/shortest), RT[0] per-flow/per-packet
+  std::uint16_t plength =
+      0; // PLENGTH[13:0]: blocks-1, last-block flits-1, payload end (§4.3.2.2.2)
 
   friend constexpr bool operator==(const Lph&, const Lph&) = default;
 };
@@ -52,7 +53,7 @@ struct Lbh {
   bool ack = false;
   std::uint8_t crd_vl = 0;
   std::uint8_t rsvd = 0;
-  std::uint8_t vl = 0;  // the DLLDP's VL (receivers take it from the LPH)
+  std::uint8_t vl = 0; // the DLLDP's VL (receivers take it from the LPH)
   std::uint8_t rsvd2 = 0;
   std::uint8_t cfg = 0; // the DLLDP's CFG (receivers take it from the LPH)
 

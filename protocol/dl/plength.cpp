@@ -41,8 +41,8 @@ Result<PacketGeometry> geometry_for_payload(std::size_t n, BlockMode m) noexcept
   g.flits = static_cast<std::uint16_t>(flits);
   g.blocks = static_cast<std::uint8_t>((flits + kMaxBlockFlits - 1) / kMaxBlockFlits);
   g.last_block_flits = static_cast<std::uint8_t>(flits - kMaxBlockFlits * (g.blocks - 1U));
-  g.plength = static_cast<std::uint16_t>(((g.blocks - 1U) << 10) |
-                                         ((g.last_block_flits - 1U) << 5) | p);
+  g.plength =
+      static_cast<std::uint16_t>(((g.blocks - 1U) << 10) | ((g.last_block_flits - 1U) << 5) | p);
   g.payload = n;
   return g;
 }
@@ -55,30 +55,30 @@ Result<PacketGeometry> geometry_from_plength(std::uint16_t plength, BlockMode m)
   const unsigned last = ((plength >> 5U) & 31U) + 1U;
   const unsigned p = plength & 31U;
   if (!is_valid_p(p, m)) {
-    return make_unexpected(plength_error(Errc::ReservedValue,
-                                         "PLENGTH[4:0] code is reserved in this block mode", p));
+    return make_unexpected(
+        plength_error(Errc::ReservedValue, "PLENGTH[4:0] code is reserved in this block mode", p));
   }
   const unsigned flits = kMaxBlockFlits * (blocks - 1) + last;
   const bool ends_in_last = p <= 15 || (m == BlockMode::NonCrc && p >= 28 && p <= 30);
   const unsigned in_flit = p <= 19 ? p + 1 : p - 11;
   if (!ends_in_last && flits < 2) {
-    return make_unexpected(plength_error(
-        Errc::LengthMismatch, "payload cannot end in the second-to-last flit of a 1-flit packet",
-        plength));
+    return make_unexpected(
+        plength_error(Errc::LengthMismatch,
+                      "payload cannot end in the second-to-last flit of a 1-flit packet", plength));
   }
   const unsigned end_flit = ends_in_last ? flits - 1 : flits - 2;
   if (in_flit > flit_capacity(end_flit, flits, m)) {
-    return make_unexpected(plength_error(
-        Errc::LengthMismatch, "PLENGTH puts more payload in a flit than the flit can hold",
-        plength));
+    return make_unexpected(
+        plength_error(Errc::LengthMismatch,
+                      "PLENGTH puts more payload in a flit than the flit can hold", plength));
   }
   const std::size_t n = prefix_capacity(end_flit, flits, m) + in_flit;
   auto canonical = geometry_for_payload(n, m);
   if (!canonical || canonical->plength != plength) {
-    return make_unexpected(plength_error(
-        Errc::LengthMismatch,
-        "PLENGTH is not the minimal encoding of its payload length (a sender uses the fewest flits)",
-        plength));
+    return make_unexpected(plength_error(Errc::LengthMismatch,
+                                         "PLENGTH is not the minimal encoding of its payload "
+                                         "length (a sender uses the fewest flits)",
+                                         plength));
   }
   return *canonical;
 }

@@ -62,8 +62,8 @@ Status unused_members_zero(const nl::Cci& c) noexcept {
         cci_error(Errc::NotAllowed, "Hint", "field is only carried in CAQM mode (000)", 1));
   }
   if (!rtt && c.timestamp != 0) {
-    return make_unexpected(
-        cci_error(Errc::NotAllowed, "Timestamp", "field is only carried in FECN_RTT mode (010)", 0));
+    return make_unexpected(cci_error(Errc::NotAllowed, "Timestamp",
+                                     "field is only carried in FECN_RTT mode (010)", 0));
   }
   if (caqm && c.fecn != 0) {
     return make_unexpected(
@@ -94,10 +94,9 @@ Result<nl::Cci> Codec<nl::Cci>::decode(std::span<const Byte> in) noexcept {
 
 Status Codec<nl::Cci>::validate(const nl::Cci& c) noexcept {
   if (!nl::is_defined_cci_mode(c.mode)) {
-    return make_unexpected(
-        cci_error(c.mode > 7 ? Errc::OutOfRange : Errc::ReservedValue, "Mode",
-                  "CCI modes are 000, 010 and 100", 0)
-            .with_value(c.mode));
+    return make_unexpected(cci_error(c.mode > 7 ? Errc::OutOfRange : Errc::ReservedValue, "Mode",
+                                     "CCI modes are 000, 010 and 100", 0)
+                               .with_value(c.mode));
   }
   std::optional<FieldDesc> bad;
   switch (c.mode) {
@@ -142,8 +141,8 @@ Status Codec<nl::Cci>::set(nl::Cci& c, std::string_view name, const FieldValue& 
     return make_unexpected(cci_error(Errc::UnknownField, {}, "no such field in CCI", 0));
   }
   if (!r->fit && !(name == "RSVD" && set_field(kFecnFields, c, name, v)->fit)) {
-    return make_unexpected(
-        cci_error(Errc::OutOfRange, r->desc.name, "value does not fit the field", r->desc.offset / 8U));
+    return make_unexpected(cci_error(Errc::OutOfRange, r->desc.name, "value does not fit the field",
+                                     r->desc.offset / 8U));
   }
   return {};
 }

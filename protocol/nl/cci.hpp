@@ -38,14 +38,14 @@ inline constexpr std::uint8_t kSevere = 0b11;
 // encoding refuses a non-zero member that the Mode does not carry.
 struct Cci {
   std::uint8_t mode = cci_mode::kCaqm; // Mode[2:0] (all-zero CCI = CAQM form, all clear)
-  bool loc = false;       // Loc: 1 = marked at the receiver-edge (last-hop) switch
-  std::uint16_t rsvd = 0; // CAQM: 1 reserved bit; FECN: 10 reserved bits
-  bool enable = false;    // CAQM Enable: CAQM in use
-  bool c = false;         // CAQM C: congestion seen on the path
-  bool i = false;         // CAQM I: increase requested / still granted
-  std::uint8_t hint = 0;  // CAQM Hint: requested increase (or switch congestion degree)
+  bool loc = false;                    // Loc: 1 = marked at the receiver-edge (last-hop) switch
+  std::uint16_t rsvd = 0;              // CAQM: 1 reserved bit; FECN: 10 reserved bits
+  bool enable = false;                 // CAQM Enable: CAQM in use
+  bool c = false;                      // CAQM C: congestion seen on the path
+  bool i = false;                      // CAQM I: increase requested / still granted
+  std::uint8_t hint = 0;       // CAQM Hint: requested increase (or switch congestion degree)
   std::uint16_t timestamp = 0; // FECN_RTT Timestamp[9:0]
-  std::uint8_t fecn = 0;  // FECN[1:0] in modes 010 and 100
+  std::uint8_t fecn = 0;       // FECN[1:0] in modes 010 and 100
 
   friend constexpr bool operator==(const Cci&, const Cci&) = default;
 };

@@ -68,8 +68,8 @@ std::uint32_t compute_icrc(std::uint8_t cfg, std::span<const Byte> net, unsigned
     mask(h, 0, 0x0F); // traffic class [7:4]
     mask(h, 1, 0xFF); // traffic class [3:0] and flow label [19:16]
     mask(h, 2);
-    mask(h, 3);       // flow label
-    mask(h, 7);       // hop limit
+    mask(h, 3); // flow label
+    mask(h, 7); // hop limit
     if (has_udp) {
       mask(h, 40 + 6);
       mask(h, 40 + 7); // UDP checksum

@@ -14,10 +14,10 @@ namespace ub::nl {
 
 // NTH.NLP codes, Tables 5-1 and 5-2.
 namespace nlp {
-inline constexpr std::uint8_t kCtph = 0;    // CNA16 (CFG 6), CNA24: a CTPH follows
-inline constexpr std::uint8_t kTah = 0;     // CNA16 in CFG 9: the compact TAH follows directly
-inline constexpr std::uint8_t kUpih16 = 1;  // CNA16 in CFG 6: enumeration (UPIH16, Scan Header)
-inline constexpr std::uint8_t kRtph = 2;    // CNA24: an RTPH or UTPH follows
+inline constexpr std::uint8_t kCtph = 0;   // CNA16 (CFG 6), CNA24: a CTPH follows
+inline constexpr std::uint8_t kTah = 0;    // CNA16 in CFG 9: the compact TAH follows directly
+inline constexpr std::uint8_t kUpih16 = 1; // CNA16 in CFG 6: enumeration (UPIH16, Scan Header)
+inline constexpr std::uint8_t kRtph = 2;   // CNA24: an RTPH or UTPH follows
 } // namespace nlp
 
 // UB-Base-2.0 §5.2.1 Table 5-1: NTH with 16-bit CNAs, 8 bytes.
@@ -56,9 +56,9 @@ struct Layout<nl::NthCna16> {
   static constexpr std::string_view kClause = "§5.2.1";
   static constexpr std::size_t kSize = 8;
   static constexpr auto kFields = std::tuple{
-      Field<&nl::NthCna16::scna, 0, 16>{"SCNA"},  Field<&nl::NthCna16::dcna, 16, 16>{"DCNA"},
-      Field<&nl::NthCna16::cci, 32, 16>{"CCI"},   Field<&nl::NthCna16::lbf, 48, 8>{"LBF"},
-      Field<&nl::NthCna16::sl, 56, 4>{"SL"},      Field<&nl::NthCna16::mgmt, 60, 1>{"Mgmt"},
+      Field<&nl::NthCna16::scna, 0, 16>{"SCNA"}, Field<&nl::NthCna16::dcna, 16, 16>{"DCNA"},
+      Field<&nl::NthCna16::cci, 32, 16>{"CCI"},  Field<&nl::NthCna16::lbf, 48, 8>{"LBF"},
+      Field<&nl::NthCna16::sl, 56, 4>{"SL"},     Field<&nl::NthCna16::mgmt, 60, 1>{"Mgmt"},
       Field<&nl::NthCna16::nlp, 61, 3>{"NLP"},
   };
   // NLP 000 and 001 are defined (Table 5-1); the CFG-specific rule (CFG 9 allows only 000) is

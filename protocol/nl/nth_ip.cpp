@@ -41,9 +41,9 @@ Status check_ipv4(const nl::Ipv4Header& v4) noexcept {
                                .with_value(v4.flags));
   }
   if (v4.fragment_offset != 0) {
-    return make_unexpected(nth_ip_error(Errc::NotAllowed, 12, "Fragment_Offset",
-                                        "fragmentation is not supported")
-                               .with_value(v4.fragment_offset));
+    return make_unexpected(
+        nth_ip_error(Errc::NotAllowed, 12, "Fragment_Offset", "fragmentation is not supported")
+            .with_value(v4.fragment_offset));
   }
   return {};
 }
@@ -89,9 +89,9 @@ Result<nl::NthIp> Codec<nl::NthIp>::decode(std::span<const Byte> in) noexcept {
 
 Status Codec<nl::NthIp>::validate(const nl::NthIp& h) noexcept {
   if (h.ip_version != 4 && h.ip_version != 6) {
-    return make_unexpected(nth_ip_error(Errc::ReservedValue, 6, "Version",
-                                        "IP version must be 4 or 6")
-                               .with_value(h.ip_version));
+    return make_unexpected(
+        nth_ip_error(Errc::ReservedValue, 6, "Version", "IP version must be 4 or 6")
+            .with_value(h.ip_version));
   }
   if (auto bad = first_misfit(Layout<nl::UbPrefix>::kFields, h.prefix)) {
     return make_unexpected(nth_ip_error(Errc::OutOfRange, bad->offset / 8U, bad->name,

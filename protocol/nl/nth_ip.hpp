@@ -41,9 +41,9 @@ struct Ipv4Header {
   std::uint16_t identification = 0;
   std::uint8_t flags = 0b010;
   std::uint16_t fragment_offset = 0;
-  std::uint8_t ttl = 64;                 // masked in the ICRC
+  std::uint8_t ttl = 64; // masked in the ICRC
   std::uint8_t protocol = kIpProtoUdp;
-  std::uint16_t header_checksum = 0;     // masked in the ICRC
+  std::uint16_t header_checksum = 0; // masked in the ICRC
   std::uint32_t src = 0;
   std::uint32_t dst = 0;
 
@@ -53,11 +53,11 @@ struct Ipv4Header {
 // IPv6 header as RFC 8200 lays it out; UB constrains Next Header = 17 for UB packets (Table 5-5).
 struct Ipv6Header {
   std::uint8_t version = 6;
-  std::uint8_t traffic_class = 0;  // masked in the ICRC
-  std::uint32_t flow_label = 0;    // masked in the ICRC
+  std::uint8_t traffic_class = 0; // masked in the ICRC
+  std::uint32_t flow_label = 0;   // masked in the ICRC
   std::uint16_t payload_length = 0;
   std::uint8_t next_header = kIpProtoUdp;
-  std::uint8_t hop_limit = 64;     // masked in the ICRC
+  std::uint8_t hop_limit = 64; // masked in the ICRC
   Wide<16> src{};
   Wide<16> dst{};
 
@@ -189,7 +189,8 @@ struct Codec<nl::NthIp> {
   [[nodiscard]] static Status validate(const nl::NthIp& h) noexcept;
   [[nodiscard]] static Result<std::size_t> encode(const nl::NthIp& h, std::span<Byte> out) noexcept;
   // "Version" selects the IP header; set it before the other IP fields.
-  [[nodiscard]] static Status set(nl::NthIp& h, std::string_view name, const FieldValue& v) noexcept;
+  [[nodiscard]] static Status set(nl::NthIp& h, std::string_view name,
+                                  const FieldValue& v) noexcept;
 
   template <class Fn>
   static void visit(const nl::NthIp& h, Fn&& fn) {

@@ -21,12 +21,12 @@ enum class Kind : std::uint8_t {
   Eidh40,
   Eidh256,
   Scan,
-  Tph,     // RTPH or UTPH
+  Tph, // RTPH or UTPH
   Ctph,
-  Cetph,   // LDCP or CAQM form
+  Cetph, // LDCP or CAQM form
   Saetph,
   Cnp,
-  Tah,     // BTAH or ATAH
+  Tah, // BTAH or ATAH
   TahCompact,
   Udetah,
   Mtetah,
@@ -186,7 +186,8 @@ public:
   }
 
   // Payload rules, checked once every header is in. `payload_at` is the payload's offset.
-  [[nodiscard]] Status check_payload(std::size_t payload_size, std::size_t payload_at) const noexcept {
+  [[nodiscard]] Status check_payload(std::size_t payload_size,
+                                     std::size_t payload_at) const noexcept {
     auto fail = [&](std::string_view header, std::string_view field, std::string_view reason,
                     std::string_view clause) {
       return make_unexpected(
@@ -220,11 +221,10 @@ public:
                     "§7.4.2.3.2");
       }
       if (mae_len_ != 0 && mae_addr_ % mae_len_ != 0) {
-        return make_unexpected(grammar_error(Errc::NotAllowed, mae_at_,
-                                             compact_ ? "MAETAH_COMPACT" : "MAETAH", "Address",
-                                             "atomic address not aligned to the operand size",
-                                             "§7.2.3")
-                                   .with_value(mae_addr_));
+        return make_unexpected(
+            grammar_error(Errc::NotAllowed, mae_at_, compact_ ? "MAETAH_COMPACT" : "MAETAH",
+                          "Address", "atomic address not aligned to the operand size", "§7.2.3")
+                .with_value(mae_addr_));
       }
       if (payload_size != 2 * mae_len_) {
         return fail(compact_ ? "MAETAH_COMPACT" : "MAETAH", "Length",
@@ -270,16 +270,16 @@ private:
 
   Status not_allowed(std::size_t at, std::string_view header, std::string_view field,
                      std::string_view reason, std::string_view clause, std::uint64_t v) {
-    return make_unexpected(grammar_error(Errc::NotAllowed, at, header, field, reason, clause)
-                               .with_value(v));
+    return make_unexpected(
+        grammar_error(Errc::NotAllowed, at, header, field, reason, clause).with_value(v));
   }
 
   Status on(const nl::NthIp& h, std::size_t at) {
     ip_version_ = h.ip_version;
     has_udp_ = h.has_udp();
     if ((cfg_ == dl::cfg::kIpv4) != (h.ip_version == 4)) {
-      return not_allowed(at + 6, "NTH_IP", "Version", "CFG 3 carries IPv4 and CFG 4 IPv6",
-                         "§5.2.3", h.ip_version);
+      return not_allowed(at + 6, "NTH_IP", "Version", "CFG 3 carries IPv4 and CFG 4 IPv6", "§5.2.3",
+                         h.ip_version);
     }
     if (h.is_ub()) {
       push(Kind::Tph);
@@ -291,8 +291,8 @@ private:
   Status on(const nl::NthCna16& h, std::size_t at) {
     if (cfg_ == dl::cfg::kLoadStore) {
       if (h.nlp != nl::nlp::kTah) {
-        return not_allowed(at + 7, "NTH_CNA16", "NLP", "CFG 9 allows NLP 0 (TAH) only",
-                           "§5.2.1", h.nlp);
+        return not_allowed(at + 7, "NTH_CNA16", "NLP", "CFG 9 allows NLP 0 (TAH) only", "§5.2.1",
+                           h.nlp);
       }
       if (h.mgmt) {
         return not_allowed(at + 7, "NTH_CNA16", "Mgmt", "Mgmt must be 0 in CFG 9", "§5.2.1", 1);
@@ -332,8 +332,7 @@ private:
       return {};
     default:
       return make_unexpected(grammar_error(Errc::NotModelled, at, header, "NLP",
-                                           "CIPH (§11.5.2.3) has no published layout",
-                                           "§11.5.2.3")
+                                           "CIPH (§11.5.2.3) has no published layout", "§11.5.2.3")
                                  .with_value(nlp));
     }
   }
@@ -396,8 +395,7 @@ private:
       return {};
     default:
       return make_unexpected(grammar_error(Errc::NotModelled, at, "CTPH", "NLP",
-                                           "CIPH (§11.5.2.3) has no published layout",
-                                           "§11.5.2.3")
+                                           "CIPH (§11.5.2.3) has no published layout", "§11.5.2.3")
                                  .with_value(h.nlp));
     }
   }
@@ -422,10 +420,11 @@ private:
                                   : "MT_EN must be 0 for memory, management and prefetch opcodes",
                          "§7.2.4", h.mt_en ? 1 : 0);
     }
-    if (h.tv_en && (info->shape == ta::TaShape::Management || info->shape == ta::TaShape::Prefetch)) {
+    if (h.tv_en &&
+        (info->shape == ta::TaShape::Management || info->shape == ta::TaShape::Prefetch)) {
       return not_allowed(at + 1, "BTAH", "TV_EN",
-                         "Management and Prefetch_tgt carry no TVETAH (TV_EN must be 0)",
-                         "§7.2.1", 1);
+                         "Management and Prefetch_tgt carry no TVETAH (TV_EN must be 0)", "§7.2.1",
+                         1);
     }
     if (h.ud_flag) {
       push(Kind::Udetah);
@@ -614,8 +613,8 @@ Result<std::size_t> decode_kind(Kind k, std::span<const Byte> in, const Grammar&
     return decode_into<mgmt::ScanHeader>(in, slot);
   case Kind::Tph:
     if (in.empty()) {
-      return make_unexpected(Error{Errc::Truncated, 0, "RTPH", {}, "input ends before the TPH",
-                                   "§6.2.1"});
+      return make_unexpected(
+          Error{Errc::Truncated, 0, "RTPH", {}, "input ends before the TPH", "§6.2.1"});
     }
     if (tp::tp_opcode_base(in[0]) == tp::tp_opcode::kUtpData) {
       return decode_into<tp::Utph>(in, slot);
@@ -635,8 +634,8 @@ Result<std::size_t> decode_kind(Kind k, std::span<const Byte> in, const Grammar&
   case Kind::Tah:
   case Kind::TahCompact: {
     if (in.empty()) {
-      return make_unexpected(Error{Errc::Truncated, 0, "BTAH", {}, "input ends before the TAH",
-                                   "§7.2.1"});
+      return make_unexpected(
+          Error{Errc::Truncated, 0, "BTAH", {}, "input ends before the TAH", "§7.2.1"});
     }
     const auto info = ta::ta_opcode_info(in[0]);
     const bool response = info && info->response;
@@ -708,8 +707,12 @@ Status decode_network(const dl::Lph& lph, std::span<const Byte> net, const Decod
   std::size_t pos = 0;
   while (!g.empty()) {
     if (out.header_count >= kMaxHeaders) {
-      return make_unexpected(Error{Errc::NotAllowed, pos, kind_name(g.front()), {},
-                                   "more headers than any packet format has", "App. B"});
+      return make_unexpected(Error{Errc::NotAllowed,
+                                   pos,
+                                   kind_name(g.front()),
+                                   {},
+                                   "more headers than any packet format has",
+                                   "App. B"});
     }
     Header& slot = out.headers[out.header_count];
     auto n = decode_kind(g.front(), net.subspan(pos), g, slot);
@@ -724,9 +727,9 @@ Status decode_network(const dl::Lph& lph, std::span<const Byte> net, const Decod
   }
   const std::size_t icrc_len = g.icrc() ? 4 : 0;
   if (net.size() < pos + icrc_len) {
-    return make_unexpected(Error{Errc::Truncated, net.size(), "ICRC", {},
-                                 "packet ends before its ICRC", "§5.3.7"}
-                               .with_value(pos + icrc_len));
+    return make_unexpected(
+        Error{Errc::Truncated, net.size(), "ICRC", {}, "packet ends before its ICRC", "§5.3.7"}
+            .with_value(pos + icrc_len));
   }
   const std::size_t tail_end = net.size() - icrc_len;
   std::size_t pad = 0;
@@ -764,17 +767,16 @@ Status decode_network(const dl::Lph& lph, std::span<const Byte> net, const Decod
                                  .with_value(ip->v4.total_length));
     }
     if (ip->ip_version == 6 && ip->v6.payload_length != ip_len - 40) {
-      return make_unexpected(Error{Errc::LengthMismatch, 10, "NTH_IP", "Payload_Length",
-                                   "IPv6 Payload Length must count the bytes after it through the ICRC",
-                                   "§5.2.3"}
-                                 .with_value(ip->v6.payload_length));
+      return make_unexpected(
+          Error{Errc::LengthMismatch, 10, "NTH_IP", "Payload_Length",
+                "IPv6 Payload Length must count the bytes after it through the ICRC", "§5.2.3"}
+              .with_value(ip->v6.payload_length));
     }
     if (ip->has_udp() && ip->udp.length != ip_len - ip->ip_header_size()) {
-      return make_unexpected(Error{Errc::LengthMismatch, 6 + ip->ip_header_size() + 4, "NTH_IP",
-                                   "UDP_Length",
-                                   "UDP Length must count the UDP header through the ICRC",
-                                   "§5.2.3"}
-                                 .with_value(ip->udp.length));
+      return make_unexpected(
+          Error{Errc::LengthMismatch, 6 + ip->ip_header_size() + 4, "NTH_IP", "UDP_Length",
+                "UDP Length must count the UDP header through the ICRC", "§5.2.3"}
+              .with_value(ip->udp.length));
     }
   }
   if (auto st = g.check_payload(out.payload.size(), pos); !st) {
@@ -785,16 +787,16 @@ Status decode_network(const dl::Lph& lph, std::span<const Byte> net, const Decod
     const std::uint32_t want =
         nl::compute_icrc(lph.cfg, net.first(tail_end), g.ip_version(), g.has_udp());
     if (want != out.icrc) {
-      return make_unexpected(Error{Errc::IcrcMismatch, tail_end, "ICRC", {},
-                                   "ICRC does not match the packet", "§5.3.7"}
+      return make_unexpected(Error{
+          Errc::IcrcMismatch, tail_end, "ICRC", {}, "ICRC does not match the packet", "§5.3.7"}
                                  .with_value(out.icrc));
     }
   }
   return {};
 }
 
-Status decode_packet(std::span<const Byte> wire, const DecodeOptions& opts,
-                     std::span<Byte> scratch, Packet& out) noexcept {
+Status decode_packet(std::span<const Byte> wire, const DecodeOptions& opts, std::span<Byte> scratch,
+                     Packet& out) noexcept {
   auto f = dl::decode_frame(wire, opts.mode, scratch);
   if (!f) {
     return make_unexpected(f.error());
@@ -820,8 +822,12 @@ Result<std::size_t> encode_network(const Packet& p, std::span<Byte> out) noexcep
   opts.mode = p.mode;
   opts.enumeration_icrc = !p.omit_icrc;
   if (p.omit_icrc && !is_enumeration(p)) {
-    return make_unexpected(Error{Errc::NotAllowed, 0, "ICRC", {},
-                                 "only enumeration packets may omit the ICRC", "§10.4.3.1"});
+    return make_unexpected(Error{Errc::NotAllowed,
+                                 0,
+                                 "ICRC",
+                                 {},
+                                 "only enumeration packets may omit the ICRC",
+                                 "§10.4.3.1"});
   }
   Grammar g(p.lph.cfg, opts);
   if (!dl::is_data_cfg(p.lph.cfg)) {
@@ -835,13 +841,20 @@ Result<std::size_t> encode_network(const Packet& p, std::span<Byte> out) noexcep
     const Header& h = p.headers[i];
     const std::string_view name = header_name(h);
     if (g.empty()) {
-      return make_unexpected(Error{Errc::NotAllowed, hdr_bytes, name, {},
+      return make_unexpected(Error{Errc::NotAllowed,
+                                   hdr_bytes,
+                                   name,
+                                   {},
                                    "no further header may follow here (App. B packet format)",
                                    "App. B"});
     }
     if (std::visit(KindOf{}, h) != g.front()) {
-      return make_unexpected(Error{Errc::NotAllowed, hdr_bytes, name, {},
-                                   "the packet format expects another header here", "App. B"});
+      return make_unexpected(Error{Errc::NotAllowed,
+                                   hdr_bytes,
+                                   name,
+                                   {},
+                                   "the packet format expects another header here",
+                                   "App. B"});
     }
     // Derived fields the grammar's checks read must already hold their computed values.
     Header derived = h;
@@ -854,7 +867,10 @@ Result<std::size_t> encode_network(const Packet& p, std::span<Byte> out) noexcep
     hdr_bytes += header_size(h);
   }
   if (!g.empty()) {
-    return make_unexpected(Error{Errc::NotAllowed, hdr_bytes, kind_name(g.front()), {},
+    return make_unexpected(Error{Errc::NotAllowed,
+                                 hdr_bytes,
+                                 kind_name(g.front()),
+                                 {},
                                  "the packet format needs this header next; the list ends",
                                  "App. B"});
   }
@@ -866,9 +882,9 @@ Result<std::size_t> encode_network(const Packet& p, std::span<Byte> out) noexcep
   const std::size_t icrc_len = g.icrc() ? 4 : 0;
   const std::size_t total = body + pad + icrc_len;
   if (out.size() < total) {
-    return make_unexpected(Error{Errc::BufferTooSmall, 0, "packet", {}, "output buffer too small",
-                                 "App. B"}
-                               .with_value(total));
+    return make_unexpected(
+        Error{Errc::BufferTooSmall, 0, "packet", {}, "output buffer too small", "App. B"}
+            .with_value(total));
   }
   // Pass 2: headers with their derived fields.
   std::size_t pos = 0;
@@ -883,8 +899,8 @@ Result<std::size_t> encode_network(const Packet& p, std::span<Byte> out) noexcep
     } else if (auto* ip = std::get_if<nl::NthIp>(&h)) {
       const std::size_t ip_len = total - 6;
       if (ip_len > 0xFFFF) {
-        return make_unexpected(Error{Errc::OutOfRange, 8, "NTH_IP", "Total_Length",
-                                     "IP length over 65535", "§5.2.3"});
+        return make_unexpected(
+            Error{Errc::OutOfRange, 8, "NTH_IP", "Total_Length", "IP length over 65535", "§5.2.3"});
       }
       ip->v4.total_length = static_cast<std::uint16_t>(ip_len);
       ip->v6.payload_length = static_cast<std::uint16_t>(ip_len - 40U * (ip->ip_version == 6));
@@ -920,8 +936,8 @@ Result<std::size_t> encode_packet(const Packet& p, std::span<Byte> out,
   if (!n) {
     return make_unexpected(n.error());
   }
-  return dl::encode_frame(p.lph, std::span<const dl::Lbh>(p.lbh.data(), p.lbh_count),
-                          p.error_flag, scratch.first(*n), p.mode, out);
+  return dl::encode_frame(p.lph, std::span<const dl::Lbh>(p.lbh.data(), p.lbh_count), p.error_flag,
+                          scratch.first(*n), p.mode, out);
 }
 
 } // namespace ub::pkt

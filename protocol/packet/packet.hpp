@@ -3,14 +3,17 @@
 // into one typed value (UB-Base-2.0 App. B, Figs. B-1..B-12), and encoded back.
 //
 //   CFG 3/4  LPH | NTH_IP | RTPH or UTPH | [UPIH32 EIDH256] | TAH ... | payload | pad | ICRC
-//            (an IP packet that is not UDP to port 4792 is carried opaque: LPH | NTH_IP | bytes | ICRC)
+//            (an IP packet that is not UDP to port 4792 is carried opaque: LPH | NTH_IP | bytes |
+//            ICRC)
 //   CFG 5    LPH | NET_MGMT | PDU
-//   CFG 6    LPH | NTH_CNA16 | CTPH | [UPIH16 EIDH40 | UPIH32 EIDH256] | TAH ... | payload | pad | ICRC
+//   CFG 6    LPH | NTH_CNA16 | CTPH | [UPIH16 EIDH40 | UPIH32 EIDH256] | TAH ... | payload | pad |
+//   ICRC
 //            LPH | NTH_CNA16 (NLP 1) | UPIH16 | SCAN | paths + Scan PDU | [ICRC]   (enumeration)
 //   CFG 7    LPH | NTH_CNA24 | CTPH ... as CFG 6, or RTPH/UTPH ... as CFG 3/4
 //   CFG 9    LPH | NTH_CNA16 | BTAH_COMPACT/ATAH_COMPACT | [UDETAH] | [MAETAH_COMPACT] | [TVETAH]
 //            | [BEETAH] | payload                                        (no TPH, no ICRC)
-//   TP ACKs  ... | RTPH | [CETPH] | [SAETPH] | pad | ICRC;  CNP ... | RTPH or CTPH | CNP | pad | ICRC
+//   TP ACKs  ... | RTPH | [CETPH] | [SAETPH] | pad | ICRC;  CNP ... | RTPH or CTPH | CNP | pad |
+//   ICRC
 // CIPH (§11.5.2.3, no layout published) is reported as NotModelled.
 //
 // Decoding never reads past its input and never allocates: headers land in a fixed array inside
@@ -45,12 +48,12 @@ namespace ub::pkt {
 
 // Every header that can follow the LPH.
 using Header =
-    std::variant<nl::NthCna16, nl::NthCna24, nl::NthIp, mgmt::NetMgmtHeader, nl::Upih16,
-                 nl::Upih32, nl::Eidh40, nl::Eidh256, mgmt::ScanHeader, tp::Rtph, tp::Utph,
-                 tp::Ctph, tp::CetphLdcp, tp::CetphCaqm, tp::Saetph, tp::CnpCetph, ta::Btah,
-                 ta::BtahCompact, ta::Atah, ta::AtahCompact, ta::Maetah, ta::MaetahCompact,
-                 ta::Mtetah, ta::Tvetah, ta::Taidetah, ta::Ofstetah, ta::Immetah, ta::Ntfetah,
-                 ta::Beetah, ta::Udetah, ta::Mgmtetah>;
+    std::variant<nl::NthCna16, nl::NthCna24, nl::NthIp, mgmt::NetMgmtHeader, nl::Upih16, nl::Upih32,
+                 nl::Eidh40, nl::Eidh256, mgmt::ScanHeader, tp::Rtph, tp::Utph, tp::Ctph,
+                 tp::CetphLdcp, tp::CetphCaqm, tp::Saetph, tp::CnpCetph, ta::Btah, ta::BtahCompact,
+                 ta::Atah, ta::AtahCompact, ta::Maetah, ta::MaetahCompact, ta::Mtetah, ta::Tvetah,
+                 ta::Taidetah, ta::Ofstetah, ta::Immetah, ta::Ntfetah, ta::Beetah, ta::Udetah,
+                 ta::Mgmtetah>;
 
 inline constexpr std::size_t kMaxHeaders = 12;
 
@@ -72,13 +75,13 @@ struct Packet {
   std::uint8_t header_count = 0;
   // Transaction payload (or the opaque rest of a non-UB IP packet, or a management PDU).
   std::span<const Byte> payload{};
-  std::uint8_t pad_bytes = 0;  // TPH Padding (zero bytes before the ICRC)
+  std::uint8_t pad_bytes = 0; // TPH Padding (zero bytes before the ICRC)
   bool has_icrc = false;
-  std::uint32_t icrc = 0;      // as received (decode) or as computed (encode)
+  std::uint32_t icrc = 0; // as received (decode) or as computed (encode)
   // Enumeration packets (CFG 6, NTH.NLP 1) may go without an ICRC (§10.4.3.1); set by the
   // decoder from DecodeOptions::enumeration_icrc, read by the encoder. Refused elsewhere.
   bool omit_icrc = false;
-  bool canonical = true;       // false if ignored bits or bytes (padding, reserved) were non-zero
+  bool canonical = true; // false if ignored bits or bytes (padding, reserved) were non-zero
 
   [[nodiscard]] std::span<const Header> header_list() const noexcept {
     return {headers.data(), header_count};

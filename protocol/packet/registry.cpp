@@ -126,14 +126,14 @@ Result<std::vector<Byte>> encode_block(std::span<const NamedValue> values,
 
 template <class H>
 constexpr HeaderEntry plain(std::string_view summary) {
-  return HeaderEntry{Codec<H>::kName, Codec<H>::kClause, summary, false, &decode_plain<H>,
-                     &encode_plain<H>};
+  return HeaderEntry{Codec<H>::kName, Codec<H>::kClause, summary,
+                     false,           &decode_plain<H>,  &encode_plain<H>};
 }
 
 template <class T>
 constexpr HeaderEntry block(std::string_view summary) {
-  return HeaderEntry{Codec<T>::kName, Codec<T>::kClause, summary, true, &decode_block<T>,
-                     &encode_block<T>};
+  return HeaderEntry{Codec<T>::kName,  Codec<T>::kClause, summary, true,
+                     &decode_block<T>, &encode_block<T>};
 }
 
 const std::array kRegistry{
@@ -191,8 +191,12 @@ Result<Header> make_by_index(std::string_view name, std::span<const NamedValue> 
     if (bad_field != nullptr) {
       *bad_field = values.size();
     }
-    return make_unexpected(Error{Errc::UnknownField, 0, {}, {},
-                                 "not the name of a header that can follow the LPH", "App. B"});
+    return make_unexpected(Error{Errc::UnknownField,
+                                 0,
+                                 {},
+                                 {},
+                                 "not the name of a header that can follow the LPH",
+                                 "App. B"});
   } else {
     using H = std::variant_alternative_t<I, Header>;
     if (Codec<H>::kName == name) {
@@ -231,7 +235,9 @@ Result<dl::ControlBlock> make_block_by_index(std::string_view name,
 
 } // namespace
 
-std::span<const HeaderEntry> header_registry() noexcept { return kRegistry; }
+std::span<const HeaderEntry> header_registry() noexcept {
+  return kRegistry;
+}
 
 const HeaderEntry* find_header(std::string_view name) noexcept {
   for (const auto& e : kRegistry) {
@@ -245,9 +251,15 @@ const HeaderEntry* find_header(std::string_view name) noexcept {
 std::vector<FieldEntry> fields_of(const Header& h) {
   return std::visit([](const auto& x) { return collect(x); }, h);
 }
-std::vector<FieldEntry> fields_of(const dl::Lph& h) { return collect(h); }
-std::vector<FieldEntry> fields_of(const dl::Lbh& h) { return collect(h); }
-std::vector<FieldEntry> fields_of(const nl::Cci& h) { return collect(h); }
+std::vector<FieldEntry> fields_of(const dl::Lph& h) {
+  return collect(h);
+}
+std::vector<FieldEntry> fields_of(const dl::Lbh& h) {
+  return collect(h);
+}
+std::vector<FieldEntry> fields_of(const nl::Cci& h) {
+  return collect(h);
+}
 std::vector<FieldEntry> fields_of(const dl::ControlBlock& cb) {
   return std::visit([](const auto& x) { return collect(x); }, cb);
 }

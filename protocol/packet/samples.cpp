@@ -187,7 +187,11 @@ std::vector<PacketSample> packet_samples() {
     nl::Eidh40 e{};
     e.seid = 0x00011;
     e.deid = 0x00022;
-    b.h(nth16(nl::nlp::kCtph)).h(c).h(nl::Upih16{0, 0x0123}).h(e).h(btah(ta::TaOpcode::Write, 3))
+    b.h(nth16(nl::nlp::kCtph))
+        .h(c)
+        .h(nl::Upih16{0, 0x0123})
+        .h(e)
+        .h(btah(ta::TaOpcode::Write, 3))
         .h(maetah(0x2000, 48))
         .payload(bytes(48));
     add("cfg6-ctp-write", "16-bit CNA, CTP, UPIH16 + EIDH40, Write (App. B.2.4)", b);
@@ -197,7 +201,12 @@ std::vector<PacketSample> packet_samples() {
     ta::Mgmtetah mg{};
     mg.code = 0b010; // Configuration
     mg.sub_code = 0; // CFG0 read
-    m.h(nth16(nl::nlp::kCtph, true)).h(c).h(nl::Upih16{0, nl::kUbfmUpi}).h(e).h(mb).h(mg)
+    m.h(nth16(nl::nlp::kCtph, true))
+        .h(c)
+        .h(nl::Upih16{0, nl::kUbfmUpi})
+        .h(e)
+        .h(mb)
+        .h(mg)
         .payload(bytes(12));
     add("cfg6-mgmt", "configuration management packet from the UBFM (§10.4.3.1)", m);
 
@@ -211,8 +220,7 @@ std::vector<PacketSample> packet_samples() {
     sc.hops = 2;
     sc.step = 0;
     en.h(n).h(nl::Upih16{0, nl::kUbfmUpi}).h(sc).payload(bytes(24));
-    add("cfg6-enum", "enumeration packet: UPIH16, Scan Header, paths and Scan PDU (§10.4.3.2)",
-        en);
+    add("cfg6-enum", "enumeration packet: UPIH16, Scan Header, paths and Scan PDU (§10.4.3.2)", en);
 
     Builder cnp(dl::cfg::kCna16);
     tp::CnpCetph ce{};
@@ -231,14 +239,21 @@ std::vector<PacketSample> packet_samples() {
       ta::Btah s = btah(ta::TaOpcode::Send, 10);
       s.mt_en = true;
       s.tv_en = true;
-      b.h(s).h(ta::Mtetah{0, 0, 0, 0x00200}).h(ta::Ofstetah{}).h(ta::Tvetah{0x1111}).payload(bytes(100));
+      b.h(s)
+          .h(ta::Mtetah{0, 0, 0, 0x00200})
+          .h(ta::Ofstetah{})
+          .h(ta::Tvetah{0x1111})
+          .payload(bytes(100));
       add("cfg7-rtp-send", "RTP Send (0x00) to a Jetty, with token", b);
     }
     {
       Builder b = rtp7(next_psn());
       ta::Btah s = btah(ta::TaOpcode::SendWithImmediate, 11);
       s.mt_en = true;
-      b.h(s).h(ta::Mtetah{0, 0, 0, 0x00200}).h(ta::Ofstetah{}).h(ta::Immetah{0x0123456789ABCDEFULL, 0, 0})
+      b.h(s)
+          .h(ta::Mtetah{0, 0, 0, 0x00200})
+          .h(ta::Ofstetah{})
+          .h(ta::Immetah{0x0123456789ABCDEFULL, 0, 0})
           .payload(bytes(20));
       add("cfg7-rtp-send-imm", "RTP Send_with_immediate (0x01)", b);
     }
@@ -252,7 +267,9 @@ std::vector<PacketSample> packet_samples() {
       ta::Btah w = btah(ta::TaOpcode::WriteWithImmediate, 13);
       w.mt_en = true;
       w.tv_en = true;
-      b.h(w).h(ta::Mtetah{0, 0, 0, 0x00300}).h(maetah(0x40100, 16))
+      b.h(w)
+          .h(ta::Mtetah{0, 0, 0, 0x00300})
+          .h(maetah(0x40100, 16))
           .h(ta::Immetah{0xFEEDULL, 0x2222, 4096})
           .h(ta::Tvetah{0x3333})
           .payload(bytes(16));
@@ -313,7 +330,9 @@ std::vector<PacketSample> packet_samples() {
     }
     {
       Builder b = rtp7(next_psn());
-      b.h(atah(ta::TaOpcode::ReadResponse, 15)).h(ta::Taidetah{0, 0x0042}).h(ta::Ofstetah{0, 0})
+      b.h(atah(ta::TaOpcode::ReadResponse, 15))
+          .h(ta::Taidetah{0, 0x0042})
+          .h(ta::Ofstetah{0, 0})
           .payload(bytes(512));
       add("cfg7-rtp-read-response", "RTP Read_response (0x12) echoing TAID and Offset", b);
     }
@@ -351,7 +370,10 @@ std::vector<PacketSample> packet_samples() {
       for (std::size_t i = 16; i < be.be.size(); ++i) {
         be.be[i] = 0;
       }
-      b.h(btah(ta::TaOpcode::WritebackWithBe, 21)).h(maetah(0x80080, 128)).h(be).payload(bytes(128));
+      b.h(btah(ta::TaOpcode::WritebackWithBe, 21))
+          .h(maetah(0x80080, 128))
+          .h(be)
+          .payload(bytes(128));
       add("cfg7-rtp-writeback-be", "RTP Writeback_with_be (0x18)", b);
     }
     {
@@ -361,8 +383,13 @@ std::vector<PacketSample> packet_samples() {
       nl::Eidh256 e{};
       e.seid[15] = 0x11;
       e.deid[15] = 0x22;
-      b.h(nth24(nl::nlp::kCtph)).h(c).h(nl::Upih32{0, 0x000123}).h(e)
-          .h(btah(ta::TaOpcode::Write, 22)).h(maetah(0x1000, 24)).payload(bytes(24));
+      b.h(nth24(nl::nlp::kCtph))
+          .h(c)
+          .h(nl::Upih32{0, 0x000123})
+          .h(e)
+          .h(btah(ta::TaOpcode::Write, 22))
+          .h(maetah(0x1000, 24))
+          .payload(bytes(24));
       add("cfg7-ctp-write", "24-bit CNA, CTP, UPIH32 + EIDH256, Write (Fig. B-7)", b);
     }
     {
@@ -373,10 +400,15 @@ std::vector<PacketSample> packet_samples() {
       nl::Eidh256 e{};
       e.seid[0] = 0xAB;
       e.deid[0] = 0xCD;
-      b.h(nl::Upih32{0, 0x00FEDC}).h(e).h(btah(ta::TaOpcode::Write, 23)).h(maetah(0x2000, 1024))
+      b.h(nl::Upih32{0, 0x00FEDC})
+          .h(e)
+          .h(btah(ta::TaOpcode::Write, 23))
+          .h(maetah(0x2000, 1024))
           .payload(bytes(1024));
-      add("cfg7-rtp-virt-write", "RTP with UPIH32 + EIDH256 (virtualisation, Fig. B-2), 1 KB write"
-          " spanning two blocks", b);
+      add("cfg7-rtp-virt-write",
+          "RTP with UPIH32 + EIDH256 (virtualisation, Fig. B-2), 1 KB write"
+          " spanning two blocks",
+          b);
     }
   }
 
@@ -400,7 +432,8 @@ std::vector<PacketSample> packet_samples() {
     add("cfg7-tpack-taack", "TPACK carrying a normal TAACK (ROL, RSPST 101)", rol);
 
     Builder cc(dl::cfg::kCna24);
-    cc.h(nth24(nl::nlp::kRtph)).h(rtph(tp::tp_opcode::kAckCc, 0x000126))
+    cc.h(nth24(nl::nlp::kRtph))
+        .h(rtph(tp::tp_opcode::kAckCc, 0x000126))
         .h(tp::CetphLdcp{0x00001000, 0x00000100});
     add("cfg7-tpack-cc", "TPACK-CC with an LDCP CETPH", cc);
 
@@ -418,8 +451,10 @@ std::vector<PacketSample> packet_samples() {
     tp::Saetph sb = sa;
     sb.bitmap_size = 1;
     sb.set_bitmap_bit(100);
-    sackcc.h(nth24(nl::nlp::kRtph)).h(rtph(tp::tp_opcode::kSackCc, 0x000127))
-        .h(tp::CetphLdcp{0x00002000, 0}).h(sb);
+    sackcc.h(nth24(nl::nlp::kRtph))
+        .h(rtph(tp::tp_opcode::kSackCc, 0x000127))
+        .h(tp::CetphLdcp{0x00002000, 0})
+        .h(sb);
     add("cfg7-tpsack-cc", "TPSACK-CC: LDCP CETPH and a 128-bit bitmap", sackcc);
 
     Builder cnp(dl::cfg::kCna24);
@@ -461,7 +496,10 @@ std::vector<PacketSample> packet_samples() {
       Builder b(dl::cfg::kLoadStore);
       ta::BtahCompact a = ls(0x0B, 3);
       a.tv_en = true;
-      b.h(nth16(nl::nlp::kTah)).h(a).h(mae(0x100080, 0)).h(ta::Tvetah{0x55AA55AA})
+      b.h(nth16(nl::nlp::kTah))
+          .h(a)
+          .h(mae(0x100080, 0))
+          .h(ta::Tvetah{0x55AA55AA})
           .payload(bytes(128));
       add("cfg9-atomic-fetch-add", "CFG 9 Atomic_fetch_add with 64-byte operands and token", b);
     }
@@ -506,8 +544,10 @@ std::vector<PacketSample> packet_samples() {
       a.ini_tassn = 3;
       a.status = 1;
       b.h(nth16(nl::nlp::kTah)).h(a).payload(bytes(64));
-      add("cfg9-atomic-response-denied", "CFG 9 Atomic_response with Status 01 (authorisation"
-          " failed)", b);
+      add("cfg9-atomic-response-denied",
+          "CFG 9 Atomic_response with Status 01 (authorisation"
+          " failed)",
+          b);
     }
   }
   return out;
@@ -555,8 +595,8 @@ std::vector<ControlSample> control_samples() {
     px.set_word(2, 0x01234567);
     px.set_word(3, 0x0000FFFF);
     px.set_word(4, 0x12340000);
-    out.push_back({"dllcb-param-exchg", "Param_Exchg: link-neighbour advertisement (port, GUID)",
-                   px});
+    out.push_back(
+        {"dllcb-param-exchg", "Param_Exchg: link-neighbour advertisement (port, GUID)", px});
   }
   {
     dl::LaneManage lm{};

@@ -12,7 +12,8 @@ constexpr Error be_error(Errc code, std::size_t byte, std::string_view reason) {
 
 } // namespace
 
-Result<ta::Beetah> Codec<ta::Beetah>::decode(std::span<const Byte> in, unsigned width_bits) noexcept {
+Result<ta::Beetah> Codec<ta::Beetah>::decode(std::span<const Byte> in,
+                                             unsigned width_bits) noexcept {
   if (!ta::is_valid_be_width(width_bits)) {
     return make_unexpected(
         be_error(Errc::OutOfRange, 0, "BE width must be 64, 128, 256, 512 or 1024 bits")
@@ -21,8 +22,8 @@ Result<ta::Beetah> Codec<ta::Beetah>::decode(std::span<const Byte> in, unsigned 
   ta::Beetah h{};
   h.width_bits = static_cast<std::uint16_t>(width_bits);
   if (in.size() < h.size()) {
-    return make_unexpected(
-        be_error(Errc::Truncated, in.size(), "input ends inside the BE field").with_value(h.size()));
+    return make_unexpected(be_error(Errc::Truncated, in.size(), "input ends inside the BE field")
+                               .with_value(h.size()));
   }
   std::memcpy(h.be.data(), in.data(), h.size());
   return h;
@@ -31,7 +32,8 @@ Result<ta::Beetah> Codec<ta::Beetah>::decode(std::span<const Byte> in, unsigned 
 Result<ta::Beetah> Codec<ta::Beetah>::decode(std::span<const Byte> in) noexcept {
   if (!ta::is_valid_be_width(static_cast<unsigned>(in.size() * 8))) {
     return make_unexpected(
-        be_error(Errc::LengthMismatch, 0, "a BEETAH is 8, 16, 32, 64 or 128 bytes").with_value(in.size()));
+        be_error(Errc::LengthMismatch, 0, "a BEETAH is 8, 16, 32, 64 or 128 bytes")
+            .with_value(in.size()));
   }
   return decode(in, static_cast<unsigned>(in.size() * 8));
 }
@@ -63,7 +65,8 @@ Result<std::size_t> Codec<ta::Beetah>::encode(const ta::Beetah& h, std::span<Byt
 
 Status Codec<ta::Beetah>::set(ta::Beetah& h, std::string_view name, const FieldValue& v) noexcept {
   if (name != "BE") {
-    return make_unexpected(Error{Errc::UnknownField, 0, kName, {}, "no such field in BEETAH", kClause});
+    return make_unexpected(
+        Error{Errc::UnknownField, 0, kName, {}, "no such field in BEETAH", kClause});
   }
   std::array<Byte, 8> scalar_bytes{};
   std::span<const Byte> src = v.wide;

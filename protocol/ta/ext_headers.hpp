@@ -30,7 +30,7 @@ struct Maetah {
   std::uint8_t rsvd = 0;
   std::uint32_t token_id = 0; // TokenID[19:0]: index of the target memory segment's token
   std::uint8_t rsvd2 = 0;
-  std::uint32_t length = 0;   // bytes of this slice
+  std::uint32_t length = 0; // bytes of this slice
 
   friend constexpr bool operator==(const Maetah&, const Maetah&) = default;
 };
@@ -38,8 +38,8 @@ struct Maetah {
 struct MaetahCompact {
   std::uint64_t address_63_6 = 0; // Address[63:6]; Address[5:0] is 0
   std::uint8_t affinity_hint = 0;
-  bool so = false;                // SO: 0 RO, 1 SO
-  std::uint8_t length = 0;        // data length = 64 B x 2^Length (0..7: 64 B .. 8 KB)
+  bool so = false;         // SO: 0 RO, 1 SO
+  std::uint8_t length = 0; // data length = 64 B x 2^Length (0..7: 64 B .. 8 KB)
   std::uint16_t rsvd = 0;
   std::uint32_t token_id = 0;
 
@@ -101,9 +101,9 @@ struct Udetah {
 
 struct Mgmtetah {
   std::uint8_t sub_code = 0;
-  std::uint8_t code = 0;     // 000 error message .. 110 pooled resource; 111 reserved
-  bool rsp = false;          // 0 request, 1 response
-  std::uint8_t status = 0;   // valid when Rsp = 1 (§10.4.3.1 error codes)
+  std::uint8_t code = 0;   // 000 error message .. 110 pooled resource; 111 reserved
+  bool rsp = false;        // 0 request, 1 response
+  std::uint8_t status = 0; // valid when Rsp = 1 (§10.4.3.1 error codes)
   std::uint8_t rsvd = 0;
   std::uint16_t pdu_length = 0; // bytes, 0..1024
   friend constexpr bool operator==(const Mgmtetah&, const Mgmtetah&) = default;

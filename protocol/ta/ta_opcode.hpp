@@ -38,27 +38,27 @@ enum class TaOpcode : std::uint8_t {
 
 // What follows the BTAH/ATAH, besides the flag-driven UDETAH and TVETAH (Table 7-2).
 enum class TaShape : std::uint8_t {
-  SendLike,        // MTETAH, OFSTETAH, [TVETAH], payload
-  SendImmediate,   // MTETAH, OFSTETAH, IMMETAH, [TVETAH], payload
-  WriteLike,       // MAETAH, [TVETAH], payload
-  WriteImmediate,  // MTETAH, MAETAH, IMMETAH, [TVETAH], payload
-  WriteNotify,     // MAETAH, NTFETAH, [TVETAH], payload
-  WriteBe,         // MAETAH, [TVETAH], BEETAH, payload
-  ReadRequest,     // [TAIDETAH, OFSTETAH] (CFG 3/4/7), MAETAH, [TVETAH]; no payload
-  AtomicRequest,   // [TAIDETAH] (CFG 3/4/7), MAETAH, [TVETAH], payload = Operand1 | Operand2
-  Management,      // MGMTETAH, PDU
-  Prefetch,        // MAETAH; no payload
-  Ack,             // ATAH only
-  ReadResponse,    // ATAH, [TAIDETAH, OFSTETAH] (CFG 3/4/7), payload
-  AtomicResponse,  // ATAH, [TAIDETAH] (CFG 3/4/7), payload (none for Atomic_store)
+  SendLike,       // MTETAH, OFSTETAH, [TVETAH], payload
+  SendImmediate,  // MTETAH, OFSTETAH, IMMETAH, [TVETAH], payload
+  WriteLike,      // MAETAH, [TVETAH], payload
+  WriteImmediate, // MTETAH, MAETAH, IMMETAH, [TVETAH], payload
+  WriteNotify,    // MAETAH, NTFETAH, [TVETAH], payload
+  WriteBe,        // MAETAH, [TVETAH], BEETAH, payload
+  ReadRequest,    // [TAIDETAH, OFSTETAH] (CFG 3/4/7), MAETAH, [TVETAH]; no payload
+  AtomicRequest,  // [TAIDETAH] (CFG 3/4/7), MAETAH, [TVETAH], payload = Operand1 | Operand2
+  Management,     // MGMTETAH, PDU
+  Prefetch,       // MAETAH; no payload
+  Ack,            // ATAH only
+  ReadResponse,   // ATAH, [TAIDETAH, OFSTETAH] (CFG 3/4/7), payload
+  AtomicResponse, // ATAH, [TAIDETAH] (CFG 3/4/7), payload (none for Atomic_store)
 };
 
 struct TaOpcodeInfo {
   TaOpcode op;
-  std::string_view name;     // the spec's spelling
+  std::string_view name; // the spec's spelling
   TaShape shape;
-  bool response;             // carried by an ATAH
-  bool compact_allowed;      // may appear in CFG 9 (App. B.2.6)
+  bool response;        // carried by an ATAH
+  bool compact_allowed; // may appear in CFG 9 (App. B.2.6)
 };
 
 // UB-Base-2.0 Tables 7-1, 7-2, 7-4; App. B.2.6 for the CFG 9 column.

@@ -43,14 +43,14 @@ struct Btah {
   bool ud_flag = false;        // UD_Flag: a UDETAH follows
   std::uint16_t ini_tassn = 0; // INI_TASSN
   // Full form only (second word):
-  bool no_taack = false;       // No_TAACK (CTP + ROL)
-  std::uint8_t odr = 0;        // ODR[2:0]
-  bool mt_en = false;          // MT_EN: an MTETAH follows
-  bool fce = false;            // FCE
-  bool retry = false;          // Retry: this is a retransmitted request
-  bool alloc = false;          // Alloc: request a ROT sequence context
+  bool no_taack = false; // No_TAACK (CTP + ROL)
+  std::uint8_t odr = 0;  // ODR[2:0]
+  bool mt_en = false;    // MT_EN: an MTETAH follows
+  bool fce = false;      // FCE
+  bool retry = false;    // Retry: this is a retransmitted request
+  bool alloc = false;    // Alloc: request a ROT sequence context
   std::uint8_t rsvd = 0;
-  bool e_bit = false;          // E_bit
+  bool e_bit = false;           // E_bit
   std::uint8_t ini_rc_type = 0; // INI_RC_Type
   std::uint32_t ini_rc_id = 0;  // INI_RC_ID[19:0]
 
@@ -74,13 +74,13 @@ struct BtahCompact {
 struct Atah {
   std::uint8_t ta_opcode = 0x11;
   std::uint8_t ta_ver = 0;
-  std::uint8_t rsvd = 0;        // the compact form's Status slot
-  bool sv = false;              // SV: INI_TASSN carries a newly granted SCID
+  std::uint8_t rsvd = 0; // the compact form's Status slot
+  bool sv = false;       // SV: INI_TASSN carries a newly granted SCID
   bool poison = false;
   std::uint8_t rsvd2 = 0;
   std::uint16_t ini_tassn = 0;
-  std::uint8_t rspst = 0;       // RSPST
-  std::uint8_t rspinfo = 0;     // RSPINFO
+  std::uint8_t rspst = 0;   // RSPST
+  std::uint8_t rspinfo = 0; // RSPINFO
   std::uint8_t rsvd3 = 0;
   std::uint8_t ini_rc_type = 0;
   std::uint32_t ini_rc_id = 0;
@@ -108,8 +108,7 @@ struct AtahCompact {
                       op};
   }
   if (info->response) {
-    return FieldIssue{"TAOpcode", Errc::NotAllowed, "a response opcode is carried by the ATAH",
-                      op};
+    return FieldIssue{"TAOpcode", Errc::NotAllowed, "a response opcode is carried by the ATAH", op};
   }
   return std::nullopt;
 }

@@ -27,10 +27,10 @@ struct CetphLdcp {
 struct CetphCaqm {
   std::uint32_t ack_seq = 0;
   std::uint8_t rsvd = 0;
-  bool loc = false;        // copied from the NTH CCI
-  bool i = false;          // copied from the NTH CCI
-  std::uint8_t c = 0;      // number of C-marked packets since the previous ACK
-  std::uint16_t hint = 0;  // granted increase (summed when ACKs are aggregated)
+  bool loc = false;       // copied from the NTH CCI
+  bool i = false;         // copied from the NTH CCI
+  std::uint8_t c = 0;     // number of C-marked packets since the previous ACK
+  std::uint16_t hint = 0; // granted increase (summed when ACKs are aggregated)
 
   friend constexpr bool operator==(const CetphCaqm&, const CetphCaqm&) = default;
 };
@@ -39,8 +39,8 @@ struct CetphCaqm {
 struct CnpCetph {
   std::uint8_t ecn = 0;
   bool loc = false;
-  std::uint8_t rsvd = 0;  // byte 0 bits 4:0
-  Wide<15> rsvd2{};       // bytes 1..15
+  std::uint8_t rsvd = 0; // byte 0 bits 4:0
+  Wide<15> rsvd2{};      // bytes 1..15
 
   friend constexpr bool operator==(const CnpCetph&, const CnpCetph&) = default;
 };

@@ -56,8 +56,8 @@ namespace rspst {
 inline constexpr std::uint8_t kAck = 0b000;
 inline constexpr std::uint8_t kRnr = 0b001;
 inline constexpr std::uint8_t kPageFault = 0b010;
-inline constexpr std::uint8_t kError = 0b011;   // PSN error (TPNAK), UR, Remote Abort
-inline constexpr std::uint8_t kTaAck = 0b101;   // TPACK carrying a TA ack (ROL)
+inline constexpr std::uint8_t kError = 0b011; // PSN error (TPNAK), UR, Remote Abort
+inline constexpr std::uint8_t kTaAck = 0b101; // TPACK carrying a TA ack (ROL)
 } // namespace rspst
 
 // UB-Base-2.0 §6.2.1 Table 6-2: RTPH, 16 bytes.
@@ -124,9 +124,8 @@ struct Layout<tp::Rtph> {
                         "RTPH TPOpcode[6:0] must be 0x01, 0x02, 0x03, 0x05, 0x06 or 0x08",
                         h.tp_opcode};
     }
-    if (tp::tp_opcode_base(h.tp_opcode) == tp::tp_opcode::kRtpData &&
-        h.nlp != tp::tph_nlp::kTah && h.nlp != tp::tph_nlp::kUpiEid &&
-        h.nlp != tp::tph_nlp::kCiph) {
+    if (tp::tp_opcode_base(h.tp_opcode) == tp::tp_opcode::kRtpData && h.nlp != tp::tph_nlp::kTah &&
+        h.nlp != tp::tph_nlp::kUpiEid && h.nlp != tp::tph_nlp::kCiph) {
       return FieldIssue{"NLP", Errc::ReservedValue, "data packet NLP must be 0, 1 or 3", h.nlp};
     }
     if (h.rspst == 0b100 || h.rspst >= 0b110) {

@@ -15,19 +15,20 @@ constexpr Error saetph_error(Errc code, std::size_t byte, std::string_view field
 
 Result<tp::Saetph> Codec<tp::Saetph>::decode(std::span<const Byte> in) noexcept {
   if (in.size() < 4) {
-    return make_unexpected(saetph_error(Errc::Truncated, in.size(), {}, "input ends inside the header"));
+    return make_unexpected(
+        saetph_error(Errc::Truncated, in.size(), {}, "input ends inside the header"));
   }
   tp::Saetph h{};
   unpack_fields(kPrefixFields, in.data(), h);
   if (h.bitmap_size > 4) {
-    return make_unexpected(saetph_error(Errc::ReservedValue, 0, "BitMapSize",
-                                        "BitMapSize 5..7 are reserved")
-                               .with_value(h.bitmap_size));
+    return make_unexpected(
+        saetph_error(Errc::ReservedValue, 0, "BitMapSize", "BitMapSize 5..7 are reserved")
+            .with_value(h.bitmap_size));
   }
   if (in.size() < h.size()) {
-    return make_unexpected(saetph_error(Errc::Truncated, in.size(), "BitMap",
-                                        "input ends inside the BitMap")
-                               .with_value(h.size()));
+    return make_unexpected(
+        saetph_error(Errc::Truncated, in.size(), "BitMap", "input ends inside the BitMap")
+            .with_value(h.size()));
   }
   std::memcpy(h.bitmap.data(), in.data() + 4, h.bitmap_bytes());
   return h;
@@ -35,8 +36,8 @@ Result<tp::Saetph> Codec<tp::Saetph>::decode(std::span<const Byte> in) noexcept 
 
 Status Codec<tp::Saetph>::validate(const tp::Saetph& h) noexcept {
   if (auto bad = first_misfit(kPrefixFields, h)) {
-    return make_unexpected(
-        saetph_error(Errc::OutOfRange, bad->offset / 8U, bad->name, "value does not fit the field"));
+    return make_unexpected(saetph_error(Errc::OutOfRange, bad->offset / 8U, bad->name,
+                                        "value does not fit the field"));
   }
   if (h.bitmap_size > 4) {
     return make_unexpected(
@@ -94,8 +95,8 @@ Status Codec<tp::Saetph>::set(tp::Saetph& h, std::string_view name, const FieldV
     return make_unexpected(saetph_error(Errc::UnknownField, 0, {}, "no such field in SAETPH"));
   }
   if (!r->fit) {
-    return make_unexpected(
-        saetph_error(Errc::OutOfRange, r->desc.offset / 8U, r->desc.name, "value does not fit the field"));
+    return make_unexpected(saetph_error(Errc::OutOfRange, r->desc.offset / 8U, r->desc.name,
+                                        "value does not fit the field"));
   }
   return {};
 }

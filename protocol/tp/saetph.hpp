@@ -20,8 +20,8 @@ inline constexpr std::size_t kMaxSackBitmapBytes = 128; // 1024 bits
 
 struct Saetph {
   std::uint8_t rsvd = 0;
-  std::uint8_t bitmap_size = 0;  // BitMapSize code
-  std::uint32_t max_rcv_psn = 0; // MaxRcvPSN[23:0]
+  std::uint8_t bitmap_size = 0;                   // BitMapSize code
+  std::uint32_t max_rcv_psn = 0;                  // MaxRcvPSN[23:0]
   std::array<Byte, kMaxSackBitmapBytes> bitmap{}; // first bitmap_bytes() bytes are on the wire
 
   // Bits in the BitMap for a valid code (64 << code), 0 for a reserved one.

@@ -24,7 +24,8 @@ int nibble(char c) {
 Expected<std::vector<std::uint8_t>, HexError> parse_hex(std::string_view text) {
   std::vector<std::uint8_t> out;
   std::size_t i = 0;
-  while (i < text.size() && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\r')) {
+  while (i < text.size() &&
+         (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\r')) {
     ++i;
   }
   if (text.size() >= i + 2 && text[i] == '0' && (text[i + 1] == 'x' || text[i + 1] == 'X')) {

@@ -58,16 +58,16 @@ ToolResult<pkt::NamedValue> value_from_json(const std::string& name, const json&
     }
     auto bytes = parse_hex(digits);
     if (!bytes) {
-      return make_unexpected(ToolError{fmt::format("{}.{}: character {}: {}", where, name,
-                                                   bytes.error().position + 2,
-                                                   bytes.error().reason)});
+      return make_unexpected(
+          ToolError{fmt::format("{}.{}: character {}: {}", where, name, bytes.error().position + 2,
+                                bytes.error().reason)});
     }
     nv.wide = std::move(*bytes);
     return nv;
   }
-  return make_unexpected(ToolError{fmt::format(
-      "{}.{}: expected an unsigned integer or a \"0x...\" string, got {}", where, name,
-      v.type_name())});
+  return make_unexpected(
+      ToolError{fmt::format("{}.{}: expected an unsigned integer or a \"0x...\" string, got {}",
+                            where, name, v.type_name())});
 }
 
 ToolResult<std::string> mode_from(const json& link, std::string_view where) {
@@ -76,8 +76,8 @@ ToolResult<std::string> mode_from(const json& link, std::string_view where) {
   }
   const json& m = link["mode"];
   if (!m.is_string() || !dl::block_mode_from_string(m.get<std::string>())) {
-    return make_unexpected(ToolError{
-        fmt::format("{}.mode: expected \"crc30\", \"crc62\" or \"noncrc\"", where)});
+    return make_unexpected(
+        ToolError{fmt::format("{}.mode: expected \"crc30\", \"crc62\" or \"noncrc\"", where)});
   }
   return m.get<std::string>();
 }
@@ -224,9 +224,8 @@ json unit_to_json(const Unit& u) {
   if (u.is_control) {
     link["canonical"] = u.canonical;
     j["link"] = link;
-    j["headers"] = json::array(
-        {json{{"name", std::string(dl::control_block_name(u.block))},
-              {"fields", fields_to_json(pkt::fields_of(u.block))}}});
+    j["headers"] = json::array({json{{"name", std::string(dl::control_block_name(u.block))},
+                                     {"fields", fields_to_json(pkt::fields_of(u.block))}}});
     return j;
   }
   const pkt::Packet& p = u.packet;
@@ -317,8 +316,8 @@ ToolResult<Unit> unit_from_json(const json& j, const pkt::DecodeOptions& default
     return u;
   }
   if (name != "LPH") {
-    return make_unexpected(ToolError{fmt::format(
-        "headers[0].name: \"{}\": a unit starts with LPH or a DLLCB type name", name)});
+    return make_unexpected(ToolError{
+        fmt::format("headers[0].name: \"{}\": a unit starts with LPH or a DLLCB type name", name)});
   }
   std::size_t bad = values.size();
   auto lph = pkt::make_lph(values, &bad);
@@ -341,8 +340,8 @@ ToolResult<Unit> unit_from_json(const json& j, const pkt::DecodeOptions& default
       return make_unexpected(field_error(h.error(), i, values, bad));
     }
     if (!p.push(*h)) {
-      return make_unexpected(ToolError{fmt::format(
-          "headers[{}]: more than {} headers after the LPH", i, pkt::kMaxHeaders)});
+      return make_unexpected(ToolError{
+          fmt::format("headers[{}]: more than {} headers after the LPH", i, pkt::kMaxHeaders)});
     }
   }
   if (link.contains("ERROR_FLAG")) {
@@ -381,8 +380,8 @@ ToolResult<Unit> unit_from_json(const json& j, const pkt::DecodeOptions& default
     }
     auto bytes = parse_hex(j["payload"].get<std::string>());
     if (!bytes) {
-      return make_unexpected(ToolError{fmt::format("payload: character {}: {}",
-                                                   bytes.error().position, bytes.error().reason)});
+      return make_unexpected(ToolError{
+          fmt::format("payload: character {}: {}", bytes.error().position, bytes.error().reason)});
     }
     u.buffer = std::move(*bytes);
     p.payload = u.buffer;
@@ -404,9 +403,9 @@ ToolResult<void> check_given_fields(const json& input, const Unit& decoded) {
     return st;
   }
   for (std::size_t i = 1; i < headers.size() && i - 1 < p.header_count; ++i) {
-    if (auto st = check_fields(headers[i].value("fields", json::object()),
-                               pkt::fields_of(p.headers[i - 1]),
-                               fmt::format("headers[{}].fields", i));
+    if (auto st =
+            check_fields(headers[i].value("fields", json::object()),
+                         pkt::fields_of(p.headers[i - 1]), fmt::format("headers[{}].fields", i));
         !st) {
       return st;
     }
@@ -427,8 +426,8 @@ ToolResult<json> decode_header_json(std::string_view name, std::span<const std::
                                     const pkt::DecodeOptions& opts) {
   const pkt::HeaderEntry* e = pkt::find_header(name);
   if (e == nullptr) {
-    return make_unexpected(
-        ToolError{fmt::format("--header: unknown header name \"{}\" (see `ubmodel headers`)", name)});
+    return make_unexpected(ToolError{
+        fmt::format("--header: unknown header name \"{}\" (see `ubmodel headers`)", name)});
   }
   auto fields = e->decode(bytes, opts);
   if (!fields) {
@@ -441,15 +440,15 @@ ToolResult<std::vector<std::uint8_t>> encode_header_json(std::string_view name, 
                                                          const pkt::DecodeOptions& opts) {
   const pkt::HeaderEntry* e = pkt::find_header(name);
   if (e == nullptr) {
-    return make_unexpected(
-        ToolError{fmt::format("--header: unknown header name \"{}\" (see `ubmodel headers`)", name)});
+    return make_unexpected(ToolError{
+        fmt::format("--header: unknown header name \"{}\" (see `ubmodel headers`)", name)});
   }
   if (!j.is_object()) {
     return make_unexpected(ToolError{"input: expected {\"name\": ..., \"fields\": {...}}"});
   }
   if (j.contains("name") && (!j["name"].is_string() || j["name"].get<std::string>() != name)) {
-    return make_unexpected(ToolError{fmt::format(
-        "name: the JSON names {} but --header says {}", j["name"].dump(), std::string(name))});
+    return make_unexpected(ToolError{fmt::format("name: the JSON names {} but --header says {}",
+                                                 j["name"].dump(), std::string(name))});
   }
   auto values = fields_from_json(j.contains("fields") ? j["fields"] : json(), "fields");
   if (!values) {

@@ -81,8 +81,8 @@ ToolResult<std::vector<std::uint8_t>> read_input(const std::string& arg, bool ra
   }
   auto bytes = parse_hex(text);
   if (!bytes) {
-    return make_unexpected(ToolError{fmt::format("{}: character {}: {}", where,
-                                                 bytes.error().position, bytes.error().reason)});
+    return make_unexpected(ToolError{
+        fmt::format("{}: character {}: {}", where, bytes.error().position, bytes.error().reason)});
   }
   if (bytes->empty()) {
     return make_unexpected(ToolError{fmt::format("{}: no bytes given", where)});
@@ -246,8 +246,9 @@ int run_demo(const CommonOptions& common) {
   if (!samples) {
     return fail(samples.error().message);
   }
-  std::cout << fmt::format("ubmodel demo: {} built-in units, decoded from their wire bytes ({})\n\n",
-                           samples->size(), dl::to_string(opts.mode));
+  std::cout << fmt::format(
+      "ubmodel demo: {} built-in units, decoded from their wire bytes ({})\n\n", samples->size(),
+      dl::to_string(opts.mode));
   for (const auto& s : *samples) {
     auto unit = decode_unit(s.bytes, opts);
     if (!unit) {

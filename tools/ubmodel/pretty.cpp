@@ -155,11 +155,12 @@ std::string pretty_unit(const Unit& u, std::size_t wire_bytes) {
   }
   const pkt::Packet& p = u.packet;
   const std::size_t flits = wire_bytes / dl::kFlitBytes;
-  out += fmt::format("data packet (DLLDP), CFG {} ({}): {} bytes, {} flit{}, {} block{}, {}, "
-                     "ERROR_FLAG {}{}\n",
-                     p.lph.cfg, cfg_name(p.lph.cfg), wire_bytes, flits, flits == 1 ? "" : "s",
-                     p.lbh_count + 1, p.lbh_count == 0 ? "" : "s", dl::to_string(u.mode),
-                     p.error_flag ? 1 : 0, u.canonical ? "" : ", non-zero padding or reserved bits");
+  out +=
+      fmt::format("data packet (DLLDP), CFG {} ({}): {} bytes, {} flit{}, {} block{}, {}, "
+                  "ERROR_FLAG {}{}\n",
+                  p.lph.cfg, cfg_name(p.lph.cfg), wire_bytes, flits, flits == 1 ? "" : "s",
+                  p.lbh_count + 1, p.lbh_count == 0 ? "" : "s", dl::to_string(u.mode),
+                  p.error_flag ? 1 : 0, u.canonical ? "" : ", non-zero padding or reserved bits");
   render(out, "LPH", clause_of("LPH"), pkt::fields_of(p.lph), false);
   for (std::size_t i = 0; i < p.lbh_count; ++i) {
     render(out, fmt::format("LBH of block {}", i + 1), clause_of("LBH"), pkt::fields_of(p.lbh[i]),
@@ -173,7 +174,8 @@ std::string pretty_unit(const Unit& u, std::size_t wire_bytes) {
   out += fmt::format("{} payload: {} bytes", more ? "├─" : "└─", p.payload.size());
   if (!p.payload.empty()) {
     const std::size_t show = std::min<std::size_t>(p.payload.size(), 32);
-    out += fmt::format(": {}{}", to_hex(p.payload.first(show)), show < p.payload.size() ? "..." : "");
+    out +=
+        fmt::format(": {}{}", to_hex(p.payload.first(show)), show < p.payload.size() ? "..." : "");
   }
   out += '\n';
   if (p.pad_bytes != 0) {

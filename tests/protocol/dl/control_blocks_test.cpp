@@ -22,7 +22,7 @@ using Bytes = std::vector<Byte>;
 
 // An independent bit-at-a-time CRC (MSB first, init all ones, no final xor) over whole bytes then
 // the two top bits of `tail`: the trailer rule of §4.7.2 (ambiguity A3, reading A).
-std::uint32_t ref_crc(const Byte *p, std::size_t n, Byte tail, unsigned width, std::uint64_t poly) {
+std::uint32_t ref_crc(const Byte* p, std::size_t n, Byte tail, unsigned width, std::uint64_t poly) {
   const std::uint64_t mask = (std::uint64_t{1} << width) - 1;
   std::uint64_t reg = mask;
   const auto step = [&](unsigned bit) {
@@ -44,7 +44,7 @@ std::uint32_t ref_crc(const Byte *p, std::size_t n, Byte tail, unsigned width, s
 
 // Writes the BCRC of `mode` into the last flit of `blk`, keeping whatever Reserved/ERROR_FLAG
 // bits the trailer's first byte already holds. Non-CRC mode: unchanged.
-void seal(Bytes &blk, BlockMode mode) {
+void seal(Bytes& blk, BlockMode mode) {
   const std::size_t last = blk.size() - 20;
   if (mode == BlockMode::NonCrc) {
     return;
@@ -95,7 +95,7 @@ struct Lcg {
   unsigned below(unsigned n) { return next() % n; }
 };
 
-Result<std::size_t> encode(const ControlBlock &cb, BlockMode m, Bytes &out) {
+Result<std::size_t> encode(const ControlBlock& cb, BlockMode m, Bytes& out) {
   out.assign(640, 0xEE);
   auto n = encode_control_block(cb, m, out);
   if (n) {
@@ -232,7 +232,7 @@ std::vector<Vector> hand_vectors() {
   };
 }
 
-ControlBlock random_block(Lcg &g, std::size_t kind) {
+ControlBlock random_block(Lcg& g, std::size_t kind) {
   switch (kind) {
   case 0:
     return NullBlock{};
@@ -247,7 +247,7 @@ ControlBlock random_block(Lcg &g, std::size_t kind) {
         .num_retry = g.byte(), .num_free_buf = g.u16(), .rd_ptr = g.u16(), .wr_ptr = g.u16()};
   case 5: {
     CrdAck c{.sd = g.bit(), .t = g.bit(), .ack_num = g.u16()};
-    for (auto &b : c.crd_num) {
+    for (auto& b : c.crd_num) {
       b = g.byte();
     }
     return c;
@@ -286,10 +286,10 @@ ControlBlock random_block(Lcg &g, std::size_t kind) {
     b.flow_ctrl_size = g.byte();
     b.vl_enable = g.u16();
     b.retry_buf_depth = g.u16();
-    for (auto &x : b.ctrl_credit_grain_size) {
+    for (auto& x : b.ctrl_credit_grain_size) {
       x = g.byte();
     }
-    for (auto &x : b.data_credit_grain_size) {
+    for (auto& x : b.data_credit_grain_size) {
       x = g.byte();
     }
     b.packet_min_interval = g.byte();
@@ -298,13 +298,12 @@ ControlBlock random_block(Lcg &g, std::size_t kind) {
   }
 }
 
-std::vector<std::string_view> field_names(const ControlBlock &cb) {
+std::vector<std::string_view> field_names(const ControlBlock& cb) {
   std::vector<std::string_view> names;
   std::visit(
-      [&](const auto &h) {
+      [&](const auto& h) {
         using T = std::decay_t<decltype(h)>;
-        Codec<T>::visit(h,
-                        [&](const FieldDesc &d, const FieldValue &) { names.push_back(d.name); });
+        Codec<T>::visit(h, [&](const FieldDesc& d, const FieldValue&) { names.push_back(d.name); });
       },
       cb);
   return names;
@@ -333,7 +332,7 @@ TEST_CASE("DLLCB check values from the digest: Null and Retry_Idle trailers",
   CHECK(sealed(kNullBytes, BlockMode::Crc62) == null62);
 
   struct Row {
-    const Bytes *wire;
+    const Bytes* wire;
     BlockMode mode;
     ControlBlock block;
   };
@@ -341,7 +340,7 @@ TEST_CASE("DLLCB check values from the digest: Null and Retry_Idle trailers",
                                  {&idle30, BlockMode::Crc30, RetryIdle{}},
                                  {&null62, BlockMode::Crc62, NullBlock{}},
                                  {&null_nc, BlockMode::NonCrc, NullBlock{}}}};
-  for (const auto &r : rows) {
+  for (const auto& r : rows) {
     INFO(to_string(r.mode) << " " << control_block_name(r.block));
     bool canonical = false;
     auto d = decode_control_block(*r.wire, r.mode, &canonical);
@@ -374,7 +373,7 @@ TEST_CASE("DLLCB check values from the digest: Null and Retry_Idle trailers",
 TEST_CASE("DLLCB hand-built vectors decode and encode bit-exactly in all three modes",
           "[dl][dllcb][spec:§4.3.3.1][spec:§4.3.3.4.2][spec:§4.3.3.4.3][spec:§4.3.3.5]"
           "[spec:§4.3.3.6][spec:§4.3.3.7][spec:§4.3.3.8][spec:§4.3.3.9]") {
-  for (const auto &v : hand_vectors()) {
+  for (const auto& v : hand_vectors()) {
     for (const BlockMode m : kModes) {
       INFO(v.name << " in " << to_string(m));
       const Bytes wire = sealed(v.bytes, m);
@@ -397,14 +396,14 @@ TEST_CASE("DLLCB hand-built vectors decode and encode bit-exactly in all three m
 TEST_CASE("DLLCB known answers: decoded fields by name", "[dl][dllcb][spec:§4.3.3.5]") {
   auto rq = decode_control_block(kRetryReqBytes, BlockMode::NonCrc);
   REQUIRE(rq);
-  const auto &req = std::get<RetryReq>(*rq);
+  const auto& req = std::get<RetryReq>(*rq);
   CHECK(req.rcv_ptr == 0x1234);
   CHECK(req.num_phy_reinit == 0x56);
   CHECK(req.num_retry == 0x78);
 
   auto ra = decode_control_block(kRetryAckBytes, BlockMode::NonCrc);
   REQUIRE(ra);
-  const auto &ack = std::get<RetryAck>(*ra);
+  const auto& ack = std::get<RetryAck>(*ra);
   CHECK(ack.num_retry == 0x0E);
   CHECK(ack.num_free_buf == 0xABCD);
   CHECK(ack.rd_ptr == 0x0102);
@@ -412,7 +411,7 @@ TEST_CASE("DLLCB known answers: decoded fields by name", "[dl][dllcb][spec:§4.3
 
   auto ca = decode_control_block(kCrdAckBytes, BlockMode::NonCrc);
   REQUIRE(ca);
-  const auto &crd = std::get<CrdAck>(*ca);
+  const auto& crd = std::get<CrdAck>(*ca);
   CHECK(crd.sd);
   CHECK(crd.t);
   CHECK(crd.ack_num == 0x0203);
@@ -425,14 +424,14 @@ TEST_CASE("DLLCB known answers: decoded fields by name", "[dl][dllcb][spec:§4.3
 
   auto pe = decode_control_block(kParamBytes, BlockMode::NonCrc);
   REQUIRE(pe);
-  const auto &par = std::get<ParamExchg>(*pe);
+  const auto& par = std::get<ParamExchg>(*pe);
   CHECK(par.flits == 2);
   CHECK(par.word(0) == 0xDEADBEEFU);
   CHECK(par.word(1) == 0x01234567U);
 
   auto lm = decode_control_block(kLaneBytes, BlockMode::NonCrc);
   REQUIRE(lm);
-  const auto &lane = std::get<LaneManage>(*lm);
+  const auto& lane = std::get<LaneManage>(*lm);
   CHECK(lane.req_id == 0x5);
   CHECK(lane.rsp_id == 0xA);
   CHECK_FALSE(lane.power_down);
@@ -446,7 +445,7 @@ TEST_CASE("DLLCB known answers: decoded fields by name", "[dl][dllcb][spec:§4.3
 
   auto in = decode_control_block(kInitBytes, BlockMode::NonCrc);
   REQUIRE(in);
-  const auto &init = std::get<InitBlock>(*in);
+  const auto& init = std::get<InitBlock>(*in);
   CHECK(init.clength == 4);
   CHECK(init.feature_id == 0xA1B2);
   CHECK(init.rxbuf_vl_share);
@@ -554,11 +553,11 @@ TEST_CASE("DLLCB decode of random block bodies: never more than defined, re-enco
   Lcg g{0xB10C'CAFEULL};
   const auto types = hand_vectors();
   for (int iter = 0; iter < 200; ++iter) {
-    for (const auto &v : types) {
+    for (const auto& v : types) {
       for (const BlockMode m : kModes) {
         INFO(v.name << " in " << to_string(m) << " iter " << iter);
         Bytes blk(v.bytes.size());
-        for (auto &b : blk) {
+        for (auto& b : blk) {
           // Mostly zero bytes, so that some blocks come out canonical.
           b = g.below(4) == 0 ? g.byte() : Byte{0};
         }
@@ -589,7 +588,7 @@ TEST_CASE("DLLCB decode of arbitrary bytes never reads past the input", "[dl][dl
   Lcg g{42};
   for (int iter = 0; iter < 3000; ++iter) {
     Bytes in(g.below(700));
-    for (auto &b : in) {
+    for (auto& b : in) {
       b = g.byte();
     }
     if (in.size() >= 3 && g.bit()) {
@@ -634,7 +633,7 @@ TEST_CASE("DLLCB decode: Truncated and TrailingBytes", "[dl][dllcb][spec:§4.3.3
       {kInitBytes, 99, Errc::Truncated, "Init", 99},
       {kParamBytes, 39, Errc::Truncated, "Param_Exchg", 39},
   }};
-  for (const auto &r : rows) {
+  for (const auto& r : rows) {
     INFO(r.header << " with " << r.size << " bytes");
     for (const BlockMode m : kModes) {
       Bytes in = sealed(r.bytes, m);
@@ -658,7 +657,7 @@ TEST_CASE("DLLCB decode: LCH fixed bits and CFG", "[dl][dllcb][spec:§4.3.3.1]")
   // Byte 0: bit 7 set; bits 1:0 = 00, 01, 11. Byte 1: fixed bits 7:4 not 0000; CFG 6 / CFG 1.
   const std::array<Row, 7> rows{
       {{0, 0x82}, {0, 0x00}, {0, 0x01}, {0, 0x03}, {1, 0x10}, {1, 0x06}, {1, 0x01}}};
-  for (const auto &r : rows) {
+  for (const auto& r : rows) {
     for (const BlockMode m : kModes) {
       Bytes in = kRetryAckBytes;
       in[r.byte] = r.value;
@@ -745,7 +744,7 @@ TEST_CASE("DLLCB decode: CLENGTH the type does not allow", "[dl][dllcb][spec:§4
       {kInitBytes, 0x0E, "Init", 3},
       {kInitBytes, 0x02, "Init", 0},
   }};
-  for (const auto &r : rows) {
+  for (const auto& r : rows) {
     INFO(r.header << " CLENGTH " << r.clength);
     Bytes in = r.bytes;
     in[0] = r.byte0;
@@ -766,7 +765,7 @@ TEST_CASE("DLLCB decode: CLENGTH the type does not allow", "[dl][dllcb][spec:§4
 TEST_CASE("DLLCB decode: any single-bit error is caught by the BCRC",
           "[dl][dllcb][spec:§4.7.2][spec:§4.3.2.2.4]") {
   for (const BlockMode m : {BlockMode::Crc30, BlockMode::Crc62}) {
-    for (const Bytes *body : {&kCrdAckBytes, &kLaneBytes, &kInitBytes}) {
+    for (const Bytes* body : {&kCrdAckBytes, &kLaneBytes, &kInitBytes}) {
       const Bytes good = sealed(*body, m);
       const std::size_t at = trailer_at(good.size(), m);
       REQUIRE(decode_control_block(good, m));
@@ -856,7 +855,7 @@ TEST_CASE("DLLCB decode: reserved TYPE, TLW and RLW values",
 TEST_CASE("DLLCB decode: canonical flag reports reserved bits and ERROR_FLAG",
           "[dl][dllcb][spec:§4.3.2.2.4][spec:§4.3.3.1]") {
   struct Row {
-    const Bytes *bytes;
+    const Bytes* bytes;
     std::size_t byte; // block byte
     Byte bits;        // ORed in
   };
@@ -878,7 +877,7 @@ TEST_CASE("DLLCB decode: canonical flag reports reserved bits and ERROR_FLAG",
       {&kInitBytes, 43, 0x01},    {&kInitBytes, 58, 0x01},     {&kInitBytes, 72, 0x01},
       {&kInitBytes, 78, 0x01},    {&kInitBytes, 80, 0x01},     {&kInitBytes, 91, 0x01},
   });
-  for (const auto &r : rows) {
+  for (const auto& r : rows) {
     for (const BlockMode m : kModes) {
       const Bytes clean = sealed(*r.bytes, m);
       auto expected = decode_control_block(clean, m);
@@ -914,8 +913,8 @@ TEST_CASE("DLLCB decode: canonical flag reports reserved bits and ERROR_FLAG",
       {BlockMode::NonCrc, 18, 0x80},
       {BlockMode::NonCrc, 12, 0x01},
   });
-  for (const Bytes *body : {&kNullBytes, &kCrdAckBytes, &kInitBytes}) {
-    for (const auto &t : trows) {
+  for (const Bytes* body : {&kNullBytes, &kCrdAckBytes, &kInitBytes}) {
+    for (const auto& t : trows) {
       Bytes in = *body;
       in[in.size() - 20 + t.byte] = t.bits;
       seal(in, t.mode);
@@ -945,7 +944,7 @@ TEST_CASE("DLLCB encode: BufferTooSmall writes nothing", "[dl][dllcb]") {
                                  {expected_crd_ack(), 40},
                                  {expected_param(), 40},
                                  {expected_init(), 100}}};
-  for (const auto &r : rows) {
+  for (const auto& r : rows) {
     for (const BlockMode m : kModes) {
       Bytes out(r.need - 1, 0xEE);
       auto n = encode_control_block(r.block, m, out);
@@ -1007,7 +1006,7 @@ TEST_CASE("DLLCB encode: OutOfRange and ReservedValue", "[dl][dllcb]") {
       {BlockModeChg{.type = static_cast<BlockModeChgType>(15)}, Errc::ReservedValue, "TYPE", 3},
       {BlockModeChg{.type = static_cast<BlockModeChgType>(16)}, Errc::OutOfRange, "TYPE", 3},
   });
-  for (const auto &r : rows) {
+  for (const auto& r : rows) {
     for (const BlockMode m : kModes) {
       Bytes out(640, 0xEE);
       auto n = encode_control_block(r.block, m, out);
@@ -1048,12 +1047,12 @@ TEST_CASE("DLLCB names, lengths and retry buffering", "[dl][dllcb][spec:§4.7.3.
       {BlockModeChg{}, "Block_Mode_Chg", 1, true},
       {i9, "Init", 10, true},
   });
-  for (const auto &r : rows) {
+  for (const auto& r : rows) {
     CHECK(control_block_name(r.block) == r.name);
     CHECK(control_block_flits(r.block) == r.flits);
     CHECK(is_retry_buffered(r.block) == r.buffered);
     // Codec<T>::kName agrees with the variant's name.
-    std::visit([&](const auto &h) { CHECK(Codec<std::decay_t<decltype(h)>>::kName == r.name); },
+    std::visit([&](const auto& h) { CHECK(Codec<std::decay_t<decltype(h)>>::kName == r.name); },
                r.block);
   }
   CHECK(Codec<RetryAck>::kClause == "§4.3.3.4.3");
@@ -1137,7 +1136,7 @@ TEST_CASE("DLLCB field reflection: names, offsets and widths in wire order",
         "FLOW_CTRL_SIZE", "VL_ENABLE", "RETRY_BUF_DEPTH", "CTRL_CREDIT_GRAIN_SIZE",
         "DATA_CREDIT_GRAIN_SIZE", "PACKET_MIN_INTERVAL"}},
   });
-  for (const auto &r : rows) {
+  for (const auto& r : rows) {
     INFO(control_block_name(r.block));
     CHECK(field_names(r.block) == r.names);
   }
@@ -1148,14 +1147,14 @@ TEST_CASE("DLLCB field reflection: names, offsets and widths in wire order",
     unsigned offset;
     unsigned width;
   };
-  const auto collect = [](const auto &h) {
+  const auto collect = [](const auto& h) {
     std::vector<Desc> out;
-    Codec<std::decay_t<decltype(h)>>::visit(h, [&](const FieldDesc &d, const FieldValue &) {
+    Codec<std::decay_t<decltype(h)>>::visit(h, [&](const FieldDesc& d, const FieldValue&) {
       out.push_back({d.name, d.offset, d.width});
     });
     return out;
   };
-  const auto same = [](const std::vector<Desc> &a, const std::vector<Desc> &b) {
+  const auto same = [](const std::vector<Desc>& a, const std::vector<Desc>& b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](auto x, auto y) {
              return x.name == y.name && x.offset == y.offset && x.width == y.width;
            });
@@ -1190,7 +1189,7 @@ TEST_CASE("DLLCB field reflection: names, offsets and widths in wire order",
 
   // Wide values are exposed MSB first.
   const InitBlock init = expected_init();
-  Codec<InitBlock>::visit(init, [&](const FieldDesc &d, const FieldValue &v) {
+  Codec<InitBlock>::visit(init, [&](const FieldDesc& d, const FieldValue& v) {
     if (d.name == "DATA_CREDIT_GRAIN_SIZE") {
       REQUIRE(v.wide.size() == 16);
       CHECK(v.wide[0] == 0x2F);
@@ -1201,7 +1200,7 @@ TEST_CASE("DLLCB field reflection: names, offsets and widths in wire order",
     }
   });
   const ParamExchg par = expected_param();
-  Codec<ParamExchg>::visit(par, [&](const FieldDesc &d, const FieldValue &v) {
+  Codec<ParamExchg>::visit(par, [&](const FieldDesc& d, const FieldValue& v) {
     if (d.name == "PARAM_EXCHG_DATA") {
       CHECK(Bytes(v.wide.begin(), v.wide.end()) ==
             Bytes{0xDE, 0xAD, 0xBE, 0xEF, 0x01, 0x23, 0x45, 0x67});

@@ -1,10 +1,10 @@
-#include "protocol/dl/crc.hpp"
-
 #include <array>
 #include <string_view>
 #include <vector>
 
 #include <catch2/catch.hpp>
+
+#include "protocol/dl/crc.hpp"
 
 using namespace ub;
 using namespace ub::dl;
@@ -46,7 +46,8 @@ TEST_CASE("CRC30 and CRC32 check values over \"123456789\"", "[dl][crc][spec:§4
   CHECK(crc32_dl(bytes) == 0x9A7B4E52U);
 }
 
-TEST_CASE("CRC30 of the CRC30-mode Null Block includes the two info bits", "[dl][crc][spec:§4.7.2]") {
+TEST_CASE("CRC30 of the CRC30-mode Null Block includes the two info bits",
+          "[dl][crc][spec:§4.7.2]") {
   // Null Block: LCH 02 00 00 00, bytes 4..15 zero; CRC over 16 bytes + bits (Reserved, ERROR_FLAG).
   std::array<Byte, 16> blk{0x02, 0x00, 0x00, 0x00};
   CHECK(crc30(blk, 0x00, 2) == 0x3D3B4DD6U);

@@ -1,10 +1,9 @@
-#include "protocol/dl/frame.hpp"
-
 #include <vector>
 
 #include <catch2/catch.hpp>
 
 #include "protocol/dl/crc.hpp"
+#include "protocol/dl/frame.hpp"
 
 using namespace ub;
 using namespace ub::dl;
@@ -70,8 +69,8 @@ TEST_CASE("two-block CRC30 DLLDP puts the LBH and both BCRCs where §4.3.2 says"
   lbh.crd_vl = 3;
   lbh.vl = 2;
   lbh.cfg = 7;
-  auto n = encode_frame(data_lph(), std::span<const Lbh>(&lbh, 1), true, payload,
-                        BlockMode::Crc30, out);
+  auto n =
+      encode_frame(data_lph(), std::span<const Lbh>(&lbh, 1), true, payload, BlockMode::Crc30, out);
   REQUIRE(n);
   REQUIRE(*n == 720);
   CHECK(out[2] == 0x04); // PLENGTH 0x0469
@@ -132,8 +131,8 @@ TEST_CASE("frames round-trip for every size class and mode", "[dl][frame]") {
       CHECK(f->error_flag == flag);
       CHECK(std::vector<Byte>(f->payload.begin(), f->payload.end()) == payload);
       std::vector<Byte> again(*size);
-      REQUIRE(encode_frame(f->lph, std::span<const Lbh>(f->lbh.data(), f->lbh_count),
-                           f->error_flag, f->payload, m, again));
+      REQUIRE(encode_frame(f->lph, std::span<const Lbh>(f->lbh.data(), f->lbh_count), f->error_flag,
+                           f->payload, m, again));
       CHECK(again == out);
     }
   }
@@ -223,8 +222,8 @@ TEST_CASE("encode_frame refuses bad inputs", "[dl][frame]") {
   CHECK(encode_frame(data_lph(), {}, false, payload, BlockMode::Crc30, small).error().code ==
         Errc::BufferTooSmall);
   Lbh extra{};
-  CHECK(encode_frame(data_lph(), std::span<const Lbh>(&extra, 1), false, payload,
-                     BlockMode::Crc30, out)
+  CHECK(encode_frame(data_lph(), std::span<const Lbh>(&extra, 1), false, payload, BlockMode::Crc30,
+                     out)
             .error()
             .code == Errc::OutOfRange);
 }

@@ -1,9 +1,9 @@
-#include "protocol/dl/link_headers.hpp"
-
 #include <array>
 #include <vector>
 
 #include <catch2/catch.hpp>
+
+#include "protocol/dl/link_headers.hpp"
 
 using namespace ub;
 using namespace ub::dl;
@@ -80,8 +80,8 @@ TEST_CASE("LPH field reflection lists fields in wire order", "[dl][lph]") {
   Lph h{};
   std::vector<std::string_view> names;
   Codec<Lph>::visit(h, [&](const FieldDesc& d, const FieldValue&) { names.push_back(d.name); });
-  CHECK(names == std::vector<std::string_view>{"CRD", "ACK", "CRD_VL", "RSVD", "VL", "RSVD2",
-                                               "CFG", "RT", "PLENGTH"});
+  CHECK(names == std::vector<std::string_view>{"CRD", "ACK", "CRD_VL", "RSVD", "VL", "RSVD2", "CFG",
+                                               "RT", "PLENGTH"});
   REQUIRE(Codec<Lph>::set(h, "PLENGTH", FieldValue{0x3FFF, {}}));
   CHECK(h.plength == 0x3FFF);
   auto bad = Codec<Lph>::set(h, "PLENGTH", FieldValue{0x4000, {}});

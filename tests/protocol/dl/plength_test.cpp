@@ -1,8 +1,8 @@
-#include "protocol/dl/plength.hpp"
-
 #include <set>
 
 #include <catch2/catch.hpp>
+
+#include "protocol/dl/plength.hpp"
 
 using namespace ub;
 using namespace ub::dl;

@@ -26,7 +26,7 @@
 // instantiate the primary template, an ODR violation.)
 #define UB_CHECK_ERROR(result, errc, field_name, byte_offset)                                      \
   do {                                                                                             \
-    const auto &ub_r_ = (result);                                                                  \
+    const auto& ub_r_ = (result);                                                                  \
     REQUIRE_FALSE(ub_r_.has_value());                                                              \
     INFO(::ub::to_string(ub_r_.error()));                                                          \
     CHECK(ub_r_.error().code == (errc));                                                           \
@@ -65,7 +65,7 @@ public:
   }
   std::vector<Byte> bytes(std::size_t n) {
     std::vector<Byte> v(n);
-    for (auto &b : v) {
+    for (auto& b : v) {
       b = static_cast<Byte>(next() >> 56);
     }
     return v;
@@ -77,16 +77,16 @@ private:
 
 // The fields Codec<H>::visit lists for h right now, in wire order.
 template <class H>
-std::vector<FieldDesc> fields_of(const H &h) {
+std::vector<FieldDesc> fields_of(const H& h) {
   std::vector<FieldDesc> out;
-  Codec<H>::visit(h, [&](const FieldDesc &d, const FieldValue &) { out.push_back(d); });
+  Codec<H>::visit(h, [&](const FieldDesc& d, const FieldValue&) { out.push_back(d); });
   return out;
 }
 
 template <class H>
-std::vector<std::string_view> field_names(const H &h) {
+std::vector<std::string_view> field_names(const H& h) {
   std::vector<std::string_view> out;
-  for (const auto &d : fields_of(h)) {
+  for (const auto& d : fields_of(h)) {
     out.push_back(d.name);
   }
   return out;
@@ -94,9 +94,9 @@ std::vector<std::string_view> field_names(const H &h) {
 
 // The scalar value visit reports for field `name` (nullopt if it is not listed).
 template <class H>
-std::optional<std::uint64_t> visited_scalar(const H &h, std::string_view name) {
+std::optional<std::uint64_t> visited_scalar(const H& h, std::string_view name) {
   std::optional<std::uint64_t> out;
-  Codec<H>::visit(h, [&](const FieldDesc &d, const FieldValue &v) {
+  Codec<H>::visit(h, [&](const FieldDesc& d, const FieldValue& v) {
     if (d.name == name) {
       out = v.scalar;
     }
@@ -106,7 +106,7 @@ std::optional<std::uint64_t> visited_scalar(const H &h, std::string_view name) {
 
 // A hook that may replace the random value chosen for a field (scalar fields only).
 struct NoPick {
-  std::optional<std::uint64_t> operator()(const FieldDesc &, Xorshift64 &) const {
+  std::optional<std::uint64_t> operator()(const FieldDesc&, Xorshift64&) const {
     return std::nullopt;
   }
 };
@@ -116,7 +116,7 @@ struct NoPick {
 // SAETPH BitMapSize, NTH_IP Version and Protocol) get the fields of the value just chosen.
 // Fields wider than 64 bits are set from bytes (FieldValue{0, bytes}).
 template <class H, class Pick = NoPick>
-void randomise(H &h, Xorshift64 &rng, Pick pick = {}) {
+void randomise(H& h, Xorshift64& rng, Pick pick = {}) {
   for (std::size_t i = 0;; ++i) {
     const auto fields = fields_of(h);
     if (i >= fields.size()) {
@@ -149,15 +149,15 @@ struct RoundTripStats {
 // the refusal must be a ReservedValue or NotAllowed naming one of h's fields, and, for fixed
 // layouts, decoding the same bits must be refused the same way. Returns whether h was accepted.
 template <class H>
-bool round_trip_one(const H &h) {
+bool round_trip_one(const H& h) {
   std::vector<Byte> buf(Codec<H>::size(h));
   auto n = Codec<H>::encode(h, buf);
   if (!n) {
-    const Error &e = n.error();
+    const Error& e = n.error();
     INFO(to_string(e));
     CHECK((e.code == Errc::ReservedValue || e.code == Errc::NotAllowed));
     bool named = false;
-    for (const auto &name : field_names(h)) {
+    for (const auto& name : field_names(h)) {
       named = named || name == e.field;
     }
     CHECK(named);
@@ -221,7 +221,7 @@ void check_truncation(std::span<const Byte> wire) {
 
 // Encoding into a buffer one byte short fails with BufferTooSmall; the exact size succeeds.
 template <class H>
-void check_buffer_too_small(const H &h) {
+void check_buffer_too_small(const H& h) {
   const std::size_t size = Codec<H>::size(h);
   REQUIRE(size > 0);
   std::vector<Byte> small(size - 1);
@@ -240,7 +240,7 @@ void check_buffer_too_small(const H &h) {
 
 // Encodes h into a fresh buffer of its size; REQUIREs success.
 template <class H>
-std::vector<Byte> encode_ok(const H &h) {
+std::vector<Byte> encode_ok(const H& h) {
   std::vector<Byte> out(Codec<H>::size(h));
   auto n = Codec<H>::encode(h, out);
   INFO((n ? std::string("encoded") : to_string(n.error())));
@@ -250,7 +250,7 @@ std::vector<Byte> encode_ok(const H &h) {
 }
 
 template <std::size_t N>
-std::vector<Byte> to_vec(const std::array<Byte, N> &a) {
+std::vector<Byte> to_vec(const std::array<Byte, N>& a) {
   return std::vector<Byte>(a.begin(), a.end());
 }
 

@@ -381,7 +381,7 @@ TEST_CASE("NTH_IP set: Version switches the IP header, errors name the field",
 }
 
 TEST_CASE("NTH_IP round-trips random field values", "[nl][nth_ip]") {
-  auto pick = [](const FieldDesc &d, Xorshift64 &rng) -> std::optional<std::uint64_t> {
+  auto pick = [](const FieldDesc& d, Xorshift64& rng) -> std::optional<std::uint64_t> {
     if (d.name == "Version") {
       return rng.chance(1, 2) ? 4 : 6;
     }

@@ -1,9 +1,9 @@
-#include "protocol/packet/samples.hpp"
-
 #include <set>
 #include <vector>
 
 #include <catch2/catch.hpp>
+
+#include "protocol/packet/samples.hpp"
 
 using namespace ub;
 using namespace ub::pkt;

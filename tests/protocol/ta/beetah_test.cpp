@@ -88,7 +88,7 @@ TEST_CASE("BEETAH bit placement for every width", "[ta][beetah][spec:§7.2.10]")
         {8, bytes - 2, 0x01}, // BE[8]: byte before it
         {w - 1, 0, 0x80},     // BE[W-1]: first byte, bit 7
     }};
-    for (const Mark &m : marks) {
+    for (const Mark& m : marks) {
       INFO("width " << w << " BE[" << m.n << "]");
       Beetah b{};
       b.width_bits = static_cast<std::uint16_t>(w);

@@ -446,7 +446,7 @@ TEST_CASE("Extension headers round-trip random field values",
   CHECK(mt.rejected > 30); // TGT_TC_Type 11
 
   // PDU_Length stays within 0..1024 here; the > 1024 case has its own tests above.
-  auto pick = [](const FieldDesc &d, Xorshift64 &rng) -> std::optional<std::uint64_t> {
+  auto pick = [](const FieldDesc& d, Xorshift64& rng) -> std::optional<std::uint64_t> {
     if (d.name == "PDU_Length") {
       return rng.below(1025);
     }

@@ -46,8 +46,8 @@ constexpr std::array<Expected, 23> kSpec{{
     {0x18, "Writeback_with_be", TaShape::WriteBe},
 }};
 
-const Expected *spec_row(int code) {
-  for (const auto &row : kSpec) {
+const Expected* spec_row(int code) {
+  for (const auto& row : kSpec) {
     if (row.code == code) {
       return &row;
     }
@@ -73,7 +73,7 @@ TEST_CASE("TAOpcode: every code 0x00..0xFF classified", "[ta][ta_opcode][spec:§
     }
     REQUIRE(info.has_value());
     ++defined;
-    const Expected *row = spec_row(op);
+    const Expected* row = spec_row(op);
     REQUIRE(row != nullptr);
     CHECK(static_cast<int>(info->op) == op);
     CHECK(info->name == row->name);
@@ -92,7 +92,7 @@ TEST_CASE("TAOpcode table rows are unique and in code order", "[ta][ta_opcode][s
   std::set<int> codes;
   std::set<std::string_view> names;
   int prev = -1;
-  for (const auto &row : kTaOpcodeTable) {
+  for (const auto& row : kTaOpcodeTable) {
     const int code = static_cast<int>(row.op);
     CHECK(code > prev);
     prev = code;

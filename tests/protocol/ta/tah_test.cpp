@@ -446,7 +446,7 @@ TEST_CASE("TAH encode errors", "[ta][btah][btah_compact][atah][atah_compact]") {
 }
 
 TEST_CASE("TAH round-trips random field values", "[ta][btah][btah_compact][atah][atah_compact]") {
-  auto pick = [](const FieldDesc &d, Xorshift64 &rng) -> std::optional<std::uint64_t> {
+  auto pick = [](const FieldDesc& d, Xorshift64& rng) -> std::optional<std::uint64_t> {
     if (d.name == "TAOpcode" && rng.chance(3, 4)) {
       return rng.below(0x19); // mostly defined codes
     }
@@ -475,7 +475,7 @@ TEST_CASE("TAH round-trips random field values", "[ta][btah][btah_compact][atah]
   CHECK(bc.accepted > 50);
   CHECK(bc.rejected > 50);
 
-  auto rpick = [&](const FieldDesc &d, Xorshift64 &rng) -> std::optional<std::uint64_t> {
+  auto rpick = [&](const FieldDesc& d, Xorshift64& rng) -> std::optional<std::uint64_t> {
     if (d.name == "TAOpcode" && rng.chance(3, 4)) {
       return 0x11 + rng.below(3);
     }

@@ -96,7 +96,7 @@ TEST_CASE("CTPH encode errors", "[tp][ctph][spec:§6.2.1]") {
 }
 
 TEST_CASE("CTPH round-trips random field values", "[tp][ctph]") {
-  auto pick = [](const FieldDesc &d, Xorshift64 &rng) -> std::optional<std::uint64_t> {
+  auto pick = [](const FieldDesc& d, Xorshift64& rng) -> std::optional<std::uint64_t> {
     if (d.name == "NLP" && rng.chance(1, 2)) {
       return rng.below(4);
     }

@@ -291,7 +291,7 @@ TEST_CASE("RTPH truncation and encode errors", "[tp][rtph][spec:§6.2.1]") {
 
 TEST_CASE("RTPH and UTPH round-trip random field values", "[tp][rtph][utph]") {
   constexpr std::array<std::uint8_t, 6> kOps{1, 2, 3, 5, 6, 8};
-  auto pick = [&](const FieldDesc &d, Xorshift64 &rng) -> std::optional<std::uint64_t> {
+  auto pick = [&](const FieldDesc& d, Xorshift64& rng) -> std::optional<std::uint64_t> {
     if (d.name == "TPOpcode" && rng.chance(3, 4)) {
       return kOps[rng.below(kOps.size())] | (rng.chance(1, 2) ? 0x80U : 0U);
     }
@@ -309,7 +309,7 @@ TEST_CASE("RTPH and UTPH round-trip random field values", "[tp][rtph][utph]") {
   CHECK(r.accepted > 150);
   CHECK(r.rejected > 50);
 
-  auto upick = [](const FieldDesc &d, Xorshift64 &rng) -> std::optional<std::uint64_t> {
+  auto upick = [](const FieldDesc& d, Xorshift64& rng) -> std::optional<std::uint64_t> {
     if (d.name == "TPOpcode" && rng.chance(3, 4)) {
       return rng.chance(1, 2) ? 0x80 : 0x00;
     }

@@ -98,7 +98,7 @@ TEST_CASE("SAETPH bitmap placement: landmarks", "[tp][saetph][spec:§6.2.3]") {
       {4, 992, 131, 0x01},
       {4, 1023, 128, 0x80},
   }};
-  for (const Row &r : rows) {
+  for (const Row& r : rows) {
     INFO("BitMapSize " << int{r.code} << " bit " << r.k);
     Saetph s{};
     s.bitmap_size = r.code;
@@ -249,7 +249,7 @@ TEST_CASE("SAETPH set: BitMap is right-aligned to the width BitMapSize gives",
 }
 
 TEST_CASE("SAETPH round-trips random field values", "[tp][saetph]") {
-  auto pick = [](const FieldDesc &d, Xorshift64 &rng) -> std::optional<std::uint64_t> {
+  auto pick = [](const FieldDesc& d, Xorshift64& rng) -> std::optional<std::uint64_t> {
     if (d.name == "BitMapSize" && rng.chance(3, 4)) {
       return rng.below(5);
     }
