@@ -131,6 +131,18 @@ struct Field {
     }
   }
 
+  // The same as load(), from a header already read into big-endian words.
+  template <std::size_t Bytes>
+  static constexpr void load_words(const BeWords<Bytes>& words, const Byte* p, Class& h) noexcept {
+    if constexpr (kWide) {
+      for (std::size_t i = 0; i < W / 8; ++i) {
+        (h.*Member)[i] = p[Off / 8 + i];
+      }
+    } else {
+      assign(h, words.template get<Off, W>());
+    }
+  }
+
   static constexpr void store(const Class& h, Byte* p) noexcept {
     if constexpr (kWide) {
       for (std::size_t i = 0; i < W / 8; ++i) {
@@ -294,7 +306,8 @@ struct FixedCodec {
   // Reads the fields from p[0..kSize); no checks.
   [[nodiscard]] static constexpr H unpack(const Byte* p) noexcept {
     H h{};
-    unpack_fields(L::kFields, p, h);
+    const BeWords<kSize> words(p);
+    std::apply([&](const auto&... f) { (f.load_words(words, p, h), ...); }, L::kFields);
     return h;
   }
 

@@ -181,8 +181,12 @@ public:
 
   // Takes header `h` (found at byte `at`) off the queue and queues what must follow it.
   Status absorb(const Header& h, std::size_t at) noexcept {
+    return std::visit([&](const auto& x) { return take(x, at); }, h);
+  }
+  template <class H>
+  Status take(const H& h, std::size_t at) noexcept {
     ++head_;
-    return std::visit([&](const auto& x) { return on(x, at); }, h);
+    return on(h, at);
   }
 
   // Payload rules, checked once every header is in. `payload_at` is the payload's offset.
@@ -579,100 +583,125 @@ private:
   bool has_udp_ = false;
 };
 
+// Decodes header H at `in` (byte `pos` of the network packet) straight into `slot`, and hands it
+// to the grammar. Errors carry offsets relative to the network packet.
 template <class H>
-Result<std::size_t> decode_into(std::span<const Byte> in, Header& slot) noexcept {
-  auto h = Codec<H>::decode(in);
-  if (!h) {
-    return make_unexpected(h.error());
+Result<std::size_t> decode_into(std::span<const Byte> in, Header& slot, Grammar& g,
+                                std::size_t pos) noexcept {
+  if constexpr (FixedLayout<H>) {
+    using C = FixedCodec<H>;
+    if (in.size() < C::kSize) {
+      return make_unexpected(C::decode(in).error().shifted(pos));
+    }
+    const H& h = slot.template emplace<H>(C::unpack(in.data()));
+    if (auto st = C::check(h); !st) {
+      return make_unexpected(st.error().shifted(pos));
+    }
+    if (auto st = g.take(h, pos); !st) {
+      return make_unexpected(st.error());
+    }
+    return C::kSize;
+  } else {
+    auto h = Codec<H>::decode(in);
+    if (!h) {
+      return make_unexpected(h.error().shifted(pos));
+    }
+    const H& ref = slot.template emplace<H>(*h);
+    if (auto st = g.take(ref, pos); !st) {
+      return make_unexpected(st.error());
+    }
+    return Codec<H>::size(ref);
   }
-  slot = *h;
-  return Codec<H>::size(*h);
 }
 
-// Decodes the header the grammar expects at `in`.
-Result<std::size_t> decode_kind(Kind k, std::span<const Byte> in, const Grammar& g,
-                                Header& slot) noexcept {
+// Decodes the header the grammar expects at `in` and absorbs it.
+Result<std::size_t> decode_kind(Kind k, std::span<const Byte> in, Grammar& g, Header& slot,
+                                std::size_t pos) noexcept {
   switch (k) {
   case Kind::NthCna16:
-    return decode_into<nl::NthCna16>(in, slot);
+    return decode_into<nl::NthCna16>(in, slot, g, pos);
   case Kind::NthCna24:
-    return decode_into<nl::NthCna24>(in, slot);
+    return decode_into<nl::NthCna24>(in, slot, g, pos);
   case Kind::NthIp:
-    return decode_into<nl::NthIp>(in, slot);
+    return decode_into<nl::NthIp>(in, slot, g, pos);
   case Kind::NetMgmt:
-    return decode_into<mgmt::NetMgmtHeader>(in, slot);
+    return decode_into<mgmt::NetMgmtHeader>(in, slot, g, pos);
   case Kind::Upih16:
-    return decode_into<nl::Upih16>(in, slot);
+    return decode_into<nl::Upih16>(in, slot, g, pos);
   case Kind::Upih32:
-    return decode_into<nl::Upih32>(in, slot);
+    return decode_into<nl::Upih32>(in, slot, g, pos);
   case Kind::Eidh40:
-    return decode_into<nl::Eidh40>(in, slot);
+    return decode_into<nl::Eidh40>(in, slot, g, pos);
   case Kind::Eidh256:
-    return decode_into<nl::Eidh256>(in, slot);
+    return decode_into<nl::Eidh256>(in, slot, g, pos);
   case Kind::Scan:
-    return decode_into<mgmt::ScanHeader>(in, slot);
+    return decode_into<mgmt::ScanHeader>(in, slot, g, pos);
   case Kind::Tph:
     if (in.empty()) {
       return make_unexpected(
-          Error{Errc::Truncated, 0, "RTPH", {}, "input ends before the TPH", "§6.2.1"});
+          Error{Errc::Truncated, pos, "RTPH", {}, "input ends before the TPH", "§6.2.1"});
     }
     if (tp::tp_opcode_base(in[0]) == tp::tp_opcode::kUtpData) {
-      return decode_into<tp::Utph>(in, slot);
+      return decode_into<tp::Utph>(in, slot, g, pos);
     }
-    return decode_into<tp::Rtph>(in, slot);
+    return decode_into<tp::Rtph>(in, slot, g, pos);
   case Kind::Ctph:
-    return decode_into<tp::Ctph>(in, slot);
+    return decode_into<tp::Ctph>(in, slot, g, pos);
   case Kind::Cetph:
     if (g.opts().cetph == tp::CetphForm::Caqm) {
-      return decode_into<tp::CetphCaqm>(in, slot);
+      return decode_into<tp::CetphCaqm>(in, slot, g, pos);
     }
-    return decode_into<tp::CetphLdcp>(in, slot);
+    return decode_into<tp::CetphLdcp>(in, slot, g, pos);
   case Kind::Saetph:
-    return decode_into<tp::Saetph>(in, slot);
+    return decode_into<tp::Saetph>(in, slot, g, pos);
   case Kind::Cnp:
-    return decode_into<tp::CnpCetph>(in, slot);
+    return decode_into<tp::CnpCetph>(in, slot, g, pos);
   case Kind::Tah:
   case Kind::TahCompact: {
     if (in.empty()) {
       return make_unexpected(
-          Error{Errc::Truncated, 0, "BTAH", {}, "input ends before the TAH", "§7.2.1"});
+          Error{Errc::Truncated, pos, "BTAH", {}, "input ends before the TAH", "§7.2.1"});
     }
     const auto info = ta::ta_opcode_info(in[0]);
     const bool response = info && info->response;
     if (k == Kind::Tah) {
-      return response ? decode_into<ta::Atah>(in, slot) : decode_into<ta::Btah>(in, slot);
+      return response ? decode_into<ta::Atah>(in, slot, g, pos)
+                      : decode_into<ta::Btah>(in, slot, g, pos);
     }
-    return response ? decode_into<ta::AtahCompact>(in, slot)
-                    : decode_into<ta::BtahCompact>(in, slot);
+    return response ? decode_into<ta::AtahCompact>(in, slot, g, pos)
+                    : decode_into<ta::BtahCompact>(in, slot, g, pos);
   }
   case Kind::Udetah:
-    return decode_into<ta::Udetah>(in, slot);
+    return decode_into<ta::Udetah>(in, slot, g, pos);
   case Kind::Mtetah:
-    return decode_into<ta::Mtetah>(in, slot);
+    return decode_into<ta::Mtetah>(in, slot, g, pos);
   case Kind::Maetah:
-    return decode_into<ta::Maetah>(in, slot);
+    return decode_into<ta::Maetah>(in, slot, g, pos);
   case Kind::MaetahCompact:
-    return decode_into<ta::MaetahCompact>(in, slot);
+    return decode_into<ta::MaetahCompact>(in, slot, g, pos);
   case Kind::Tvetah:
-    return decode_into<ta::Tvetah>(in, slot);
+    return decode_into<ta::Tvetah>(in, slot, g, pos);
   case Kind::Taidetah:
-    return decode_into<ta::Taidetah>(in, slot);
+    return decode_into<ta::Taidetah>(in, slot, g, pos);
   case Kind::Ofstetah:
-    return decode_into<ta::Ofstetah>(in, slot);
+    return decode_into<ta::Ofstetah>(in, slot, g, pos);
   case Kind::Immetah:
-    return decode_into<ta::Immetah>(in, slot);
+    return decode_into<ta::Immetah>(in, slot, g, pos);
   case Kind::Ntfetah:
-    return decode_into<ta::Ntfetah>(in, slot);
+    return decode_into<ta::Ntfetah>(in, slot, g, pos);
   case Kind::Beetah: {
     auto h = Codec<ta::Beetah>::decode(in, g.beetah_width());
     if (!h) {
-      return make_unexpected(h.error());
+      return make_unexpected(h.error().shifted(pos));
     }
-    slot = *h;
-    return h->size();
+    const ta::Beetah& ref = slot.emplace<ta::Beetah>(*h);
+    if (auto st = g.take(ref, pos); !st) {
+      return make_unexpected(st.error());
+    }
+    return ref.size();
   }
   case Kind::Mgmtetah:
-    return decode_into<ta::Mgmtetah>(in, slot);
+    return decode_into<ta::Mgmtetah>(in, slot, g, pos);
   }
   return std::size_t{0};
 }
@@ -714,15 +743,11 @@ Status decode_network(const dl::Lph& lph, std::span<const Byte> net, const Decod
                                    "more headers than any packet format has",
                                    "App. B"});
     }
-    Header& slot = out.headers[out.header_count];
-    auto n = decode_kind(g.front(), net.subspan(pos), g, slot);
+    auto n = decode_kind(g.front(), net.subspan(pos), g, out.headers[out.header_count], pos);
     if (!n) {
-      return make_unexpected(n.error().shifted(pos));
+      return make_unexpected(n.error());
     }
     ++out.header_count;
-    if (auto st = g.absorb(slot, pos); !st) {
-      return st;
-    }
     pos += *n;
   }
   const std::size_t icrc_len = g.icrc() ? 4 : 0;
@@ -784,6 +809,8 @@ Status decode_network(const dl::Lph& lph, std::span<const Byte> net, const Decod
   }
   if (icrc_len != 0) {
     out.icrc = nl::load_icrc(net.data() + tail_end);
+  }
+  if (icrc_len != 0 && opts.verify_icrc) {
     const std::uint32_t want =
         nl::compute_icrc(lph.cfg, net.first(tail_end), g.ip_version(), g.has_udp());
     if (want != out.icrc) {

@@ -61,6 +61,9 @@ struct DecodeOptions {
   dl::BlockMode mode = dl::BlockMode::Crc30;
   tp::CetphForm cetph = tp::CetphForm::Ldcp; // negotiated per channel (§6.2.2), not on the wire
   bool enumeration_icrc = true;              // optional for enumeration packets (§10.4.3.1)
+  // MODEL: a simulator whose links cannot corrupt bytes may skip the ICRC computation; the
+  // field is still read and reported. Receivers of real bytes leave this on.
+  bool verify_icrc = true;
 };
 
 struct Packet {

@@ -89,14 +89,26 @@ inline constexpr std::array<TaOpcodeInfo, 23> kTaOpcodeTable{{
     {TaOpcode::WritebackWithBe, "Writeback_with_be", TaShape::WriteBe, false, true},
 }};
 
+namespace detail {
+// Row index of each of the 256 codes in kTaOpcodeTable, or 0xFF for a reserved code.
+constexpr std::array<std::uint8_t, 256> make_ta_opcode_index() {
+  std::array<std::uint8_t, 256> idx{};
+  idx.fill(0xFF);
+  for (std::size_t i = 0; i < kTaOpcodeTable.size(); ++i) {
+    idx[static_cast<std::uint8_t>(kTaOpcodeTable[i].op)] = static_cast<std::uint8_t>(i);
+  }
+  return idx;
+}
+inline constexpr std::array<std::uint8_t, 256> kTaOpcodeIndex = make_ta_opcode_index();
+} // namespace detail
+
 // The table row for `op`, or nullopt for a reserved code.
 [[nodiscard]] constexpr std::optional<TaOpcodeInfo> ta_opcode_info(std::uint8_t op) noexcept {
-  for (const auto& row : kTaOpcodeTable) {
-    if (static_cast<std::uint8_t>(row.op) == op) {
-      return row;
-    }
+  const std::uint8_t i = detail::kTaOpcodeIndex[op];
+  if (i == 0xFF) {
+    return std::nullopt;
   }
-  return std::nullopt;
+  return kTaOpcodeTable[i];
 }
 
 [[nodiscard]] constexpr bool is_atomic_request(std::uint8_t op) noexcept {
