@@ -7,7 +7,7 @@ packages=(
   g++ cmake ninja-build git
   libfmt-dev catch2 libboost-dev libexpected-dev libcli11-dev nlohmann-json3-dev
   libtomlplusplus-dev libbenchmark-dev
-  clang libclang-rt-14-dev clang-format llvm
+  clang libclang-rt-14-dev clang-format llvm jq
 )
 
 missing=()

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# End-to-end tests of the ubmodel command line: every sample decodes, decode --json | encode
+# gives back the same bytes in every block mode, single headers round-trip, and bad input of
+# each kind exits with status 2 and one line on stderr naming what is wrong.
+# Usage: cli_test.sh PATH/TO/ubmodel
+set -uo pipefail
+ub=${1:?usage: cli_test.sh PATH/TO/ubmodel}
+fails=0
+checks=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { checks=$((checks + 1)); }
+bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); checks=$((checks + 1)); }
+
+# expect_error DESCRIPTION PATTERN -- COMMAND... : status 2, one stderr line matching PATTERN.
+expect_error() {
+  local desc=$1 pattern=$2
+  shift 3
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local st=$?
+  local lines
+  lines=$(wc -l <"$tmp/err")
+  if [ "$st" -ne 2 ]; then
+    bad "$desc: exit status $st, want 2 (stderr: $(cat "$tmp/err"))"
+  elif [ "$lines" -ne 1 ]; then
+    bad "$desc: $lines stderr lines, want 1: $(cat "$tmp/err")"
+  elif ! grep -qiE "$pattern" "$tmp/err"; then
+    bad "$desc: stderr does not match /$pattern/: $(cat "$tmp/err")"
+  elif [ -s "$tmp/out" ]; then
+    bad "$desc: wrote to stdout on error"
+  else
+    ok
+  fi
+}
+
+# The main job: the demo decodes every built-in unit.
+if "$ub" demo >"$tmp/demo" 2>"$tmp/err"; then
+  n=$(grep -c '^== ' "$tmp/demo")
+  [ "$n" -ge 59 ] && ok || bad "demo shows $n units, want >= 59"
+else
+  bad "demo failed: $(cat "$tmp/err")"
+fi
+
+# Round trips through JSON in all three block modes.
+for mode in crc30 crc62 noncrc; do
+  "$ub" samples --mode "$mode" >"$tmp/samples" || bad "samples --mode $mode failed"
+  count=0
+  while IFS=$'\t' read -r name hex; do
+    count=$((count + 1))
+    json=$("$ub" decode --json --mode "$mode" "$hex") || { bad "$mode $name: decode failed"; continue; }
+    back=$(printf '%s' "$json" | "$ub" encode) || { bad "$mode $name: encode failed"; continue; }
+    [ "$back" = "$hex" ] && ok || bad "$mode $name: decode --json | encode changed the bytes"
+    "$ub" decode --mode "$mode" "$hex" >/dev/null || bad "$mode $name: tree decode failed"
+  done <"$tmp/samples"
+  [ "$count" -ge 59 ] && ok || bad "samples --mode $mode printed $count units"
+done
+
+# Input from a file and from stdin.
+hex=$("$ub" samples --only cfg7-rtp-write)
+printf '%s\n' "$hex" >"$tmp/unit.hex"
+"$ub" decode @"$tmp/unit.hex" >/dev/null && ok || bad "decode @FILE"
+printf '%s' "$hex" | "$ub" decode - >/dev/null && ok || bad "decode -"
+printf '%s' "$hex" | xxd -r -p >"$tmp/unit.bin" 2>/dev/null && \
+  { "$ub" decode --raw @"$tmp/unit.bin" >/dev/null && ok || bad "decode --raw @FILE"; }
+
+# Single headers: every header of every sample through decode --header / encode --header.
+"$ub" samples >"$tmp/samples"
+while IFS=$'\t' read -r name hex; do
+  "$ub" decode --json "$hex" >"$tmp/unit.json" || continue
+  nh=$(jq '.headers | length' "$tmp/unit.json")
+  for ((i = 0; i < nh; i++)); do
+    obj=$(jq -c ".headers[$i]" "$tmp/unit.json")
+    hname=$(jq -r ".headers[$i].name" "$tmp/unit.json")
+    case "$hname" in LPH) continue ;; esac # PLENGTH alone is checked below
+    hhex=$(printf '%s' "$obj" | "$ub" encode --header "$hname") || { bad "$name $hname: encode --header"; continue; }
+    again=$("$ub" decode --json --header "$hname" "$hhex") || { bad "$name $hname: decode --header"; continue; }
+    [ "$again" = "$obj" ] && ok || bad "$name $hname: single-header round trip differs: $again vs $obj"
+  done
+done < <(head -n 30 "$tmp/samples")
+lph=$(printf '%s' '{"name":"LPH","fields":{"CFG":7,"VL":3,"PLENGTH":83}}' | "$ub" encode --header LPH)
+[ "$lph" = "00670053" ] && ok || bad "encode --header LPH gave $lph, want 00670053"
+"$ub" headers | grep -q '^BTAH_COMPACT ' && ok || bad "headers lists BTAH_COMPACT"
+
+unit_hex=$("$ub" samples --only cfg7-rtp-write)
+# Bad input: exit 2, one line on stderr.
+expect_error "odd hex" "odd number" -- "$ub" decode abc
+expect_error "non-hex" "not a hex digit" -- "$ub" decode 00zz
+expect_error "empty" "no bytes" -- "$ub" decode ""
+expect_error "truncated unit" "truncated" -- "$ub" decode 0006
+expect_error "truncated packet" "truncated" -- "$ub" decode "${unit_hex:0:60}"
+flipped="${unit_hex:0:50}$(printf '%x' $(( (0x${unit_hex:50:1} + 1) % 16 )))${unit_hex:51}"
+expect_error "CRC mismatch" "CRC mismatch" -- "$ub" decode "$flipped"
+expect_error "wrong mode" "CRC|PLENGTH|reserved" -- "$ub" decode --mode crc62 "$unit_hex"
+expect_error "unknown header" "unknown header" -- "$ub" decode --header FOO 00
+expect_error "header trailing bytes" "trailing" -- "$ub" decode --header TVETAH 0000000000
+expect_error "header truncated" "truncated" -- "$ub" decode --header RTPH 0102
+expect_error "missing file" "cannot open" -- "$ub" decode @/nonexistent/file
+expect_error "out-of-range field" "out of range" -- sh -c "echo '{\"fields\":{\"VL\":16,\"CFG\":6}}' | '$ub' encode --header LPH"
+expect_error "reserved value" "reserved value" -- sh -c "echo '{\"fields\":{\"CFG\":1}}' | '$ub' encode --header LPH"
+expect_error "unknown field" "no field" -- sh -c "echo '{\"fields\":{\"Nope\":1}}' | '$ub' encode --header RTPH"
+expect_error "negative value" "negative" -- sh -c "echo '{\"fields\":{\"PSN\":-1}}' | '$ub' encode --header RTPH"
+expect_error "float value" "expected an unsigned integer" -- sh -c "echo '{\"fields\":{\"PSN\":1.5}}' | '$ub' encode --header RTPH"
+expect_error "bad JSON" "JSON parse error" -- sh -c "echo '{' | '$ub' encode"
+expect_error "no headers" "headers" -- sh -c "echo '{}' | '$ub' encode"
+expect_error "name mismatch" "names" -- sh -c "echo '{\"name\":\"BTAH\",\"fields\":{}}' | '$ub' encode --header ATAH"
+json=$("$ub" decode --json "$unit_hex")
+expect_error "derived field" "derived field" -- sh -c "printf '%s' '$(printf '%s' "$json" | jq -c '.headers[0].fields.PLENGTH = 5')' | '$ub' encode"
+expect_error "header order" "expects another header|format needs" -- sh -c "printf '%s' '$(printf '%s' "$json" | jq -c '.headers |= [.[0], .[2], .[1]] + .[3:]')' | '$ub' encode"
+expect_error "bad mode option" "mode" -- "$ub" decode --mode foo 00
+expect_error "unknown command" "" -- "$ub" frobnicate
+expect_error "unknown sample" "no sample" -- "$ub" samples --only nope
+
+echo "cli: $checks checks, $fails failed"
+[ "$fails" -eq 0 ]
