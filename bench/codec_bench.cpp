@@ -115,13 +115,15 @@ void memcpy_bytes(benchmark::State& st, std::size_t n) {
 }
 
 void register_all() {
-  for (auto [name, get] : {std::pair{"rtp_write", &rtp_write}, std::pair{"cfg9_store", &cfg9_store}}) {
+  for (auto [name, get] :
+       {std::pair{"rtp_write", &rtp_write}, std::pair{"cfg9_store", &cfg9_store}}) {
     const Case& c = get();
     const std::string n(name);
     benchmark::RegisterBenchmark((n + "/HeaderStack/decode").c_str(),
                                  [&c](benchmark::State& st) { header_stack_decode(st, c); });
-    benchmark::RegisterBenchmark((n + "/HeaderStack/memcpy").c_str(),
-                                 [&c](benchmark::State& st) { memcpy_bytes(st, stack_bytes(c.packet)); });
+    benchmark::RegisterBenchmark((n + "/HeaderStack/memcpy").c_str(), [&c](benchmark::State& st) {
+      memcpy_bytes(st, stack_bytes(c.packet));
+    });
     benchmark::RegisterBenchmark((n + "/Packet/decode").c_str(),
                                  [&c](benchmark::State& st) { packet_decode(st, c); });
     benchmark::RegisterBenchmark((n + "/Packet/encode").c_str(),
