@@ -126,7 +126,7 @@ struct BeWords {
   std::uint64_t v = 0;
   for (unsigned i = 0; i < width; ++i) {
     const std::size_t bit = off + i;
-    v = (v << 1) | ((p[bit / 8] >> (7 - bit % 8)) & 1U);
+    v = (v << 1) | ((unsigned{p[bit / 8]} >> (7 - bit % 8)) & 1U);
   }
   return v;
 }

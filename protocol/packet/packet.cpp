@@ -209,7 +209,7 @@ public:
     case ta::TaShape::Prefetch:
     case ta::TaShape::Ack:
       if (payload_size != 0) {
-        return fail(compact_ ? "BTAH_COMPACT" : "BTAH", "TAOpcode",
+        return fail(tah_name_, "TAOpcode",
                     "Read, Prefetch_tgt and Transaction_ACK carry no payload", "§7.2.1");
       }
       break;
@@ -238,7 +238,7 @@ public:
       break;
     case ta::TaShape::AtomicResponse:
       if (payload_size > 64 || (payload_size & (payload_size - 1)) != 0) {
-        return fail("ATAH", "TAOpcode",
+        return fail(tah_name_, "TAOpcode",
                     "an atomic response carries 0 (Atomic_store) or 1..64 bytes in powers of two",
                     "§7.4.2.3.3");
       }
@@ -388,11 +388,21 @@ private:
       push(Kind::Tah);
       return {};
     case tp::ctph_nlp::kUpi32Eid256:
+      // App. B: CFG 7 carries the 32-bit UPI and 128-bit EIDs (Fig. B-7), CFG 6 the 16-bit UPI
+      // and 20-bit EIDs (Fig. B-5).
+      if (cfg_ == dl::cfg::kCna16) {
+        return not_allowed(at, "CTPH", "NLP", "CFG 6 carries UPIH16 + EIDH40 (NLP 2)", "App. B",
+                           h.nlp);
+      }
       push(Kind::Upih32);
       push(Kind::Eidh256);
       push(Kind::Tah);
       return {};
     case tp::ctph_nlp::kUpi16Eid40:
+      if (cfg_ == dl::cfg::kCna24) {
+        return not_allowed(at, "CTPH", "NLP", "CFG 7 carries UPIH32 + EIDH256 (NLP 1)", "App. B",
+                           h.nlp);
+      }
       push(Kind::Upih16);
       push(Kind::Eidh40);
       push(Kind::Tah);
@@ -410,6 +420,7 @@ private:
 
   // Table 7-2 / 7-4: the extension headers of each shape, in wire order.
   Status on(const ta::Btah& h, std::size_t at) {
+    tah_name_ = "BTAH";
     const auto info = ta::ta_opcode_info(h.ta_opcode);
     if (!info) {
       return {}; // the BTAH check has refused it already
@@ -490,6 +501,7 @@ private:
     return {};
   }
   Status on(const ta::Atah& h, std::size_t) {
+    tah_name_ = "ATAH";
     const auto info = ta::ta_opcode_info(h.ta_opcode);
     if (!info) {
       return {};
@@ -505,6 +517,7 @@ private:
     return {};
   }
   Status on(const ta::BtahCompact& h, std::size_t at) {
+    tah_name_ = "BTAH_COMPACT";
     const auto info = ta::ta_opcode_info(h.ta_opcode);
     if (!info) {
       return {};
@@ -527,6 +540,7 @@ private:
     return {};
   }
   Status on(const ta::AtahCompact& h, std::size_t) {
+    tah_name_ = "ATAH_COMPACT";
     if (const auto info = ta::ta_opcode_info(h.ta_opcode)) {
       shape_ = info->shape;
     }
@@ -572,6 +586,7 @@ private:
   bool icrc_ = false;
   bool has_tph_ = false;
   std::string_view tph_name_ = "TPH";
+  std::string_view tah_name_ = "BTAH";
   bool payload_allowed_ = true;
   bool compact_ = false;
   std::optional<ta::TaShape> shape_;
@@ -732,6 +747,7 @@ std::string_view header_name(const Header& h) noexcept {
 Status decode_network(const dl::Lph& lph, std::span<const Byte> net, const DecodeOptions& opts,
                       Packet& out) noexcept {
   Grammar g(lph.cfg, opts);
+  out.lph = lph;
   out.header_count = 0;
   std::size_t pos = 0;
   while (!g.empty()) {
@@ -867,6 +883,28 @@ Result<std::size_t> encode_network(const Packet& p, std::span<Byte> out) noexcep
   for (std::size_t i = 0; i < p.header_count; ++i) {
     const Header& h = p.headers[i];
     const std::string_view name = header_name(h);
+    // Derived fields take their computed values (padding and lengths are set in pass 2; zero
+    // stands in for them here), then a header's own fields are checked first, so that encode
+    // reports what decode would report.
+    Header derived = h;
+    if (auto* r = std::get_if<tp::Rtph>(&derived)) {
+      r->padding = 0;
+    } else if (auto* u = std::get_if<tp::Utph>(&derived)) {
+      u->padding = 0;
+    } else if (auto* c = std::get_if<tp::Ctph>(&derived)) {
+      c->padding = 0;
+    } else if (auto* ip = std::get_if<nl::NthIp>(&derived)) {
+      ip->v4.total_length = 0;
+      ip->v6.payload_length = 0;
+      ip->udp.length = 0;
+    } else if (auto* m = std::get_if<ta::Mgmtetah>(&derived)) {
+      m->pdu_length = static_cast<std::uint16_t>(std::min<std::size_t>(p.payload.size(), 0xFFF));
+    }
+    if (auto st = std::visit(
+            [](const auto& x) { return Codec<std::decay_t<decltype(x)>>::validate(x); }, derived);
+        !st) {
+      return make_unexpected(st.error().shifted(hdr_bytes));
+    }
     if (g.empty()) {
       return make_unexpected(Error{Errc::NotAllowed,
                                    hdr_bytes,
@@ -882,11 +920,6 @@ Result<std::size_t> encode_network(const Packet& p, std::span<Byte> out) noexcep
                                    {},
                                    "the packet format expects another header here",
                                    "App. B"});
-    }
-    // Derived fields the grammar's checks read must already hold their computed values.
-    Header derived = h;
-    if (auto* m = std::get_if<ta::Mgmtetah>(&derived)) {
-      m->pdu_length = static_cast<std::uint16_t>(p.payload.size() & 0xFFF);
     }
     if (auto st = g.absorb(derived, hdr_bytes); !st) {
       return make_unexpected(st.error());
@@ -935,7 +968,7 @@ Result<std::size_t> encode_network(const Packet& p, std::span<Byte> out) noexcep
         ip->udp.length = static_cast<std::uint16_t>(ip_len - ip->ip_header_size());
       }
     } else if (auto* m = std::get_if<ta::Mgmtetah>(&h)) {
-      m->pdu_length = static_cast<std::uint16_t>(p.payload.size() & 0xFFF);
+      m->pdu_length = static_cast<std::uint16_t>(std::min<std::size_t>(p.payload.size(), 0xFFF));
     }
     auto n = encode_header(h, out.subspan(pos));
     if (!n) {

@@ -42,7 +42,7 @@ struct Beetah {
       return true;
     }
     const std::size_t byte = size() - 1 - n / 8;
-    return ((be[byte] >> (n % 8)) & 1U) != 0;
+    return ((unsigned{be[byte]} >> (n % 8)) & 1U) != 0;
   }
   // Sets BE[n]; false (nothing changed) if n is not below the width.
   constexpr bool set_enabled(std::size_t n, bool v = true) noexcept {

@@ -36,7 +36,7 @@ struct Saetph {
       return false;
     }
     const std::size_t byte = 4 * std::size_t{k / 32} + 3 - (k % 32) / 8;
-    return ((bitmap[byte] >> (k % 8)) & 1U) != 0;
+    return ((unsigned{bitmap[byte]} >> (k % 8)) & 1U) != 0;
   }
   // Sets bit k; false (nothing changed) if k is beyond the largest BitMap (1024 bits).
   constexpr bool set_bitmap_bit(unsigned k, bool v = true) noexcept {
