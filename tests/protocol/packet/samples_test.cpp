@@ -70,3 +70,30 @@ TEST_CASE("samples cover every CFG and every TAOpcode", "[packet][samples]") {
     CHECK(opcodes.count(static_cast<int>(row.op)) == 1);
   }
 }
+
+TEST_CASE("CFG 5 packets carry NET_MGMT and the PDU, with no ICRC",
+          "[packet][mgmt][spec:App. F.2]") {
+  Packet p{};
+  for (const auto& s : packet_samples()) {
+    if (s.name == "cfg5-netmgmt") {
+      p = s.packet;
+    }
+  }
+  REQUIRE(p.lph.cfg == 5);
+  std::vector<Byte> net(kMaxNetBytes);
+  auto n = encode_network(p, net);
+  REQUIRE(n);
+  CHECK(*n == 34 + p.payload.size()); // header and PDU only: no padding, no ICRC
+  Packet d{};
+  REQUIRE(decode_network(p.lph, std::span<const Byte>(net.data(), *n), {}, d));
+  CHECK_FALSE(d.has_icrc);
+  CHECK(d.payload.size() == p.payload.size());
+  // A reserved Protocol is refused, at the header's first byte.
+  net[0] = 0x01;
+  net[1] = 0x03;
+  auto bad = decode_network(p.lph, std::span<const Byte>(net.data(), *n), {}, d);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == Errc::ReservedValue);
+  CHECK(bad.error().field == "Protocol");
+  CHECK(bad.error().offset == 0);
+}
