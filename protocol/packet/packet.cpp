@@ -740,6 +740,23 @@ bool is_enumeration(const Packet& p) noexcept {
   return n != nullptr && n->nlp == nl::nlp::kUpih16;
 }
 
+Header without_derived(Header h) noexcept {
+  if (auto* r = std::get_if<tp::Rtph>(&h)) {
+    r->padding = 0;
+  } else if (auto* u = std::get_if<tp::Utph>(&h)) {
+    u->padding = 0;
+  } else if (auto* c = std::get_if<tp::Ctph>(&h)) {
+    c->padding = 0;
+  } else if (auto* ip = std::get_if<nl::NthIp>(&h)) {
+    ip->v4.total_length = 0;
+    ip->v6.payload_length = 0;
+    ip->udp.length = 0;
+  } else if (auto* m = std::get_if<ta::Mgmtetah>(&h)) {
+    m->pdu_length = 0;
+  }
+  return h;
+}
+
 std::string_view header_name(const Header& h) noexcept {
   return std::visit([](const auto& x) { return Codec<std::decay_t<decltype(x)>>::kName; }, h);
 }
@@ -886,18 +903,8 @@ Result<std::size_t> encode_network(const Packet& p, std::span<Byte> out) noexcep
     // Derived fields take their computed values (padding and lengths are set in pass 2; zero
     // stands in for them here), then a header's own fields are checked first, so that encode
     // reports what decode would report.
-    Header derived = h;
-    if (auto* r = std::get_if<tp::Rtph>(&derived)) {
-      r->padding = 0;
-    } else if (auto* u = std::get_if<tp::Utph>(&derived)) {
-      u->padding = 0;
-    } else if (auto* c = std::get_if<tp::Ctph>(&derived)) {
-      c->padding = 0;
-    } else if (auto* ip = std::get_if<nl::NthIp>(&derived)) {
-      ip->v4.total_length = 0;
-      ip->v6.payload_length = 0;
-      ip->udp.length = 0;
-    } else if (auto* m = std::get_if<ta::Mgmtetah>(&derived)) {
+    Header derived = without_derived(h);
+    if (auto* m = std::get_if<ta::Mgmtetah>(&derived)) {
       m->pdu_length = static_cast<std::uint16_t>(std::min<std::size_t>(p.payload.size(), 0xFFF));
     }
     if (auto st = std::visit(

@@ -120,6 +120,10 @@ struct Packet {
 // True for an enumeration packet: CFG 6 whose NTH_CNA16 has NLP 1 (§10.4.3.1).
 [[nodiscard]] bool is_enumeration(const Packet& p) noexcept;
 
+// `h` with the fields the encoder computes (TPH Padding, IP/UDP lengths, MGMTETAH.PDU_Length)
+// set to zero: what two headers are compared on when one was given and one decoded.
+[[nodiscard]] Header without_derived(Header h) noexcept;
+
 // Spec name of a header ("NTH_CNA24", "RTPH", ...).
 [[nodiscard]] std::string_view header_name(const Header& h) noexcept;
 
