@@ -247,6 +247,16 @@ Result<std::size_t> encode_frame(const Lph& lph, std::span<const Lbh> lbhs, bool
 
 namespace ub::dl {
 
+void seal_block(std::span<Byte> block, BlockMode m, bool error_flag) noexcept {
+  if (m != BlockMode::NonCrc) {
+    store_bcrc(block, m, error_flag);
+  }
+}
+
+bool block_crc_ok(std::span<const Byte> block, BlockMode m) noexcept {
+  return m == BlockMode::NonCrc || check_bcrc(block, m).ok;
+}
+
 std::size_t wire_offset(std::size_t n, unsigned flits, BlockMode m) noexcept {
   for (unsigned i = 0; i < flits; ++i) {
     const FlitSpan s = payload_span(i, flits, m);

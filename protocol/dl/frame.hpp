@@ -62,6 +62,13 @@ struct DataFrame {
 
 namespace ub::dl {
 
+// Recomputes the BCRC of one block in place (CRC30 or CRC62 mode; a no-op in non-CRC mode),
+// with ERROR_FLAG as given. For a sender that sets a block's CRD/ACK bits as it goes out.
+void seal_block(std::span<Byte> block, BlockMode m, bool error_flag) noexcept;
+
+// True if the block's BCRC matches (always true in non-CRC mode).
+[[nodiscard]] bool block_crc_ok(std::span<const Byte> block, BlockMode m) noexcept;
+
 // The wire offset (in the framed packet) of byte `n` of the payload after the LPH, for a DLLDP
 // of `flits` flits. Used to report upper-layer errors at the byte the user sent.
 [[nodiscard]] std::size_t wire_offset(std::size_t n, unsigned flits, BlockMode m) noexcept;
