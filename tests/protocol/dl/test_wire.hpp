@@ -1,0 +1,311 @@
+#pragma once
+// A test wire for two DataLink endpoints: one flit per direction per step, a fixed delay in
+// flit times, and a script that may corrupt or drop any flit. The upper layers on both ends are
+// a traffic source (sequence-numbered packets per VL) and a sink that checks what arrives.
+// After every step the caller may check the invariants of check_invariants().
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/dl/data_link.hpp"
+
+namespace ub::dl::test {
+
+// Payload of a test packet: VL, sequence number and length, then a pattern the sink re-derives.
+inline std::vector<Byte> make_payload(unsigned vl, std::uint32_t seq, std::size_t size) {
+  std::vector<Byte> p(size < 8 ? 8 : size);
+  p[0] = static_cast<Byte>(vl);
+  p[1] = static_cast<Byte>(seq >> 24);
+  p[2] = static_cast<Byte>(seq >> 16);
+  p[3] = static_cast<Byte>(seq >> 8);
+  p[4] = static_cast<Byte>(seq);
+  p[5] = static_cast<Byte>(p.size() >> 8);
+  p[6] = static_cast<Byte>(p.size());
+  p[7] = 0xA5;
+  for (std::size_t i = 8; i < p.size(); ++i) {
+    p[i] = static_cast<Byte>(seq * 31U + i * 7U + vl);
+  }
+  return p;
+}
+
+struct SinkStats {
+  std::uint64_t delivered = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t out_of_order = 0;
+  std::uint64_t corrupted = 0;
+  std::uint64_t error_flagged = 0;
+  std::array<std::int64_t, kMaxVls> next_seq{}; // next expected sequence number per VL
+};
+
+// Checks one delivered packet against make_payload().
+inline void sink_check(SinkStats& s, const RxPacket& p) {
+  ++s.delivered;
+  if (p.error_flag) {
+    ++s.error_flagged;
+    return;
+  }
+  const auto& n = p.net;
+  if (n.size() < 8) {
+    ++s.corrupted;
+    return;
+  }
+  const unsigned vl = n[0];
+  const std::uint32_t seq =
+      (std::uint32_t{n[1]} << 24) | (std::uint32_t{n[2]} << 16) | (std::uint32_t{n[3]} << 8) | n[4];
+  const std::size_t size = (std::size_t{n[5]} << 8) | n[6];
+  if (vl >= kMaxVls || vl != p.lph.vl || size != n.size() || make_payload(vl, seq, size) != n) {
+    ++s.corrupted;
+    return;
+  }
+  const auto expect = s.next_seq[vl];
+  if (static_cast<std::int64_t>(seq) < expect) {
+    ++s.duplicates;
+  } else if (static_cast<std::int64_t>(seq) > expect) {
+    ++s.out_of_order;
+    s.next_seq[vl] = static_cast<std::int64_t>(seq) + 1;
+  } else {
+    s.next_seq[vl] = expect + 1;
+  }
+}
+
+struct Source {
+  std::array<std::uint32_t, kMaxVls> next_seq{};
+  std::array<std::uint32_t, kMaxVls> to_send{}; // packets still to offer per VL
+  std::size_t size = 64;
+  std::uint64_t accepted = 0;
+  std::uint64_t refused_not_ready = 0;
+};
+
+class TestWire {
+public:
+  enum class Fate : std::uint8_t { Deliver, Drop, FecFail };
+  // Called for every flit put on the wire: may modify the 20 bytes, or drop it.
+  using Script = std::function<Fate(std::size_t dir, std::uint64_t flit_no, Byte* flit)>;
+
+  TestWire(const DataLinkConfig& a, const DataLinkConfig& b) : end_{DataLink(a), DataLink(b)} {}
+
+  DataLink& a() { return end_[0]; }
+  DataLink& b() { return end_[1]; }
+  DataLink& end(std::size_t i) { return end_[i]; }
+  SinkStats& sink(std::size_t i) { return sink_[i]; }
+  Source& source(std::size_t i) { return source_[i]; }
+  [[nodiscard]] Time now() const { return now_; }
+  [[nodiscard]] std::uint64_t steps() const { return steps_; }
+  [[nodiscard]] std::uint64_t flits_on_wire(std::size_t dir) const { return flit_no_[dir]; }
+  [[nodiscard]] std::uint64_t retrains() const { return retrains_; }
+
+  Script script;
+  Time flit_time{1000};      // 1 ns per flit
+  unsigned delay_flits = 16; // propagation in flit times
+  Time retrain_time{2'000'000};
+  bool read_rx = true;     // the upper layers read deliveries at once
+  unsigned read_every = 1; // read at most one packet every `read_every` steps (slow reader)
+
+  void link_up() {
+    end_[0].on_link_up(now_);
+    end_[1].on_link_up(now_);
+  }
+  void link_down() {
+    end_[0].on_link_down(now_);
+    end_[1].on_link_down(now_);
+    wire_[0].clear();
+    wire_[1].clear();
+  }
+
+  void step() {
+    now_ += flit_time;
+    ++steps_;
+    // Upper layers offer traffic.
+    for (std::size_t e = 0; e < 2; ++e) {
+      offer(e);
+    }
+    // One flit each way.
+    for (std::size_t d = 0; d < 2; ++d) {
+      if (retraining_) {
+        break;
+      }
+      std::array<Byte, kFlitBytes> f{};
+      if (end_[d].poll_transmit(f, now_) == 0) {
+        continue;
+      }
+      const std::uint64_t no = flit_no_[d]++;
+      const Fate fate = script ? script(d, no, f.data()) : Fate::Deliver;
+      if (fate == Fate::Drop) {
+        continue;
+      }
+      wire_[d].push_back({now_ + flit_time * delay_flits, f, fate == Fate::FecFail});
+    }
+    // Arrivals.
+    for (std::size_t d = 0; d < 2; ++d) {
+      while (!wire_[d].empty() && wire_[d].front().at <= now_) {
+        end_[1 - d].on_receive(wire_[d].front().flit, now_, wire_[d].front().fec_failed);
+        wire_[d].pop_front();
+      }
+    }
+    // Timers.
+    for (auto& e : end_) {
+      if (e.next_timeout() <= now_) {
+        e.on_timeout(now_);
+      }
+    }
+    // PHY retrain: the whole link stops, in-flight flits are lost.
+    if (!retraining_ && (end_[0].take_retrain_request() | end_[1].take_retrain_request())) {
+      ++retrains_;
+      retraining_ = true;
+      retrain_done_ = now_ + retrain_time;
+      end_[0].on_retrain_start(now_);
+      end_[1].on_retrain_start(now_);
+      wire_[0].clear();
+      wire_[1].clear();
+    }
+    if (retraining_ && now_ >= retrain_done_) {
+      retraining_ = false;
+      end_[0].on_retrain_done(now_);
+      end_[1].on_retrain_done(now_);
+    }
+    // Upper layers read.
+    if (read_rx && steps_ % read_every == 0) {
+      for (std::size_t e = 0; e < 2; ++e) {
+        if (auto p = end_[e].poll_deliver()) {
+          sink_check(sink_[e], *p);
+          if (read_every == 1) {
+            while (auto q = end_[e].poll_deliver()) {
+              sink_check(sink_[e], *q);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  void run(std::uint64_t n, const std::function<void()>& after_step = {}) {
+    for (std::uint64_t i = 0; i < n; ++i) {
+      step();
+      if (after_step) {
+        after_step();
+      }
+    }
+  }
+
+  // Steps until both sources are empty and everything is delivered, or `limit` steps pass.
+  bool run_until_done(std::uint64_t limit, const std::function<void()>& after_step = {}) {
+    for (std::uint64_t i = 0; i < limit; ++i) {
+      step();
+      if (after_step) {
+        after_step();
+      }
+      if (done()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  [[nodiscard]] bool done() const {
+    for (std::size_t e = 0; e < 2; ++e) {
+      for (unsigned vl = 0; vl < kMaxVls; ++vl) {
+        if (source_[e].to_send[vl] != 0) {
+          return false;
+        }
+      }
+      if (sink_[1 - e].delivered != source_[e].accepted) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  [[nodiscard]] std::size_t in_flight(std::size_t dir) const { return wire_[dir].size(); }
+
+private:
+  void offer(std::size_t e) {
+    auto& src = source_[e];
+    for (unsigned vl = 0; vl < kMaxVls; ++vl) {
+      while (src.to_send[vl] > 0) {
+        const auto p = make_payload(vl, src.next_seq[vl], src.size);
+        const auto st = end_[e].send(p, cfg::kCna16, static_cast<std::uint8_t>(vl));
+        if (st != DataLink::SendStatus::Queued) {
+          if (st == DataLink::SendStatus::NotReady) {
+            ++src.refused_not_ready;
+          }
+          break;
+        }
+        ++src.next_seq[vl];
+        --src.to_send[vl];
+        ++src.accepted;
+      }
+    }
+  }
+
+  std::array<DataLink, 2> end_;
+  std::array<SinkStats, 2> sink_{};
+  std::array<Source, 2> source_{};
+  struct InFlight {
+    Time at;
+    std::array<Byte, kFlitBytes> flit;
+    bool fec_failed;
+  };
+  std::array<std::deque<InFlight>, 2> wire_{};
+  std::array<std::uint64_t, 2> flit_no_{};
+  Time now_{};
+  std::uint64_t steps_ = 0;
+  bool retraining_ = false;
+  Time retrain_done_{};
+  std::uint64_t retrains_ = 0;
+};
+
+} // namespace ub::dl::test
+
+namespace ub::dl::test {
+
+// The invariants of issue 3, checked after every step: no overflowing retry buffer, credits
+// conserved at each end and across the link, exactly-once in-order delivery per VL.
+// Returns an empty string when all hold, else what broke.
+inline std::string check_invariants(TestWire& w) {
+  for (std::size_t e = 0; e < 2; ++e) {
+    const DataLink& d = w.end(e);
+    const RetryBuffer& rb = d.retry_buffer();
+    if (rb.num_free() > rb.depth()) {
+      return "retry buffer NumFreeBuf above its depth";
+    }
+    const std::uint32_t span = rb.distance(rb.tail_ptr(), rb.wr_ptr());
+    if (!(span == rb.used() || (rb.used() == rb.depth() && span == 0))) {
+      return "retry buffer pointers disagree with NumFreeBuf";
+    }
+    const CreditSender& cs = d.tx_credits();
+    if (cs.held() + cs.in_flight() != cs.granted()) {
+      return "sender credits: held + in flight != granted";
+    }
+    const SinkStats& s = w.sink(e);
+    if (s.duplicates != 0 || s.out_of_order != 0 || s.corrupted != 0) {
+      return "sink saw a duplicate, a gap or a corrupted packet";
+    }
+    for (unsigned vl = 0; vl < kMaxVls; ++vl) {
+      const CreditReceiver& cr = d.rx_credits();
+      if (cr.occupancy(vl) > cr.capacity(vl) && !d.config().offer.rxbuf_vl_share) {
+        return "receive buffer above its capacity";
+      }
+    }
+  }
+  if (w.a().state() == DllState::Normal && w.b().state() == DllState::Normal) {
+    for (std::size_t e = 0; e < 2; ++e) {
+      const auto& tx = w.end(e).counters();
+      const auto& rx = w.end(1 - e).counters();
+      if (rx.cells_admitted > tx.cells_consumed) {
+        return "receiver admitted cells the sender never spent";
+      }
+      if (tx.cells_given_back > rx.cells_returned) {
+        return "sender got back credits the receiver never returned";
+      }
+    }
+  }
+  return {};
+}
+
+} // namespace ub::dl::test
