@@ -202,6 +202,8 @@ public:
   [[nodiscard]] const CreditReceiver& rx_credits() const noexcept { return rx_credit_; }
   [[nodiscard]] const RetryBuffer& retry_buffer() const noexcept { return retry_; }
   [[nodiscard]] std::uint32_t rcv_ptr() const noexcept { return rcv_ptr_; }
+  // True while part of a DLLDP has been received and the rest has not.
+  [[nodiscard]] bool receiving_packet() const noexcept { return rx_in_packet_; }
   [[nodiscard]] std::uint32_t pending_ack_flits() const noexcept { return ack_pending_; }
   [[nodiscard]] const DataLinkConfig& config() const noexcept { return cfg_; }
   [[nodiscard]] std::optional<ParamExchg> last_param_exchg() const noexcept { return param_exchg_; }

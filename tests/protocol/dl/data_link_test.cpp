@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/dl/data_link.hpp"
+#include "protocol/dl/frame.hpp"
 #include "protocol/dl/test_wire.hpp" // tests/ is on the include path
 
 using namespace ub;
@@ -229,4 +230,292 @@ TEST_CASE("DataLink repeated failure ends in ERROR; the UBFM reset recovers", "[
   w.source(0).to_send[0] = 10;
   REQUIRE(run_checked(w, 100000));
   CHECK(w.sink(1).delivered == 10);
+}
+
+TEST_CASE("DataLink credit exhaustion back-pressures without loss", "[dl][credit]") {
+  DataLinkConfig c = base_config();
+  c.rx_buffer_cells = DataLinkConfig::filled(16); // 16 cells = 128 flits per VL
+  TestWire w(c, c);
+  bring_up(w);
+  w.read_rx = false; // B's upper layer does not read: its buffer fills
+  w.source(0).to_send[0] = 100;
+  w.source(0).size = 300; // 16 flits = 2 cells each
+  w.run(5000);
+  CHECK(w.b().rx_queued() == 8); // 16 cells / 2 cells per packet
+  CHECK(w.a().counters().credit_stalls >= 1);
+  CHECK(w.a().tx_credits().available(0) == 0);
+  CHECK(w.b().counters().errors[static_cast<std::size_t>(DlError::ReceiveBufferOverflow)] == 0);
+  CHECK(check_invariants(w).empty());
+  w.read_rx = true;
+  REQUIRE(run_checked(w, 200000));
+  CHECK(w.sink(1).delivered == 100);
+  // At rest every credit has come home.
+  w.run(2000);
+  CHECK(w.a().tx_credits().in_flight() == 0);
+  CHECK(w.a().counters().cells_given_back == w.a().counters().cells_consumed);
+  CHECK(w.b().counters().cells_returned == w.b().counters().cells_admitted);
+}
+
+TEST_CASE("DataLink a slow reader throttles the sender to its read rate", "[dl][credit]") {
+  DataLinkConfig c = base_config();
+  c.rx_buffer_cells = DataLinkConfig::filled(8);
+  TestWire w(c, c);
+  bring_up(w);
+  w.read_every = 50; // one packet per 50 flit times
+  w.source(0).to_send[0] = 200;
+  w.source(0).size = 100; // 6 flits, 1 cell
+  REQUIRE(run_checked(w, 100000));
+  CHECK(w.sink(1).delivered == 200);
+  CHECK(w.steps() >= 200 * 50);
+  CHECK(w.a().counters().credit_stalls >= 1);
+}
+
+namespace {
+
+// Steps to move `packets` 1000-byte packets on VL0 only, with 8 VLs enabled and a small
+// per-VL buffer, over a long wire: credit-limited.
+std::uint64_t skewed_run(CreditMode mode, std::uint64_t* stalls) {
+  DataLinkConfig c = base_config();
+  c.rx_buffer_cells = DataLinkConfig::filled(24);
+  c.shared_reserve_cells = DataLinkConfig::filled(4);
+  c.tx_credit_mode = mode;
+  TestWire w(c, c);
+  w.delay_flits = 200;
+  bring_up(w);
+  const auto start = w.steps();
+  w.source(0).to_send[0] = 300;
+  w.source(0).size = 1000; // 52 flits = 7 cells
+  REQUIRE(run_checked(w, 2'000'000));
+  CHECK(w.sink(1).delivered == 300);
+  *stalls = w.a().counters().credit_stalls;
+  CHECK(w.a().tx_credits().mode() == mode);
+  return w.steps() - start;
+}
+
+} // namespace
+
+TEST_CASE("DataLink shared credits beat exclusive ones under skewed VL load", "[dl][credit]") {
+  std::uint64_t stalls_ex = 0, stalls_sh = 0;
+  const auto ex = skewed_run(CreditMode::Exclusive, &stalls_ex);
+  const auto sh = skewed_run(CreditMode::Shared, &stalls_sh);
+  // Exclusive: VL0 owns 24 cells (3 packets) per ~450-flit round trip; shared: the pool of
+  // 8 x 24 - 7 x 4 reserves = 164 cells, enough to fill the pipe.
+  CHECK(sh * 2 < ex);
+  CHECK(stalls_ex > stalls_sh);
+}
+
+TEST_CASE("DataLink shared mode needs the peer's RXBUF_VL_SHARE", "[dl][credit][negotiation]") {
+  DataLinkConfig a = base_config();
+  DataLinkConfig b = base_config();
+  a.tx_credit_mode = CreditMode::Shared;
+  b.offer.rxbuf_vl_share = false; // B's buffer cannot be shared: A must stay exclusive
+  TestWire w(a, b);
+  bring_up(w);
+  CHECK(w.a().tx_credits().mode() == CreditMode::Exclusive);
+  CHECK_FALSE(w.a().negotiated().peer_rx_share);
+  CHECK(w.b().negotiated().peer_rx_share);
+}
+
+TEST_CASE("DataLink negotiation with mismatched offers agrees on both ends", "[dl][negotiation]") {
+  DataLinkConfig a = base_config();
+  DataLinkConfig b = base_config();
+  a.offer.flow_ctrl_size = 0x30;      // {32, 16}
+  b.offer.flow_ctrl_size = 0x60;      // {64, 32}: common 32
+  a.offer.data_ack_grain_size = 0x10; // {16}
+  b.offer.data_ack_grain_size = 0x08; // {8}: none in common, default 32
+  a.offer.vl_enable = 0x00FF;
+  b.offer.vl_enable = 0x000B; // {0,1,3}: contiguous from VL0 gives {0,1} (A9)
+  a.offer.data_credit_grain_size[1] = 0x06;
+  b.offer.data_credit_grain_size[1] = 0x0C; // VL1: common {4}
+  a.offer.retry_buf_depth = 1023;
+  b.offer.packet_min_interval = 4;
+  TestWire w(a, b);
+  bring_up(w);
+  for (std::size_t e = 0; e < 2; ++e) {
+    const Negotiated& n = w.end(e).negotiated();
+    CHECK(n.flits_per_cell == 32);
+    CHECK(n.data_ack_grain == 32);
+    CHECK(n.vl_enable == 0x0003);
+    CHECK(n.vl_enable_trimmed);
+    CHECK(n.data_credit_grain[1] == 4);
+  }
+  CHECK(w.b().negotiated().peer_retry_buffer_flits == 1024);
+  CHECK(w.a().negotiated().peer_packet_min_interval == 4);
+  CHECK(w.a().send(std::vector<Byte>(64, 0), cfg::kCna16, 3) == DataLink::SendStatus::BadVl);
+  // Traffic flows with the negotiated values; A pads small packets with NOBs for B's interval.
+  w.source(0).to_send[0] = 50;
+  w.source(0).to_send[1] = 50;
+  w.source(0).size = 20; // 2 flits
+  w.source(1).to_send[1] = 50;
+  REQUIRE(run_checked(w, 100000));
+  CHECK(w.sink(1).delivered == 100);
+  CHECK(w.a().counters().nops_sent >= 50);
+  CHECK(w.b().counters().nops_sent == 0);
+}
+
+TEST_CASE("DataLink link down in the middle of a packet", "[dl][linkdown]") {
+  const bool cut_through = GENERATE(false, true);
+  DataLinkConfig c = base_config();
+  c.cut_through_rx = cut_through;
+  TestWire w(c, c);
+  bring_up(w);
+  w.source(0).to_send[0] = 20;
+  w.source(0).size = 5000; // 10 blocks
+  // Run until B holds part of a packet.
+  std::uint64_t guard = 0;
+  while ((w.b().counters().flits_received < 600 || !w.b().receiving_packet()) && ++guard < 100000) {
+    w.step();
+  }
+  const auto delivered_before = w.sink(1).delivered;
+  w.link_down();
+  CHECK(w.a().state() == DllState::Disabled);
+  CHECK(w.b().state() == DllState::Disabled);
+  CHECK(w.a().tx_queued_total() == 0);
+  CHECK(w.a().counters().packets_dropped > 0);
+  CHECK(w.a().retry_buffer().num_free() == w.a().retry_buffer().depth());
+  CHECK(w.a().retry_buffer().wr_ptr() == 0);
+  CHECK(w.b().rcv_ptr() == 0);
+  CHECK(w.a().tx_credits().granted() == 0);
+  // The partial packet: flagged and padded (cut-through) or dropped.
+  w.run(10);
+  if (cut_through) {
+    CHECK(w.sink(1).error_flagged == 1);
+    CHECK(w.sink(1).delivered == delivered_before + 1);
+  } else {
+    CHECK(w.sink(1).error_flagged == 0);
+    CHECK(w.sink(1).delivered == delivered_before);
+  }
+  CHECK(w.a().send(std::vector<Byte>(64, 0), cfg::kCna16, 0) == DataLink::SendStatus::NotReady);
+  // Link up again: a fresh session, traffic flows.
+  bring_up(w);
+  w.sink(1) = {};
+  w.source(0) = {};
+  w.source(0).to_send[0] = 10;
+  REQUIRE(run_checked(w, 100000));
+  CHECK(w.sink(1).delivered == 10);
+}
+
+TEST_CASE("DataLink ERROR_FLAG is passed up and not retried", "[dl]") {
+  TestWire w(base_config(), base_config());
+  bring_up(w);
+  const auto p = ub::dl::test::make_payload(0, 0, 700);
+  REQUIRE(w.a().send(p, cfg::kCna16, 0, 0, true) == DataLink::SendStatus::Queued);
+  std::optional<RxPacket> got;
+  for (int i = 0; i < 1000 && !got; ++i) {
+    w.read_rx = false;
+    w.step();
+    got = w.b().poll_deliver();
+  }
+  REQUIRE(got);
+  CHECK(got->error_flag);
+  CHECK(got->net == p);
+  CHECK(w.b().counters().block_errors == 0);
+  CHECK(w.b().counters().error_flag_packets == 1);
+}
+
+TEST_CASE("DataLink small retry buffers: the deadlock guard keeps both ways moving",
+          "[dl][retry]") {
+  DataLinkConfig c = base_config();
+  c.offer.retry_buf_depth = 95; // 96 flits, less than one round trip
+  TestWire w(c, c);
+  w.delay_flits = 60;
+  bring_up(w);
+  w.source(0).to_send[0] = 100;
+  w.source(1).to_send[0] = 100;
+  w.source(0).size = 600;
+  w.source(1).size = 600;
+  std::uint32_t min_free = 1000;
+  REQUIRE(w.run_until_done(400000, [&] {
+    min_free =
+        std::min({min_free, w.a().retry_buffer().num_free(), w.b().retry_buffer().num_free()});
+    REQUIRE(check_invariants(w).empty());
+  }));
+  CHECK(w.sink(0).delivered == 100);
+  CHECK(w.sink(1).delivered == 100);
+  CHECK(w.a().counters().retry_buffer_stalls > 0);
+  CHECK(min_free < 34);
+}
+
+TEST_CASE("DataLink credit and ACK overflows are fatal errors", "[dl][errors]") {
+  TestWire w(base_config(), base_config());
+  bring_up(w);
+  w.run(200); // quiet: B's parser sits at a block start
+  SECTION("Crd_Ack returning credit never spent: Flow Control Overflow") {
+    CrdAck c{};
+    c.set_crd_num_of(0, 5);
+    std::array<Byte, 40> blk{};
+    REQUIRE(encode_control_block(c, BlockMode::Crc30, blk));
+    w.b().on_receive(blk, w.now());
+    CHECK(w.b().failed());
+    CHECK(w.b().counters().errors[static_cast<std::size_t>(DlError::FlowControlOverflow)] == 1);
+  }
+  SECTION("Crd_Ack ACKing flits never sent: DL Protocol Error") {
+    CrdAck c{};
+    c.ack_num = 5000;
+    std::array<Byte, 40> blk{};
+    REQUIRE(encode_control_block(c, BlockMode::Crc30, blk));
+    w.b().on_receive(blk, w.now());
+    CHECK(w.b().failed());
+    CHECK(w.b().counters().errors[static_cast<std::size_t>(DlError::ProtocolError)] == 1);
+  }
+  SECTION("a DLLDP beyond the granted buffer: Receive Buffer Overflow") {
+    w.read_rx = false;
+    // Forge packets on VL0 straight into B until its 256-cell buffer overflows.
+    std::vector<Byte> frame(20 * 512);
+    Lph lph{};
+    lph.cfg = cfg::kCna16;
+    const auto payload = std::vector<Byte>(9000, 0x11);
+    const auto n = encode_frame(lph, {}, false, payload, BlockMode::Crc30, frame);
+    REQUIRE(n);
+    for (int i = 0; i < 50 && !w.b().failed(); ++i) { // 8 x 256 cells, shared by default
+      w.b().on_receive(std::span<const Byte>(frame.data(), *n), w.now());
+    }
+    CHECK(w.b().failed());
+    CHECK(w.b().counters().errors[static_cast<std::size_t>(DlError::ReceiveBufferOverflow)] == 1);
+  }
+  CHECK(w.b().send(std::vector<Byte>(64, 0), cfg::kCna16, 0) == DataLink::SendStatus::NotReady);
+}
+
+TEST_CASE("DataLink non-CRC mode: FEC failures anywhere, exactly once", "[dl][retry]") {
+  DataLinkConfig c = base_config(BlockMode::NonCrc);
+  c.retry_ack_timeout = Time{5'000'000};
+  TestWire w(c, c);
+  bring_up(w);
+  w.script = [&](std::size_t, std::uint64_t no, Byte*) {
+    return no % 331 == 7 ? TestWire::Fate::FecFail : TestWire::Fate::Deliver;
+  };
+  w.source(0).to_send[0] = 60;
+  w.source(0).to_send[1] = 60;
+  w.source(1).to_send[0] = 60;
+  w.source(0).size = 1500;
+  w.source(1).size = 90;
+  REQUIRE(run_checked(w, 2'000'000));
+  CHECK(w.sink(1).delivered == 120);
+  CHECK(w.sink(0).delivered == 60);
+  CHECK(w.b().counters().block_errors > 3);
+}
+
+TEST_CASE("DataLink DWRR shares the link by weight; strict priority serves VL0 first", "[dl]") {
+  const bool dwrr = GENERATE(false, true);
+  DataLinkConfig c = base_config();
+  c.arbitration = dwrr ? VlArbitration::Dwrr : VlArbitration::StrictPriority;
+  c.dwrr_weights[0] = 3;
+  c.dwrr_weights[1] = 1;
+  TestWire w(c, c);
+  bring_up(w);
+  w.source(0).to_send[0] = 400;
+  w.source(0).to_send[1] = 400;
+  w.source(0).size = 200;
+  // Count what B got per VL over a window while both VLs are backlogged.
+  w.run(3000);
+  const auto vl0 = w.sink(1).next_seq[0];
+  const auto vl1 = w.sink(1).next_seq[1];
+  REQUIRE(vl0 + vl1 > 100);
+  if (dwrr) {
+    const double ratio = static_cast<double>(vl0) / static_cast<double>(vl1);
+    CHECK(ratio > 2.5);
+    CHECK(ratio < 3.5);
+  } else {
+    CHECK(vl1 == 0);
+  }
 }
