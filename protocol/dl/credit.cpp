@@ -81,6 +81,19 @@ bool CreditSender::give_back(unsigned vl, std::uint32_t cells) noexcept {
   return true;
 }
 
+std::uint64_t CreditSender::capacity(unsigned vl) const noexcept {
+  if (mode_ == CreditMode::Exclusive) {
+    return initial_[vl];
+  }
+  std::uint64_t others = 0;
+  for (unsigned v = 0; v < kMaxVls; ++v) {
+    if (v != vl) {
+      others += reserve_target_[v];
+    }
+  }
+  return granted_ > others ? granted_ - others : 0;
+}
+
 std::uint32_t CreditSender::available(unsigned vl) const noexcept {
   return mode_ == CreditMode::Exclusive ? counter_[vl] : shared_ + counter_[vl];
 }

@@ -41,6 +41,9 @@ public:
   [[nodiscard]] bool give_back(unsigned vl, std::uint32_t cells) noexcept;
 
   [[nodiscard]] CreditMode mode() const noexcept { return mode_; }
+  // The most cells one DLLDP on `vl` could ever get: the VL's grant (exclusive), or the pool
+  // plus the VL's reserve (shared). A larger packet would wait forever.
+  [[nodiscard]] std::uint64_t capacity(unsigned vl) const noexcept;
   [[nodiscard]] std::uint32_t available(unsigned vl) const noexcept;
   [[nodiscard]] std::uint32_t in_flight() const noexcept { return in_flight_; }
   [[nodiscard]] std::uint64_t granted() const noexcept { return granted_; }

@@ -275,6 +275,9 @@ DataLink::SendStatus DataLink::send(std::span<const Byte> net, std::uint8_t cfg,
   if (!geom) {
     return SendStatus::BadPacket;
   }
+  if (cells_for_flits(geom->flits, neg_.flits_per_cell) > tx_credit_.capacity(vl)) {
+    return SendStatus::TooLarge;
+  }
   auto& q = tx_queue_[vl];
   if (q.size() >= cfg_.tx_queue_limit) {
     return SendStatus::QueueFull;
@@ -337,7 +340,7 @@ std::size_t DataLink::poll_transmit(std::span<Byte> out, Time now) {
     }
     // Retry sets go out between blocks (MODEL: the spec lets them interrupt a block, A11; a
     // sender that never does is a valid sender, and the receiver below accepts either).
-    const bool boundary = tx_cursor_ == retry_.wr_ptr() || block_start_[tx_cursor_] != 0;
+    const bool boundary = tx_pending_ == 0 || block_start_[tx_cursor_] != 0;
     if (boundary && ack_set_pending_) {
       stage_retry_set(SideKind::AckSet);
       continue;
@@ -346,7 +349,7 @@ std::size_t DataLink::poll_transmit(std::span<Byte> out, Time now) {
       stage_retry_set(SideKind::ReqSet);
       continue;
     }
-    if (tx_cursor_ == retry_.wr_ptr()) {
+    if (tx_pending_ == 0) {
       if (ack_state_ == RetryAckState::Ack || !schedule(now)) {
         break;
       }
@@ -354,6 +357,7 @@ std::size_t DataLink::poll_transmit(std::span<Byte> out, Time now) {
     }
     std::memcpy(dst, retry_.flit(tx_cursor_), kFlitBytes);
     tx_cursor_ = retry_.next(tx_cursor_);
+    --tx_pending_;
     n += kFlitBytes;
     ++counters_.flits_sent;
     if (replay_left_ > 0) {
@@ -409,9 +413,11 @@ void DataLink::finish_side(Time now) {
   } else {
     ++counters_.retry_ack_sets;
     trace(now, "retry_ack_set_sent", rd_ptr_, retry_.wr_ptr());
-    // Go back N: resend from RdPtr up to WrPtr.
+    // Go back N: resend from RdPtr up to WrPtr (all D flits when the buffer is full and RdPtr
+    // is TailPtr).
     tx_cursor_ = rd_ptr_;
-    replay_left_ = retry_.distance(rd_ptr_, retry_.wr_ptr());
+    replay_left_ = retry_.used() - retry_.distance(retry_.tail_ptr(), rd_ptr_);
+    tx_pending_ = replay_left_;
     if (replay_left_ == 0) {
       set_ack_state(RetryAckState::Normal, now);
     }
@@ -422,6 +428,7 @@ void DataLink::put_block(std::span<const Byte> flits, bool buffered_start) {
   const std::uint32_t first = retry_.wr_ptr();
   const auto count = static_cast<std::uint32_t>(flits.size() / kFlitBytes);
   retry_.write(flits);
+  tx_pending_ += count;
   std::uint32_t slot = first;
   for (std::uint32_t i = 0; i < count; ++i) {
     block_start_[slot] = (i == 0 && buffered_start) ? 1 : 0;
@@ -796,6 +803,7 @@ void DataLink::receive_flit(const Byte* flit, bool fec_bad, Time now) {
   rx_block_.insert(rx_block_.end(), flit, flit + kFlitBytes);
   if (cfg_.mode == BlockMode::NonCrc && rx_block_buffered_) {
     advance_rcv_ptr(1); // non-CRC mode: RcvPtr counts good flits (§4.7.3.2.2)
+    trace(now, "rcv", rcv_ptr_, ack_pending_);
   }
   if (rx_block_.size() == std::size_t{rx_block_flits_} * kFlitBytes) {
     block_done(now);
@@ -842,6 +850,7 @@ void DataLink::block_done(Time now) {
     }
     if (rx_block_buffered_) {
       advance_rcv_ptr(rx_block_flits_); // CRC mode: RcvPtr counts good blocks' flits (A5)
+      trace(now, "rcv", rcv_ptr_, ack_pending_);
     }
   }
   rx_block_flits_ = 0;
@@ -936,6 +945,7 @@ void DataLink::on_header_credit(Byte header0, Time now) {
     if (!retry_.release(neg_.data_ack_grain)) {
       raise(DlError::ProtocolError, now, 1); // ACK overflow (§4.7.3.2.1)
     }
+    trace(now, "ack", neg_.data_ack_grain, retry_.tail_ptr());
   }
 }
 
@@ -1019,6 +1029,9 @@ void DataLink::on_crd_ack(const CrdAck& c, Time now) {
   if (c.ack_num > 0 && !retry_.release(std::uint32_t{c.ack_num} * neg_.ctrl_ack_grain)) {
     raise(DlError::ProtocolError, now, 3); // ACK overflow
     return;
+  }
+  if (c.ack_num > 0) {
+    trace(now, "ack", std::uint64_t{c.ack_num} * neg_.ctrl_ack_grain, retry_.tail_ptr());
   }
   if (c.t) {
     if (state_ != DllState::CreditInit) {
@@ -1234,7 +1247,7 @@ void DataLink::reset_link_state() {
   ++epoch_;
   retry_.reset();
   std::fill(block_start_.begin(), block_start_.end(), std::uint8_t{0});
-  tx_cursor_ = rd_ptr_ = replay_left_ = 0;
+  tx_cursor_ = rd_ptr_ = replay_left_ = tx_pending_ = 0;
   rcv_ptr_ = 0;
   ack_pending_ = 0;
   num_retry_ = num_phy_reinit_ = 0;

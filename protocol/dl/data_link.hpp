@@ -177,7 +177,9 @@ public:
   void on_timeout(Time now);
 
   // ---- upper layer ----
-  enum class SendStatus : std::uint8_t { Queued, NotReady, QueueFull, BadVl, BadPacket };
+  // TooLarge: the packet needs more cells than the peer granted the VL in all (it could never
+  // be sent; the receive buffer is smaller than the packet).
+  enum class SendStatus : std::uint8_t { Queued, NotReady, QueueFull, BadVl, BadPacket, TooLarge };
   // Queues a packet: `net` is everything after the LPH (NTH onward); `cfg` and `rt` go in the
   // LPH. Refused unless the link is in DLL_Normal (§4.2 drops them otherwise).
   // `error_flag` marks the packet bad in its last flit (§4.8.3, a cut-through sender that found
@@ -298,6 +300,7 @@ private:
   std::uint32_t tx_cursor_ = 0;           // next retry-buffer flit to put on the wire
   std::uint32_t rd_ptr_ = 0;
   std::uint32_t replay_left_ = 0; // flits of the current replay still to send
+  std::uint32_t tx_pending_ = 0;  // flits from tx_cursor_ on still to send (up to WrPtr)
   bool ack_set_pending_ = false;
   std::uint8_t last_req_num_retry_ = 0;
 

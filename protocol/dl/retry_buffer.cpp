@@ -39,7 +39,9 @@ bool RetryBuffer::in_window(std::uint32_t ptr) const noexcept {
   if (ptr >= depth_) {
     return false;
   }
-  return distance(tail_, ptr) <= distance(tail_, wr_);
+  // [TailPtr, WrPtr] holds used() flits; when the buffer is full WrPtr == TailPtr and every
+  // slot is a valid start.
+  return distance(tail_, ptr) <= used();
 }
 
 } // namespace ub::dl

@@ -519,3 +519,30 @@ TEST_CASE("DataLink DWRR shares the link by weight; strict priority serves VL0 f
     CHECK(vl1 == 0);
   }
 }
+
+TEST_CASE("RetryBuffer window when the buffer is exactly full", "[dl][retry]") {
+  RetryBuffer rb(8);
+  std::array<Byte, 20 * 8> flits{};
+  rb.write(flits);
+  REQUIRE(rb.num_free() == 0);
+  REQUIRE(rb.wr_ptr() == rb.tail_ptr());
+  for (std::uint32_t p = 0; p < 8; ++p) {
+    CHECK(rb.in_window(p)); // every slot holds an un-ACKed flit
+  }
+  CHECK_FALSE(rb.in_window(8));
+  REQUIRE(rb.release(3));
+  CHECK_FALSE(rb.in_window(1)); // ACKed
+  CHECK(rb.in_window(3));
+  CHECK(rb.in_window(0)); // == WrPtr: nothing to resend, still a valid start
+}
+
+TEST_CASE("DataLink refuses a packet larger than the peer's whole grant", "[dl][credit]") {
+  DataLinkConfig c = base_config();
+  c.rx_buffer_cells = DataLinkConfig::filled(4); // 32 flits per VL
+  TestWire w(c, c);
+  bring_up(w);
+  CHECK(w.a().send(std::vector<Byte>(700, 0), cfg::kCna16, 0) ==
+        DataLink::SendStatus::TooLarge); // 36 flits = 5 cells
+  CHECK(w.a().send(std::vector<Byte>(600, 0), cfg::kCna16, 0) ==
+        DataLink::SendStatus::Queued); // 31 flits = 4 cells
+}

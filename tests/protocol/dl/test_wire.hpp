@@ -41,16 +41,21 @@ struct SinkStats {
   std::uint64_t corrupted = 0;
   std::uint64_t error_flagged = 0;
   std::array<std::int64_t, kMaxVls> next_seq{}; // next expected sequence number per VL
+  // After a link down or reset the packets sent before it may be gone: a gap is allowed when
+  // every missing packet was sent before the last such event (sequence < lost_before[vl]).
+  std::array<std::int64_t, kMaxVls> lost_before{};
 };
 
 // Checks one delivered packet against make_payload().
 inline void sink_check(SinkStats& s, const RxPacket& p) {
   ++s.delivered;
-  if (p.error_flag) {
-    ++s.error_flagged;
-    return;
-  }
   const auto& n = p.net;
+  if (p.error_flag) {
+    ++s.error_flagged; // bad by the sender's own word: not checked (a cut-through pad is zeros)
+    if (n.size() < 8 || n[7] != 0xA5) {
+      return;
+    }
+  }
   if (n.size() < 8) {
     ++s.corrupted;
     return;
@@ -59,11 +64,17 @@ inline void sink_check(SinkStats& s, const RxPacket& p) {
   const std::uint32_t seq =
       (std::uint32_t{n[1]} << 24) | (std::uint32_t{n[2]} << 16) | (std::uint32_t{n[3]} << 8) | n[4];
   const std::size_t size = (std::size_t{n[5]} << 8) | n[6];
-  if (vl >= kMaxVls || vl != p.lph.vl || size != n.size() || make_payload(vl, seq, size) != n) {
+  if (vl >= kMaxVls || vl != p.lph.vl || size != n.size() ||
+      (!p.error_flag && make_payload(vl, seq, size) != n)) {
     ++s.corrupted;
     return;
   }
   const auto expect = s.next_seq[vl];
+  if (static_cast<std::int64_t>(seq) > expect &&
+      static_cast<std::int64_t>(seq) <= s.lost_before[vl]) {
+    s.next_seq[vl] = static_cast<std::int64_t>(seq) + 1; // the gap was lost to a link down
+    return;
+  }
   if (static_cast<std::int64_t>(seq) < expect) {
     ++s.duplicates;
   } else if (static_cast<std::int64_t>(seq) > expect) {
@@ -80,6 +91,7 @@ struct Source {
   std::size_t size = 64;
   std::uint64_t accepted = 0;
   std::uint64_t refused_not_ready = 0;
+  std::uint64_t refused_too_large = 0;
 };
 
 class TestWire {
@@ -88,7 +100,9 @@ public:
   // Called for every flit put on the wire: may modify the 20 bytes, or drop it.
   using Script = std::function<Fate(std::size_t dir, std::uint64_t flit_no, Byte* flit)>;
 
-  TestWire(const DataLinkConfig& a, const DataLinkConfig& b) : end_{DataLink(a), DataLink(b)} {}
+  TestWire(const DataLinkConfig& a, const DataLinkConfig& b, Tracer* ta = nullptr,
+           Tracer* tb = nullptr)
+      : end_{DataLink(a, ta), DataLink(b, tb)} {}
 
   DataLink& a() { return end_[0]; }
   DataLink& b() { return end_[1]; }
@@ -116,6 +130,37 @@ public:
     end_[1].on_link_down(now_);
     wire_[0].clear();
     wire_[1].clear();
+    retraining_ = false;
+    resync_sinks();
+  }
+  // Packets sent so far may be lost (a link down or a reset): the sinks accept gaps among them.
+  void resync_sinks() {
+    for (std::size_t e = 0; e < 2; ++e) {
+      for (unsigned vl = 0; vl < kMaxVls; ++vl) {
+        sink_[1 - e].lost_before[vl] = source_[e].next_seq[vl];
+      }
+    }
+  }
+  // The PHY retrains on its own (both ends see the flag).
+  void force_retrain() {
+    if (retraining_) {
+      return;
+    }
+    ++retrains_;
+    retraining_ = true;
+    retrain_done_ = now_ + retrain_time;
+    end_[0].on_retrain_start(now_);
+    end_[1].on_retrain_start(now_);
+    wire_[0].clear();
+    wire_[1].clear();
+  }
+  // The PHY lost flits in direction `dir`: the next flit it delivers carries an FEC failure
+  // (a Null block if the sender is idle), so the receiver learns of the loss.
+  void signal_loss(std::size_t dir) { pending_fec_fail_[dir] = true; }
+  // Idle time: no flits, then one step.
+  void advance(Time dt) {
+    now_ += dt;
+    step();
   }
 
   void step() {
@@ -132,14 +177,27 @@ public:
       }
       std::array<Byte, kFlitBytes> f{};
       if (end_[d].poll_transmit(f, now_) == 0) {
-        continue;
+        if (!pending_fec_fail_[d]) {
+          continue;
+        }
+        const auto null = end_[d].null_flit();
+        std::copy(null.begin(), null.end(), f.begin());
       }
       const std::uint64_t no = flit_no_[d]++;
-      const Fate fate = script ? script(d, no, f.data()) : Fate::Deliver;
+      Fate fate = script ? script(d, no, f.data()) : Fate::Deliver;
       if (fate == Fate::Drop) {
         continue;
       }
-      wire_[d].push_back({now_ + flit_time * delay_flits, f, fate == Fate::FecFail});
+      if (pending_fec_fail_[d]) {
+        pending_fec_fail_[d] = false;
+        fate = Fate::FecFail;
+      }
+      // A link never reorders: a longer delay only holds later flits back.
+      Time at = now_ + flit_time * delay_flits;
+      if (!wire_[d].empty() && wire_[d].back().at > at) {
+        at = wire_[d].back().at;
+      }
+      wire_[d].push_back({at, f, fate == Fate::FecFail});
     }
     // Arrivals.
     for (std::size_t d = 0; d < 2; ++d) {
@@ -230,6 +288,11 @@ private:
       while (src.to_send[vl] > 0) {
         const auto p = make_payload(vl, src.next_seq[vl], src.size);
         const auto st = end_[e].send(p, cfg::kCna16, static_cast<std::uint8_t>(vl));
+        if (st == DataLink::SendStatus::TooLarge || st == DataLink::SendStatus::BadVl) {
+          ++src.refused_too_large; // can never go: give up on this VL's packets
+          src.to_send[vl] = 0;
+          break;
+        }
         if (st != DataLink::SendStatus::Queued) {
           if (st == DataLink::SendStatus::NotReady) {
             ++src.refused_not_ready;
@@ -253,6 +316,7 @@ private:
   };
   std::array<std::deque<InFlight>, 2> wire_{};
   std::array<std::uint64_t, 2> flit_no_{};
+  std::array<bool, 2> pending_fec_fail_{};
   Time now_{};
   std::uint64_t steps_ = 0;
   bool retraining_ = false;
@@ -306,6 +370,36 @@ inline std::string check_invariants(TestWire& w) {
     }
   }
   return {};
+}
+
+} // namespace ub::dl::test
+
+namespace ub::dl::test {
+
+// One line per end with the state a failure report needs.
+inline std::string describe(const DataLink& d) {
+  const auto& c = d.counters();
+  std::string s =
+      std::string(to_string(d.state())) + " req=" + std::string(to_string(d.retry_req_state())) +
+      " ack=" + std::string(to_string(d.retry_ack_state())) +
+      " failed=" + std::to_string(d.failed()) + " rcv=" + std::to_string(d.rcv_ptr()) +
+      " wr=" + std::to_string(d.retry_buffer().wr_ptr()) +
+      " tail=" + std::to_string(d.retry_buffer().tail_ptr()) +
+      " free=" + std::to_string(d.retry_buffer().num_free()) +
+      " txq=" + std::to_string(d.tx_queued_total()) + " rxq=" + std::to_string(d.rx_queued()) +
+      " ack_pending=" + std::to_string(d.pending_ack_flits()) + " credits:";
+  for (unsigned vl = 0; vl < 4; ++vl) {
+    s += " vl" + std::to_string(vl) + "[avail " + std::to_string(d.tx_credits().available(vl)) +
+         " rxocc " + std::to_string(d.rx_credits().occupancy(vl)) + " rxpend " +
+         std::to_string(d.rx_credits().pending(vl)) + "]";
+  }
+  s += " inflight=" + std::to_string(d.tx_credits().in_flight()) +
+       " granted=" + std::to_string(d.tx_credits().granted()) +
+       " consumed=" + std::to_string(c.cells_consumed) +
+       " given_back=" + std::to_string(c.cells_given_back) +
+       " admitted=" + std::to_string(c.cells_admitted) +
+       " returned=" + std::to_string(c.cells_returned);
+  return s;
 }
 
 } // namespace ub::dl::test
