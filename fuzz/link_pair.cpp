@@ -23,7 +23,7 @@ using ub::dl::test::TestWire;
 
 namespace {
 
-constexpr std::uint64_t kMaxSteps = 60'000;     // per input, before the final phase
+constexpr std::uint64_t kMaxSteps = 20'000;     // per input, before the final phase
 constexpr std::uint64_t kSettleSteps = 400'000; // final phase bound
 
 void check(TestWire& w) {
@@ -61,18 +61,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static constexpr std::uint16_t kDepths[] = {95, 127, 511, 4095};
   cfg.offer.retry_buf_depth = kDepths[(c1 >> 5) & 3];
   cfg.offer.packet_min_interval = static_cast<std::uint8_t>(1 + ((c1 >> 7) & 1) * 3);
-  cfg.retry_ack_timeout = Time{2'000'000}; // 2 us: timeouts within reach of a short input
+  cfg.retry_ack_timeout = Time{1'000'000}; // 1 us: timeouts within reach of a short input
   cfg.num_retry_threshold = 4;
   UB_FUZZ_CHECK(validate(cfg).has_value());
 
   TestWire w(cfg, cfg);
-  w.retrain_time = Time{1'000'000};
+  w.retrain_time = Time{500'000};
   w.delay_flits = 4;
   const bool noncrc = cfg.mode == BlockMode::NonCrc;
   // Pending faults per direction, applied by the script to the next flits.
   struct Pending {
     int flip_bit = -1;     // flip this bit (0..159) of the next flit
     unsigned drop = 0;     // lose this many flits, then flag the next one
+    bool dropping = false; // at least one flit of the current loss is gone
     bool fec_fail = false; // the next flit's FEC frame fails
     std::uint64_t last_flip = 0;
   };
@@ -84,8 +85,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       return TestWire::Fate::Deliver;
     }
     if (p.drop > 0) {
-      --p.drop;
-      if (p.drop == 0) {
+      p.dropping = true;
+      if (--p.drop == 0) {
+        p.dropping = false;
         w.signal_loss(d);
       }
       return TestWire::Fate::Drop;
@@ -170,6 +172,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Final phase: errors stop, readers read, failed ends are reset; everything sent since the
   // last resync must arrive.
   faults_on = false;
+  for (std::size_t d = 0; d < 2; ++d) {
+    if (pend[d].dropping) {
+      w.signal_loss(d); // a loss cut short still reaches the receiver as an FEC failure
+    }
+  }
   w.read_rx = true;
   w.read_every = 1;
   w.delay_flits = 4;

@@ -440,7 +440,7 @@ void DataLink::put_block(std::span<const Byte> flits, bool buffered_start) {
 bool DataLink::schedule_control(const ControlBlock& cb) {
   std::array<Byte, std::size_t{kMaxBlockFlits} * kFlitBytes> buf{};
   const auto n = encode_control_block(cb, cfg_.mode, buf);
-  if (!n || retry_.num_free() < *n / kFlitBytes) {
+  if (!n || !retry_.can_write(static_cast<std::uint32_t>(*n / kFlitBytes))) {
     if (n) {
       ++counters_.retry_buffer_stalls;
     }
@@ -451,7 +451,7 @@ bool DataLink::schedule_control(const ControlBlock& cb) {
 }
 
 bool DataLink::schedule_crd_ack() {
-  if (retry_.num_free() < kCrdAckFlits) {
+  if (!retry_.can_write(kCrdAckFlits)) {
     ++counters_.retry_buffer_stalls;
     return false;
   }
@@ -490,7 +490,7 @@ bool DataLink::schedule_initial_crd_ack() {
   }
   c.sd = !more; // SEND_DONE on the last initial-credit Crd_Ack (§4.6.1.1)
   c.ack_num = static_cast<std::uint16_t>(units);
-  if (retry_.num_free() < kCrdAckFlits) {
+  if (!retry_.can_write(kCrdAckFlits)) {
     ++counters_.retry_buffer_stalls;
     return false;
   }
@@ -629,7 +629,7 @@ bool DataLink::start_packet(Time now) {
 bool DataLink::schedule_packet_block() {
   const std::uint32_t left = tx_frame_flits_ - tx_frame_next_;
   const std::uint32_t len = std::min(left, kMaxBlockFlits);
-  if (retry_.num_free() < len) {
+  if (!retry_.can_write(len)) {
     ++counters_.retry_buffer_stalls;
     return false;
   }
@@ -803,7 +803,6 @@ void DataLink::receive_flit(const Byte* flit, bool fec_bad, Time now) {
   rx_block_.insert(rx_block_.end(), flit, flit + kFlitBytes);
   if (cfg_.mode == BlockMode::NonCrc && rx_block_buffered_) {
     advance_rcv_ptr(1); // non-CRC mode: RcvPtr counts good flits (§4.7.3.2.2)
-    trace(now, "rcv", rcv_ptr_, ack_pending_);
   }
   if (rx_block_.size() == std::size_t{rx_block_flits_} * kFlitBytes) {
     block_done(now);
@@ -850,7 +849,6 @@ void DataLink::block_done(Time now) {
     }
     if (rx_block_buffered_) {
       advance_rcv_ptr(rx_block_flits_); // CRC mode: RcvPtr counts good blocks' flits (A5)
-      trace(now, "rcv", rcv_ptr_, ack_pending_);
     }
   }
   rx_block_flits_ = 0;
@@ -945,7 +943,6 @@ void DataLink::on_header_credit(Byte header0, Time now) {
     if (!retry_.release(neg_.data_ack_grain)) {
       raise(DlError::ProtocolError, now, 1); // ACK overflow (§4.7.3.2.1)
     }
-    trace(now, "ack", neg_.data_ack_grain, retry_.tail_ptr());
   }
 }
 
@@ -999,14 +996,14 @@ void DataLink::on_retry_req(const RetryReq& r, Time now) {
 
 void DataLink::on_retry_ack(const RetryAck& a, Time now) {
   trace(now, "retry_ack_received", a.rd_ptr, rcv_ptr_);
-  if (req_state_ == RetryReqState::Req) {
-    // An answer to an earlier set while a newer one is queued or going out: that newer set
-    // will be answered too, from the same RcvPtr, so this one is ignored.
-    return;
-  }
   const std::uint32_t d = neg_.peer_retry_buffer_flits == 0 ? 1 : neg_.peer_retry_buffer_flits;
   const std::uint32_t behind = (rcv_ptr_ + d - (a.rd_ptr % d)) % d;
-  if (req_state_ == RetryReqState::Wait) {
+  // MODEL: an answer that arrives while our set is still going out (REQ, on a short link) counts
+  // as well: RcvPtr has not moved since the request, so the replay starts where we need it. A
+  // set not yet started is dropped; the rest of one being sent may draw a second replay, which
+  // the RdPtr check below skips.
+  if (req_state_ == RetryReqState::Wait || req_state_ == RetryReqState::Req) {
+    req_set_pending_ = false;
     wait_deadline_ = kNever;
     num_retry_ = 0;
     num_phy_reinit_ = 0;
@@ -1029,9 +1026,6 @@ void DataLink::on_crd_ack(const CrdAck& c, Time now) {
   if (c.ack_num > 0 && !retry_.release(std::uint32_t{c.ack_num} * neg_.ctrl_ack_grain)) {
     raise(DlError::ProtocolError, now, 3); // ACK overflow
     return;
-  }
-  if (c.ack_num > 0) {
-    trace(now, "ack", std::uint64_t{c.ack_num} * neg_.ctrl_ack_grain, retry_.tail_ptr());
   }
   if (c.t) {
     if (state_ != DllState::CreditInit) {

@@ -24,6 +24,11 @@ public:
   [[nodiscard]] std::uint32_t tail_ptr() const noexcept { return tail_; }
   [[nodiscard]] std::uint32_t used() const noexcept { return depth_ - num_free_; }
 
+  // MODEL (DL-A17): a sender writes only while one slot stays free. With the ring full, WrPtr
+  // equals TailPtr and a Retry_Req's RcvPtr there could mean "resend all D flits" or "resend
+  // nothing"; keeping a slot free makes RcvPtr == WrPtr always mean nothing.
+  [[nodiscard]] bool can_write(std::uint32_t flits) const noexcept { return num_free_ > flits; }
+
   // Appends whole flits (bytes a multiple of 20). Precondition: num_free() >= flits.
   void write(std::span<const Byte> flits) noexcept;
   // Pointer to the 20 bytes of flit `index` (mod depth).

@@ -284,8 +284,15 @@ public:
 private:
   void offer(std::size_t e) {
     auto& src = source_[e];
+    DataLink& d = end_[e];
+    if (d.state() != DllState::Normal || d.failed()) {
+      for (const auto n : src.to_send) {
+        src.refused_not_ready += n > 0 ? 1 : 0;
+      }
+      return; // send() would refuse: skip building payloads
+    }
     for (unsigned vl = 0; vl < kMaxVls; ++vl) {
-      while (src.to_send[vl] > 0) {
+      while (src.to_send[vl] > 0 && d.tx_queued(vl) < d.config().tx_queue_limit) {
         const auto p = make_payload(vl, src.next_seq[vl], src.size);
         const auto st = end_[e].send(p, cfg::kCna16, static_cast<std::uint8_t>(vl));
         if (st == DataLink::SendStatus::TooLarge || st == DataLink::SendStatus::BadVl) {
@@ -347,8 +354,14 @@ inline std::string check_invariants(TestWire& w) {
       return "sender credits: held + in flight != granted";
     }
     const SinkStats& s = w.sink(e);
-    if (s.duplicates != 0 || s.out_of_order != 0 || s.corrupted != 0) {
-      return "sink saw a duplicate, a gap or a corrupted packet";
+    if (s.duplicates != 0) {
+      return "sink " + std::to_string(e) + " saw a duplicate";
+    }
+    if (s.out_of_order != 0) {
+      return "sink " + std::to_string(e) + " saw a gap";
+    }
+    if (s.corrupted != 0) {
+      return "sink " + std::to_string(e) + " saw a corrupted packet";
     }
     for (unsigned vl = 0; vl < kMaxVls; ++vl) {
       const CreditReceiver& cr = d.rx_credits();
