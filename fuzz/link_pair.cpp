@@ -203,10 +203,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return true;
   };
   std::uint64_t settle = 0;
+  int resets = 0;
   while (!all_home() && settle < kSettleSteps) {
     w.step();
     check(w);
     ++settle;
+    // A retry event that began under faults may still end in ERROR (its NUM_PHY_REINIT counts
+    // on until NORMAL). The UBFM resets; after that the link must come up and stay up.
+    if ((w.a().failed() || w.b().failed()) && resets < 2) {
+      ++resets;
+      w.a().ubfm_reset(w.now());
+      w.b().ubfm_reset(w.now());
+      resync();
+    }
     // A disabled VL's packets are refused by send(); drop them from the source.
     for (std::size_t e = 0; e < 2; ++e) {
       for (unsigned vl = 0; vl < kMaxVls; ++vl) {

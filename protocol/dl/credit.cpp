@@ -32,6 +32,10 @@ void CreditSender::finish_initial() noexcept {
   // Carve each VL's reserve out of SHARE_CRD, in VL order, as far as the pool allows
   // (§4.6.1.3's example: 6553 total, 128 reserved for VL0 and VL1, 6297 shared).
   for (unsigned vl = 0; vl < kMaxVls; ++vl) {
+    if (initial_[vl] == 0) {
+      reserve_target_[vl] = 0; // a VL the peer granted nothing (not enabled) keeps no reserve
+      continue;
+    }
     const std::uint32_t take = std::min(reserve_target_[vl], shared_);
     counter_[vl] = take;
     reserve_target_[vl] = take;

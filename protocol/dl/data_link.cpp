@@ -124,6 +124,10 @@ Status validate(const DataLinkConfig& cfg) noexcept {
   const auto& o = cfg.offer;
   // A8: the Init block and the retry DLLCBs carry 16-bit pointers, so D = depth + 1 <= 65,535.
   // MODEL: the buffer must hold the largest block plus a Crd_Ack beyond the deadlock guard.
+  if (cfg.deadlock_guard_flits < kMaxBlockFlits + kCrdAckFlits + 1) {
+    return bad("deadlock_guard_flits", "must be at least 35 (a block, a Crd_Ack, a free slot)",
+               cfg.deadlock_guard_flits);
+  }
   if (o.retry_buf_depth > 0xFFFE || o.retry_buf_depth + 1U < cfg.deadlock_guard_flits + 34U) {
     return bad("offer.retry_buf_depth",
                "retry buffer must hold deadlock_guard_flits + 34 flits "
@@ -339,7 +343,8 @@ std::size_t DataLink::poll_transmit(std::span<Byte> out, Time now) {
       continue;
     }
     // Retry sets go out between blocks (MODEL: the spec lets them interrupt a block, A11; a
-    // sender that never does is a valid sender, and the receiver below accepts either).
+    // sender that never does is a valid sender. In CRC mode the receiver below also accepts
+    // them inside a block; in non-CRC mode it looks for them only between blocks).
     const bool boundary = tx_pending_ == 0 || block_start_[tx_cursor_] != 0;
     if (boundary && ack_set_pending_) {
       stage_retry_set(SideKind::AckSet);
@@ -413,8 +418,8 @@ void DataLink::finish_side(Time now) {
   } else {
     ++counters_.retry_ack_sets;
     trace(now, "retry_ack_set_sent", rd_ptr_, retry_.wr_ptr());
-    // Go back N: resend from RdPtr up to WrPtr (all D flits when the buffer is full and RdPtr
-    // is TailPtr).
+    // Go back N: resend from RdPtr up to WrPtr. The ring is never full (DL-A17), so this is
+    // distance(RdPtr, WrPtr); the form below would also be right for a full ring.
     tx_cursor_ = rd_ptr_;
     replay_left_ = retry_.used() - retry_.distance(retry_.tail_ptr(), rd_ptr_);
     tx_pending_ = replay_left_;

@@ -93,7 +93,9 @@ struct DataLinkConfig {
   // other's Crd_Acks forever.
   std::uint32_t ack_return_flits = 8;
   // MODEL: below this many free retry-buffer flits only a Crd_Ack may be sent (§4.7.3.2.4).
-  std::uint32_t deadlock_guard_flits = 34;
+  // At least 35: after a 32-flit block there must still be room for a 2-flit Crd_Ack with the
+  // one slot the ring keeps free (DL-A17).
+  std::uint32_t deadlock_guard_flits = 35;
   // §4.8.4 item 2: a receiver that passes packets up cut-through pads a partly received DLLDP
   // with zeros and flags it (ERROR_FLAG) at link down; otherwise the partial packet is dropped.
   bool cut_through_rx = false;
@@ -204,6 +206,13 @@ public:
   [[nodiscard]] const CreditReceiver& rx_credits() const noexcept { return rx_credit_; }
   [[nodiscard]] const RetryBuffer& retry_buffer() const noexcept { return retry_; }
   [[nodiscard]] std::uint32_t rcv_ptr() const noexcept { return rcv_ptr_; }
+  // True while the receive parser, in NORMAL, holds part of a block. A real PHY sends Null
+  // blocks whenever the data link is idle, so such a block always completes (and, if its length
+  // was read from a damaged header, fails its CRC); a driver that sends nothing while idle must
+  // send Null flits while the peer's receiver waits like this.
+  [[nodiscard]] bool rx_mid_block() const noexcept {
+    return rx_block_flits_ != 0 && req_state_ == RetryReqState::Normal && link_up_ && !failed_;
+  }
   // True while part of a DLLDP has been received and the rest has not.
   [[nodiscard]] bool receiving_packet() const noexcept { return rx_in_packet_; }
   [[nodiscard]] std::uint32_t pending_ack_flits() const noexcept { return ack_pending_; }

@@ -4,6 +4,7 @@
 //   ubmodel decode [--json] [--header NAME] HEX | @FILE | -
 //   ubmodel encode [--header NAME] [FILE]      JSON on standard input (or FILE) -> hex
 //   ubmodel headers                   the header names decode/encode --header accept
+//   ubmodel link [options] [--json]   two ports over one link: retry, credits, goodput
 // Bad input of any kind: exit status 2 and one line on stderr.
 
 #include <cstdio>
@@ -20,6 +21,7 @@
 #include "protocol/packet/samples.hpp"
 #include "tools/ubmodel/hex.hpp"
 #include "tools/ubmodel/json_io.hpp"
+#include "tools/ubmodel/link_cmd.hpp"
 #include "tools/ubmodel/pretty.hpp"
 
 namespace {
@@ -304,6 +306,11 @@ int main(int argc, char** argv) {
 
   auto* headers = app.add_subcommand("headers", "list the header names --header accepts");
 
+  LinkOptions link_opts;
+  auto* link = app.add_subcommand(
+      "link", "two UB ports over one link (data link + PHY): retry, credits, goodput");
+  add_link_options(link, link_opts);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -328,6 +335,9 @@ int main(int argc, char** argv) {
   }
   if (headers->parsed()) {
     return run_headers();
+  }
+  if (link->parsed()) {
+    return run_link(link_opts);
   }
   return fail("no command given (see ubmodel --help)");
 }

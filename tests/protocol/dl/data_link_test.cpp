@@ -299,7 +299,7 @@ TEST_CASE("DataLink shared credits beat exclusive ones under skewed VL load", "[
   const auto ex = skewed_run(CreditMode::Exclusive, &stalls_ex);
   const auto sh = skewed_run(CreditMode::Shared, &stalls_sh);
   // Exclusive: VL0 owns 24 cells (3 packets) per ~450-flit round trip; shared: the pool of
-  // 8 x 24 - 7 x 4 reserves = 164 cells, enough to fill the pipe.
+  // 8 x 24 cells less 7 x 4 reserved for the other enabled VLs = 164 cells for VL0.
   CHECK(sh * 2 < ex);
   CHECK(stalls_ex > stalls_sh);
 }
@@ -433,7 +433,7 @@ TEST_CASE("DataLink small retry buffers: the deadlock guard keeps both ways movi
   CHECK(w.sink(0).delivered == 100);
   CHECK(w.sink(1).delivered == 100);
   CHECK(w.a().counters().retry_buffer_stalls > 0);
-  CHECK(min_free < 34);
+  CHECK(min_free < 35);
 }
 
 TEST_CASE("DataLink credit and ACK overflows are fatal errors", "[dl][errors]") {

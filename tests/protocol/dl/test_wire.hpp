@@ -177,7 +177,9 @@ public:
       }
       std::array<Byte, kFlitBytes> f{};
       if (end_[d].poll_transmit(f, now_) == 0) {
-        if (!pending_fec_fail_[d]) {
+        // Idle: a PHY would send Null blocks; the wire sends one when the peer's receiver waits
+        // inside a block or a loss must be flagged.
+        if (!pending_fec_fail_[d] && !end_[1 - d].rx_mid_block()) {
           continue;
         }
         const auto null = end_[d].null_flit();
