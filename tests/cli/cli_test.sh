@@ -25,7 +25,7 @@ expect_error() {
     bad "$desc: exit status $st, want 2 (stderr: $(cat "$tmp/err"))"
   elif [ "$lines" -ne 1 ]; then
     bad "$desc: $lines stderr lines, want 1: $(cat "$tmp/err")"
-  elif ! grep -qiE "$pattern" "$tmp/err"; then
+  elif ! grep -qiE -e "$pattern" "$tmp/err"; then
     bad "$desc: stderr does not match /$pattern/: $(cat "$tmp/err")"
   elif [ -s "$tmp/out" ]; then
     bad "$desc: wrote to stdout on error"
@@ -110,6 +110,43 @@ expect_error "header order" "expects another header|format needs" -- sh -c "prin
 expect_error "bad mode option" "mode" -- "$ub" decode --mode foo 00
 expect_error "unknown command" "" -- "$ub" frobnicate
 expect_error "unknown sample" "no sample" -- "$ub" samples --only nope
+
+# The link experiment: JSON fields, exactly-once delivery, determinism, bad options.
+if "$ub" link --packets 2000 --size 300 --vls 2 --json >"$tmp/link1" 2>"$tmp/err"; then
+  for f in sent delivered duplicates out_of_order retries retrains credit_stalls goodput_gbps \
+           link_state fingerprint; do
+    jq -e "has(\"$f\")" "$tmp/link1" >/dev/null && ok || bad "link --json lacks $f"
+  done
+  [ "$(jq '.sent' "$tmp/link1")" = 2000 ] && [ "$(jq '.delivered' "$tmp/link1")" = 2000 ] &&
+    ok || bad "link: sent/delivered $(jq -c '[.sent, .delivered]' "$tmp/link1"), want 2000/2000"
+  [ "$(jq -r '.link_state' "$tmp/link1")" = DLL_Normal ] && ok || bad "link: state not DLL_Normal"
+  awk "BEGIN{exit !($(jq '.goodput_gbps' "$tmp/link1") > 100)}" && ok ||
+    bad "link: goodput $(jq '.goodput_gbps' "$tmp/link1") Gbit/s on a clean x8 link"
+else
+  bad "link failed: $(cat "$tmp/err")"
+fi
+# Bit errors without FEC in CRC mode: retries, yet every packet exactly once and in order.
+"$ub" link --packets 3000 --ber 2e-6 --fec off --seed 7 --json >"$tmp/link2" || bad "link with BER failed"
+[ "$(jq '.retries > 0 and .delivered == 3000 and .duplicates == 0 and .out_of_order == 0 and .corrupted == 0' "$tmp/link2")" = true ] &&
+  ok || bad "link BER run: $(jq -c '{retries, delivered, duplicates, out_of_order, corrupted}' "$tmp/link2")"
+"$ub" link --packets 3000 --ber 2e-6 --fec off --seed 7 --json >"$tmp/link3"
+cmp -s "$tmp/link2" "$tmp/link3" && ok || bad "link: same seed, different output"
+"$ub" link --packets 3000 --ber 2e-6 --fec off --seed 8 --json >"$tmp/link4"
+[ "$(jq -r .fingerprint "$tmp/link2")" != "$(jq -r .fingerprint "$tmp/link4")" ] && ok ||
+  bad "link: different seeds gave the same fingerprint"
+"$ub" link --packets 500 >"$tmp/link5" && grep -q "^run fingerprint: [0-9a-f]\{16\}$" "$tmp/link5" &&
+  ok || bad "link text output lacks the run fingerprint"
+expect_error "link noncrc without FEC" "crc-mode.*FEC" -- "$ub" link --crc-mode noncrc --fec off
+expect_error "link bad lanes" "link: --lanes" -- "$ub" link --lanes 3
+expect_error "link bad fec" "fec" -- "$ub" link --fec t3
+expect_error "link bad ber" "link: --ber" -- "$ub" link --ber 1.5
+expect_error "link too many VLs" "vls" -- "$ub" link --vls 17
+expect_error "link zero packets" "packets" -- "$ub" link --packets 0
+expect_error "link tiny packets" "size" -- "$ub" link --size 4
+expect_error "link small retry buffer" "retry-buffer: must" -- "$ub" link --retry-buffer 40
+expect_error "link bad share" "vl0-share" -- "$ub" link --vls 4 --vl0-share 2
+expect_error "link not a number" "packets" -- "$ub" link --packets lots
+expect_error "link trace path" "trace" -- "$ub" link --packets 10 --trace /nonexistent/dir/t.jsonl
 
 echo "cli: $checks checks, $fails failed"
 [ "$fails" -eq 0 ]

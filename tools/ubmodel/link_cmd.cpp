@@ -4,6 +4,8 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -90,7 +92,7 @@ int run_link(const LinkOptions& o) {
     return bad(
         fmt::format("--rate: must be above 0 and at most 10000 Gbit/s, got {}", o.rate_gbps));
   }
-  if (o.retry_buffer < 1 || o.retry_buffer > 65535) {
+  if (o.retry_buffer < 69 || o.retry_buffer > 65535) {
     return bad(fmt::format("--retry-buffer: must be 69..65535 flits, got {}", o.retry_buffer));
   }
   c.latency = Time{static_cast<std::int64_t>(std::llround(o.latency_ns * 1e3))};
@@ -114,7 +116,22 @@ int run_link(const LinkOptions& o) {
   c.dl.shared_reserve_cells = dl::DataLinkConfig::filled(std::min<std::uint32_t>(16, o.rx_cells));
   if (auto s = c.validate(); !s) {
     const Error& e = s.error();
-    return bad(fmt::format("{}: {}{}", e.field, e.reason,
+    // Name the command-line option, not the configuration field behind it.
+    static const std::pair<std::string_view, std::string_view> kOption[] = {
+        {"lanes", "--lanes"},
+        {"lane_rate", "--rate"},
+        {"ber", "--ber"},
+        {"burst_bits", "--burst-bits"},
+        {"rx_buffer_cells", "--rx-cells"},
+        {"offer.retry_buf_depth", "--retry-buffer"},
+        {"offer.vl_enable", "--vls"}};
+    std::string_view field = e.field;
+    for (const auto& [from, to] : kOption) {
+      if (field == from) {
+        field = to;
+      }
+    }
+    return bad(fmt::format("{}: {}{}", field, e.reason,
                            e.has_value ? fmt::format(" (got {})", e.value) : std::string{}));
   }
   std::ofstream trace_file;
