@@ -740,26 +740,35 @@ void DataLink::on_receive(std::span<const Byte> flits, Time now, bool fec_failed
 // A Retry_Idle, Retry_Req or Retry_Ack flit: acts on it and returns true; false otherwise.
 bool DataLink::scan_retry_flit(const Byte* flit, Time now) {
   if (!looks_like_retry(flit)) {
+    retry_run_ = RetryRun::None; // a run of copies ends at the first other flit
     return false;
   }
   const auto cb = decode_control_block(std::span<const Byte>(flit, kFlitBytes), cfg_.mode);
   if (!cb) {
-    return false; // bad CRC: not a retry block after all
+    return false; // bad CRC: not a retry block after all (a damaged copy does not end a run)
   }
-  if (std::holds_alternative<RetryIdle>(*cb)) {
-    retry_armed_ = true; // the next Retry_Req/Ack is the one that counts (A11)
-  } else if (const auto* r = std::get_if<RetryReq>(&*cb)) {
-    if (retry_armed_) {
-      retry_armed_ = false;
+  on_retry_block(*cb, now);
+  return true;
+}
+
+// One set is a Retry_Idle and 32 copies of a Retry_Req or Retry_Ack; the first good copy acts and
+// the others are ignored (A11). MODEL: a run of copies whose Retry_Idle was damaged still acts
+// once, at its first good copy; only the Idle would otherwise mark the set, and losing it would
+// cost a whole retry-ack timeout.
+void DataLink::on_retry_block(const ControlBlock& cb, Time now) {
+  if (std::holds_alternative<RetryIdle>(cb)) {
+    retry_run_ = RetryRun::Idle;
+  } else if (const auto* r = std::get_if<RetryReq>(&cb)) {
+    if (retry_run_ != RetryRun::Req) {
+      retry_run_ = RetryRun::Req;
       on_retry_req(*r, now);
     }
-  } else if (const auto* a = std::get_if<RetryAck>(&*cb)) {
-    if (retry_armed_) {
-      retry_armed_ = false;
+  } else if (const auto* a = std::get_if<RetryAck>(&cb)) {
+    if (retry_run_ != RetryRun::Ack) {
+      retry_run_ = RetryRun::Ack;
       on_retry_ack(*a, now);
     }
   }
-  return true;
 }
 
 void DataLink::receive_flit(const Byte* flit, bool fec_bad, Time now) {
@@ -816,6 +825,9 @@ void DataLink::receive_flit(const Byte* flit, bool fec_bad, Time now) {
 
 void DataLink::start_block(const Byte* flit, Time now) {
   rx_block_.clear();
+  if (!looks_like_retry(flit)) {
+    retry_run_ = RetryRun::None;
+  }
   if (is_lch(flit)) {
     rx_block_kind_ = BlockKind::Control;
     rx_block_flits_ = ((flit[0] >> 2) & 0x1FU) + 1;
@@ -955,18 +967,9 @@ void DataLink::on_control_block(const ControlBlock& cb, Time now) {
   std::visit(
       [&](const auto& b) {
         using T = std::decay_t<decltype(b)>;
-        if constexpr (std::is_same_v<T, RetryIdle>) {
-          retry_armed_ = true;
-        } else if constexpr (std::is_same_v<T, RetryReq>) {
-          if (retry_armed_) {
-            retry_armed_ = false;
-            on_retry_req(b, now);
-          }
-        } else if constexpr (std::is_same_v<T, RetryAck>) {
-          if (retry_armed_) {
-            retry_armed_ = false;
-            on_retry_ack(b, now);
-          }
+        if constexpr (std::is_same_v<T, RetryIdle> || std::is_same_v<T, RetryReq> ||
+                      std::is_same_v<T, RetryAck>) {
+          on_retry_block(cb, now);
         } else if constexpr (std::is_same_v<T, CrdAck>) {
           on_crd_ack(b, now);
         } else if constexpr (std::is_same_v<T, InitBlock>) {
@@ -1268,7 +1271,8 @@ void DataLink::reset_link_state() {
   have_peer_init_ = init_sent_ = handshake_done_ = false;
   initial_credits_sent_ = peer_initial_done_ = false;
   initial_to_send_.fill(0);
-  retry_armed_ = rx_skip_set_ = false;
+  retry_run_ = RetryRun::None;
+  rx_skip_set_ = false;
   rx_skip_flits_ = 0;
   rx_block_.clear();
   rx_block_flits_ = 0;

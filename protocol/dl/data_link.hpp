@@ -251,6 +251,7 @@ private:
   // receive
   void receive_flit(const Byte* flit, bool fec_bad, Time now);
   bool scan_retry_flit(const Byte* flit, Time now);
+  void on_retry_block(const ControlBlock& cb, Time now);
   void start_block(const Byte* flit, Time now);
   void block_done(Time now);
   void accept_data_block(Time now);
@@ -334,7 +335,10 @@ private:
   std::uint32_t ack_pending_ = 0; // flits received correctly and not yet ACKed to the peer
 
   // receive parsing
-  bool retry_armed_ = false;        // a Retry_Idle was seen: the next Retry_Req/Ack acts
+  // The run of retry blocks being received: Idle after a Retry_Idle, Req/Ack after the copy
+  // that acted, None after any other flit.
+  enum class RetryRun : std::uint8_t { None, Idle, Req, Ack };
+  RetryRun retry_run_ = RetryRun::None;
   bool rx_skip_set_ = false;        // after a Retry_Ack_Set: drop the rest of the set
   std::uint32_t rx_skip_flits_ = 0; // replayed flits we already hold (stale Retry_Ack)
   std::vector<Byte> rx_block_;

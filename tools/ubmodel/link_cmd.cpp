@@ -37,6 +37,9 @@ void add_link_options(CLI::App* cmd, LinkOptions& o) {
   cmd->add_option("--rate", o.rate_gbps, "lane rate in Gbit/s (default 106.25)");
   cmd->add_option("--latency", o.latency_ns, "propagation delay each way in ns (default 10)");
   cmd->add_option("--rx-cells", o.rx_cells, "receive buffer per VL in cells (default 256)");
+  cmd->add_option("--shared-reserve", o.shared_reserve,
+                  "shared credit mode: cells each VL keeps for itself (default min(16, "
+                  "--rx-cells))");
   cmd->add_option("--retry-buffer", o.retry_buffer,
                   "retry buffer in flits, 69..65535 (default 4096)");
   cmd->add_option("--window", o.window, "packets a source keeps queued per VL (default 8)");
@@ -113,7 +116,13 @@ int run_link(const LinkOptions& o) {
   c.dl.rx_buffer_cells = dl::DataLinkConfig::filled(o.rx_cells);
   c.dl.offer.retry_buf_depth = static_cast<std::uint16_t>(o.retry_buffer - 1);
   c.dl.offer.vl_enable = static_cast<std::uint16_t>(o.vls >= 16 ? 0xFFFF : (1U << o.vls) - 1);
-  c.dl.shared_reserve_cells = dl::DataLinkConfig::filled(std::min<std::uint32_t>(16, o.rx_cells));
+  if (o.shared_reserve > static_cast<std::int64_t>(o.rx_cells)) {
+    return bad(fmt::format("--shared-reserve: at most --rx-cells ({}), got {}", o.rx_cells,
+                           o.shared_reserve));
+  }
+  c.dl.shared_reserve_cells = dl::DataLinkConfig::filled(
+      o.shared_reserve < 0 ? std::min<std::uint32_t>(16, o.rx_cells)
+                           : static_cast<std::uint32_t>(o.shared_reserve));
   if (auto s = c.validate(); !s) {
     const Error& e = s.error();
     // Name the command-line option, not the configuration field behind it.

@@ -23,6 +23,7 @@ struct LinkOptions {
   double rate_gbps = 106.25;
   double latency_ns = 10.0;
   std::uint32_t rx_cells = 256;
+  std::int64_t shared_reserve = -1; // cells per VL kept back in shared mode; < 0: min(16, rx_cells)
   std::uint32_t retry_buffer = 4096;
   std::uint32_t window = 8;
   double time_limit_us = 1e6;

@@ -546,3 +546,27 @@ TEST_CASE("DataLink refuses a packet larger than the peer's whole grant", "[dl][
   CHECK(w.a().send(std::vector<Byte>(600, 0), cfg::kCna16, 0) ==
         DataLink::SendStatus::Queued); // 31 flits = 4 cells
 }
+
+TEST_CASE("DataLink a damaged Retry_Idle does not cost a retry-ack timeout", "[dl][retry]") {
+  TestWire w(base_config(), base_config());
+  bring_up(w);
+  const std::uint64_t target = w.flits_on_wire(0) + 30;
+  int idles_hit = 0;
+  w.script = [&](std::size_t dir, std::uint64_t no, Byte* f) {
+    if (dir == 0 && no == target) {
+      flip(f, 5, 0); // a block error at B: B asks for a replay
+    }
+    // Damage the Retry_Idle that opens A's Retry_Ack_Set, and the first Retry_Ack after it.
+    if (dir == 0 && no > target && f[0] == 0x02 && f[1] == 0 && f[2] == 0x10 && idles_hit == 0) {
+      ++idles_hit;
+      flip(f, 8, 6);
+    }
+    return TestWire::Fate::Deliver;
+  };
+  w.source(0).to_send[0] = 30;
+  REQUIRE(run_checked(w, 200000));
+  CHECK(idles_hit == 1);
+  CHECK(w.b().counters().errors[static_cast<std::size_t>(DlError::RetryAckTimeout)] == 0);
+  CHECK(w.b().counters().retry_req_sets == 2); // link-up handshake and this error
+  CHECK(w.sink(1).delivered == 30);
+}
