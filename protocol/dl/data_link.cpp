@@ -25,10 +25,6 @@ constexpr Byte kLchSingle = 0x02;
   return flit[0] == kLchSingle && flit[1] == 0 && (flit[2] >> 4) == 0x1 && (flit[2] & 0x0F) <= 2;
 }
 
-[[nodiscard]] bool looks_like_null(const Byte* flit) noexcept {
-  return flit[0] == kLchSingle && flit[1] == 0 && flit[2] == 0;
-}
-
 // Whether a DLLCB whose first flit is `flit` goes into the sender's retry buffer: all but Null
 // and the Retry blocks (§4.7.3.2.1). Judged from CTRL/SUB_CTRL alone, as a receiver must do
 // before the block's CRC can be checked.
@@ -795,14 +791,6 @@ void DataLink::receive_flit(const Byte* flit, bool fec_bad, Time now) {
     block_error(now, 1);
     return;
   }
-  if (rx_skip_flits_ > 0) {
-    if (looks_like_null(flit) || scan_retry_flit(flit, now)) {
-      return;
-    }
-    --rx_skip_flits_;
-    ++counters_.replay_flits_skipped;
-    return;
-  }
   if (rx_block_flits_ == 0) {
     start_block(flit, now);
     if (rx_block_flits_ == 0) {
@@ -1005,12 +993,19 @@ void DataLink::on_retry_req(const RetryReq& r, Time now) {
 void DataLink::on_retry_ack(const RetryAck& a, Time now) {
   trace(now, "retry_ack_received", a.rd_ptr, rcv_ptr_);
   const std::uint32_t d = neg_.peer_retry_buffer_flits == 0 ? 1 : neg_.peer_retry_buffer_flits;
-  const std::uint32_t behind = (rcv_ptr_ + d - (a.rd_ptr % d)) % d;
-  // MODEL: an answer that arrives while our set is still going out (REQ, on a short link) counts
-  // as well: RcvPtr has not moved since the request, so the replay starts where we need it. A
-  // set not yet started is dropped; the rest of one being sent may draw a second replay, which
-  // the RdPtr check below skips.
+  const bool current = a.rd_ptr % d == rcv_ptr_;
+  rx_skip_set_ = true; // the rest of the set is not data
   if (req_state_ == RetryReqState::Wait || req_state_ == RetryReqState::Req) {
+    if (!current) {
+      // MODEL: the answer to an older request (one of its copies acted twice at the peer): the
+      // replay behind it starts where we no longer are. Our own request will be answered.
+      ++counters_.stale_retry_acks;
+      return;
+    }
+    // MODEL: an answer that arrives while our set is still going out (REQ, on a short link)
+    // counts as well: RcvPtr has not moved since the request, so the replay starts where we need
+    // it. A set not yet started is dropped; the rest of one being sent may draw a second
+    // answer, which the check above or below turns away.
     req_set_pending_ = false;
     wait_deadline_ = kNever;
     num_retry_ = 0;
@@ -1023,11 +1018,15 @@ void DataLink::on_retry_ack(const RetryAck& a, Time now) {
       rx_block_.clear(); // CRC mode resumes at the start of the failed block
       rx_block_flits_ = 0;
     }
+    return;
   }
-  // MODEL: a Retry_Ack whose RdPtr is behind RcvPtr (a set answered twice, the second time after
-  // we already took the first replay) replays flits we hold: drop that many.
-  rx_skip_flits_ = behind;
-  rx_skip_set_ = true;
+  if (!current) {
+    // MODEL: in NORMAL, an answer to a request we no longer need: the replay behind it would
+    // repeat flits we already took. Ask again from RcvPtr and drop everything until the answer
+    // to that (one more round trip, and no flit-level guessing about what the replay holds).
+    ++counters_.stale_retry_acks;
+    block_error(now, 3);
+  }
 }
 
 void DataLink::on_crd_ack(const CrdAck& c, Time now) {
@@ -1273,7 +1272,6 @@ void DataLink::reset_link_state() {
   initial_to_send_.fill(0);
   retry_run_ = RetryRun::None;
   rx_skip_set_ = false;
-  rx_skip_flits_ = 0;
   rx_block_.clear();
   rx_block_flits_ = 0;
   rx_in_packet_ = rx_drop_packet_ = false;

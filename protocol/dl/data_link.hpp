@@ -138,9 +138,9 @@ struct DataLinkCounters {
   std::uint64_t retry_buffer_stalls = 0; // times the retry buffer was too full for a block
   std::uint64_t crd_acks_sent = 0;
   std::uint64_t nops_sent = 0;
-  std::uint64_t error_flag_packets = 0;   // delivered with ERROR_FLAG set
-  std::uint64_t protocol_anomalies = 0;   // unexpected blocks dropped (reserved types, wrong VL)
-  std::uint64_t replay_flits_skipped = 0; // replayed flits already accepted (stale Retry_Ack)
+  std::uint64_t error_flag_packets = 0; // delivered with ERROR_FLAG set
+  std::uint64_t protocol_anomalies = 0; // unexpected blocks dropped (reserved types, wrong VL)
+  std::uint64_t stale_retry_acks = 0;   // Retry_Acks answering a request we no longer need
   // Credit bookkeeping in cells, cumulative since the last credit initialisation; the tests
   // check them across both ends (nothing admitted that was not consumed, nothing returned twice).
   std::uint64_t cells_consumed = 0;      // sender: credits spent on DLLDPs sent
@@ -339,8 +339,7 @@ private:
   // that acted, None after any other flit.
   enum class RetryRun : std::uint8_t { None, Idle, Req, Ack };
   RetryRun retry_run_ = RetryRun::None;
-  bool rx_skip_set_ = false;        // after a Retry_Ack_Set: drop the rest of the set
-  std::uint32_t rx_skip_flits_ = 0; // replayed flits we already hold (stale Retry_Ack)
+  bool rx_skip_set_ = false; // after a Retry_Ack_Set: drop the rest of the set
   std::vector<Byte> rx_block_;
   std::uint32_t rx_block_flits_ = 0; // flits in the block being collected (0 = at a block start)
   BlockKind rx_block_kind_ = BlockKind::Control;
