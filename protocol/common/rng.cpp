@@ -28,6 +28,14 @@ double portable_log(double x) noexcept {
   return static_cast<double>(e) * kLn2 + 2.0 * sum;
 }
 
+double portable_log_one_minus(double q) noexcept {
+  if (q < 1e-4) {
+    // -q - q^2/2 - q^3/3 - q^4/4; the first term left out is below 2.5e-17 of the result.
+    return -q * (1.0 + q * (0.5 + q * (1.0 / 3.0 + q * 0.25)));
+  }
+  return portable_log(1.0 - q);
+}
+
 std::uint64_t Rng::geometric(double p) noexcept {
   if (p <= 0.0) {
     return ~std::uint64_t{0};
@@ -37,8 +45,9 @@ std::uint64_t Rng::geometric(double p) noexcept {
   }
   // Inversion: floor(ln U / ln(1 - p)), U in (0, 1].
   const double u = 1.0 - uniform();
-  const double g = portable_log(u) / portable_log(1.0 - p);
-  if (g >= 1.8e19) {
+  // ln(1 - p) by series for small p: 1.0 - p rounds to 1 below p ~ 1e-16 (a division by zero).
+  const double g = portable_log(u) / portable_log_one_minus(p);
+  if (!(g < 1.8e19)) {
     return ~std::uint64_t{0};
   }
   return static_cast<std::uint64_t>(g);

@@ -66,5 +66,7 @@ private:
 // Natural logarithm of x in (0, 1], written out (argument reduction by powers of two and an
 // atanh series) so that it gives bit-identical results on every platform.
 [[nodiscard]] double portable_log(double x) noexcept;
+// ln(1 - q) for 0 <= q < 1, accurate also where 1 - q rounds to 1 (q below ~1e-16).
+[[nodiscard]] double portable_log_one_minus(double q) noexcept;
 
 } // namespace ub

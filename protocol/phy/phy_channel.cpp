@@ -21,11 +21,7 @@ Error config_error(std::string_view field, std::string_view reason, std::string_
 } // namespace
 
 double ln_one_minus(double q) noexcept {
-  if (q < 1e-4) {
-    // -q - q^2/2 - q^3/3 - q^4/4; the first term left out is below 2.5e-17 of the result.
-    return -q * (1.0 + q * (0.5 + q * (1.0 / 3.0 + q * 0.25)));
-  }
-  return portable_log(1.0 - q);
+  return portable_log_one_minus(q);
 }
 
 std::uint64_t burst_gap(Rng& rng, double ln_q1) noexcept {

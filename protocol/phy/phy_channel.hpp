@@ -73,9 +73,8 @@ inline constexpr Time kQdlwsMinGap = Time{1'000'000};       // 1 us, §3.4.2.3
 [[nodiscard]] double ln_one_minus(double q) noexcept;
 // Bits before the next burst start when each bit starts one with probability q (geometric,
 // failures before the first success), given ln_q1 = ln_one_minus(q) < 0: one rng.uniform() by
-// inversion. UINT64_MAX stands for "never". (Rng::geometric computes ln(1 - p) as
-// portable_log(1.0 - p), which loses precision below p ~ 1e-13 and divides by zero below
-// ~5.6e-17, so the channel does not use it.)
+// inversion. UINT64_MAX stands for "never". (Rng::geometric draws the same way for one-off use;
+// the channel keeps ln(1 - q) to skip recomputing it per burst.)
 [[nodiscard]] std::uint64_t burst_gap(Rng& rng, double ln_q1) noexcept;
 
 struct PhyConfig {
