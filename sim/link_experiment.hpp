@@ -34,6 +34,14 @@ struct LinkExperimentConfig {
   Time latency = Time{10'000};               // propagation, each way
   Time time_limit = Time{1'000'000'000'000}; // 1 s of model time
   phy::PhyConfig phy{};
+  unsigned reverse_lanes = 0; // B -> A width if not 0 (an asymmetric link, §3.1.1)
+  // Live width changes (QDLWS, §3.4.2.3): at model time `at`, port A's transmit width becomes
+  // `lanes` (at most the trained width).
+  struct WidthChange {
+    Time at{};
+    unsigned lanes = 0;
+  };
+  std::vector<WidthChange> width_changes;
   dl::DataLinkConfig dl{};
   // Optional: receives every data link event; TraceEvent::component is "dl.A" or "dl.B".
   Tracer* tracer = nullptr;
@@ -55,8 +63,10 @@ struct LinkExperimentResult {
   std::uint64_t retrains = 0;
   std::uint64_t credit_stalls = 0;
   std::uint64_t retry_ack_timeouts = 0;
-  std::uint64_t flits_sent = 0; // every flit both data links put on the wire
-  std::uint64_t null_flits = 0; // FEC-frame padding
+  std::uint64_t flits_sent = 0;            // every flit both data links put on the wire
+  std::uint64_t null_flits = 0;            // FEC-frame padding
+  std::uint64_t width_changes = 0;         // A -> B width switches done
+  std::uint64_t width_changes_refused = 0; // refused (1 us after the previous one)
   std::uint64_t bits_flipped = 0;
   std::uint64_t fec_frames_corrected = 0;
   std::uint64_t fec_frames_uncorrectable = 0;

@@ -146,6 +146,11 @@ expect_error "link tiny packets" "size" -- "$ub" link --size 4
 expect_error "link small retry buffer" "retry-buffer: must" -- "$ub" link --retry-buffer 40
 expect_error "link bad share" "vl0-share" -- "$ub" link --vls 4 --vl0-share 2
 expect_error "link not a number" "packets" -- "$ub" link --packets lots
+expect_error "link bad lanes-at" "lanes-at: expected" -- "$ub" link --lanes-at 10x2
+expect_error "link lanes-at too wide" "lanes-at: width" -- "$ub" link --lanes 4 --lanes-at 5:8
+"$ub" link --packets 20000 --lanes-at 10:2 --lanes-at 30:8 --json >"$tmp/link6" || bad "link --lanes-at failed"
+[ "$(jq '.width_changes == 2 and .delivered == 20000 and .duplicates == 0' "$tmp/link6")" = true ] && ok ||
+  bad "link --lanes-at: $(jq -c '{width_changes, delivered, duplicates}' "$tmp/link6")"
 expect_error "link trace path" "trace" -- "$ub" link --packets 10 --trace /nonexistent/dir/t.jsonl
 
 echo "cli: $checks checks, $fails failed"

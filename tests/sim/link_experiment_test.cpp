@@ -139,3 +139,34 @@ TEST_CASE("link experiment: configuration errors name the option", "[sim][link]"
   CHECK_FALSE(c.validate());
   CHECK(small().validate());
 }
+
+TEST_CASE("link experiment: a live width change slows the link without losing a packet",
+          "[sim][link]") {
+  auto c = small(20000);
+  const auto full = run_link_experiment(c);
+  c.width_changes = {{Time{10'000'000}, 2}, {Time{30'000'000}, 8}}; // x2 from 10 us to 30 us
+  const auto narrowed = run_link_experiment(c);
+  require_exactly_once(narrowed, 20000);
+  CHECK(narrowed.width_changes == 2);
+  CHECK(narrowed.width_changes_refused == 0);
+  CHECK(narrowed.elapsed_us > full.elapsed_us + 10.0);
+  // A second switch 0.5 us after the first is refused (QDLWS: 1 us apart, §3.4.2.3).
+  c.width_changes = {{Time{10'000'000}, 4}, {Time{10'500'000}, 2}};
+  const auto refused = run_link_experiment(c);
+  CHECK(refused.width_changes == 1);
+  CHECK(refused.width_changes_refused == 1);
+  require_exactly_once(refused, 20000);
+}
+
+TEST_CASE("link experiment: an asymmetric link carries each way at its own width", "[sim][link]") {
+  auto c = small(4000);
+  c.bidirectional = true;
+  c.reverse_lanes = 1;
+  const auto r = run_link_experiment(c);
+  require_exactly_once(r, 8000);
+  c.reverse_lanes = 0;
+  const auto sym = run_link_experiment(c);
+  CHECK(r.elapsed_us > 4.0 * sym.elapsed_us); // B -> A is 8 times narrower
+  c.reverse_lanes = 3;
+  CHECK_FALSE(c.validate());
+}

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 #include <utility>
 
@@ -34,6 +35,13 @@ void add_link_options(CLI::App* cmd, LinkOptions& o) {
   cmd->add_option("--arbitration", o.arbitration, "VL arbitration: sp (default) or dwrr")
       ->check(CLI::IsMember({"sp", "dwrr"}));
   cmd->add_option("--lanes", o.lanes, "lanes: 1, 2, 4 or 8 (default 8)");
+  cmd->add_option("--reverse-lanes", o.reverse_lanes,
+                  "lanes from B to A when they differ (an asymmetric link)");
+  cmd->add_option("--lanes-at", o.lanes_at,
+                  "US:LANES: at model time US (microseconds) A's transmit width switches to "
+                  "LANES (repeatable; QDLWS)");
+  cmd->add_option("--fec-latency", o.fec_latency_ns,
+                  "FEC encode + decode latency in ns (default 100 for T4, 60 for T2)");
   cmd->add_option("--rate", o.rate_gbps, "lane rate in Gbit/s (default 106.25)");
   cmd->add_option("--latency", o.latency_ns, "propagation delay each way in ns (default 10)");
   cmd->add_option("--rx-cells", o.rx_cells, "receive buffer per VL in cells (default 256)");
@@ -101,6 +109,37 @@ int run_link(const LinkOptions& o) {
   c.latency = Time{static_cast<std::int64_t>(std::llround(o.latency_ns * 1e3))};
   c.time_limit = Time{static_cast<std::int64_t>(std::llround(o.time_limit_us * 1e6))};
   c.phy.lanes = o.lanes;
+  c.reverse_lanes = o.reverse_lanes;
+  for (const std::string& spec : o.lanes_at) {
+    const auto colon = spec.find(':');
+    double us = 0;
+    unsigned lanes = 0;
+    try {
+      std::size_t used = 0;
+      us = std::stod(spec.substr(0, colon), &used);
+      if (colon == std::string::npos || used != colon) {
+        throw std::invalid_argument("x");
+      }
+      lanes = static_cast<unsigned>(std::stoul(spec.substr(colon + 1), &used));
+      if (used != spec.size() - colon - 1) {
+        throw std::invalid_argument("x");
+      }
+    } catch (const std::exception&) {
+      return bad(fmt::format("--lanes-at: expected US:LANES (e.g. 20:4), got '{}'", spec));
+    }
+    if (!(us >= 0.0) || us > 1e8) {
+      return bad(fmt::format("--lanes-at: time must be 0..1e8 us, got '{}'", spec));
+    }
+    c.width_changes.push_back({Time{static_cast<std::int64_t>(std::llround(us * 1e6))}, lanes});
+  }
+  if (o.fec_latency_ns >= 0.0) {
+    if (o.fec_latency_ns > 1e6) {
+      return bad(fmt::format("--fec-latency: at most 1e6 ns, got {}", o.fec_latency_ns));
+    }
+    const Time t{static_cast<std::int64_t>(std::llround(o.fec_latency_ns * 1e3))};
+    c.phy.fec_latency_t2 = t;
+    c.phy.fec_latency_t4 = t;
+  }
   c.phy.lane_rate = gbps(o.rate_gbps);
   c.phy.ber = o.ber;
   c.phy.burst_bits = o.burst_bits;
@@ -172,6 +211,8 @@ int run_link(const LinkOptions& o) {
     j["credits_in_flight_peak"] = r.credits_in_flight_peak;
     j["flits_sent"] = r.flits_sent;
     j["null_flits"] = r.null_flits;
+    j["width_changes"] = r.width_changes;
+    j["width_changes_refused"] = r.width_changes_refused;
     j["bits_flipped"] = r.bits_flipped;
     j["fec_frames_corrected"] = r.fec_frames_corrected;
     j["fec_frames_uncorrectable"] = r.fec_frames_uncorrectable;

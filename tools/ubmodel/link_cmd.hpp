@@ -2,6 +2,7 @@
 // `ubmodel link`: the link experiment (sim/link_experiment.hpp) from the command line.
 
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -20,6 +21,9 @@ struct LinkOptions {
   std::string credit_mode = "exclusive";
   std::string arbitration = "sp";
   unsigned lanes = 8;
+  unsigned reverse_lanes = 0;
+  std::vector<std::string> lanes_at; // "US:LANES"
+  double fec_latency_ns = -1;        // < 0: the PhyConfig default of the FEC mode
   double rate_gbps = 106.25;
   double latency_ns = 10.0;
   std::uint32_t rx_cells = 256;

@@ -216,13 +216,7 @@ public:
     }
     // PHY retrain: the whole link stops, in-flight flits are lost.
     if (!retraining_ && (end_[0].take_retrain_request() | end_[1].take_retrain_request())) {
-      ++retrains_;
-      retraining_ = true;
-      retrain_done_ = now_ + retrain_time;
-      end_[0].on_retrain_start(now_);
-      end_[1].on_retrain_start(now_);
-      wire_[0].clear();
-      wire_[1].clear();
+      force_retrain();
     }
     if (retraining_ && now_ >= retrain_done_) {
       retraining_ = false;
