@@ -979,6 +979,12 @@ void DataLink::on_retry_req(const RetryReq& r, Time now) {
   // §4.7.3.4: NORMAL -> ACK (or ACK restarted): replay from the receiver's RcvPtr.
   if (!retry_.in_window(r.rcv_ptr)) {
     trace(now, "retry_req_bad_rcv_ptr", r.rcv_ptr, retry_.wr_ptr());
+    if (state_ == DllState::ParamInit && !init_sent_) {
+      // MODEL: before our Init block the peer cannot have accepted anything of this session; a
+      // Retry_Req pointing elsewhere was on the wire before a reset. It is ignored.
+      ++counters_.stale_retry_acks;
+      return;
+    }
     raise(DlError::ProtocolError, now, 2);
     return;
   }

@@ -39,7 +39,7 @@ TEST_CASE("link experiment: a clean link runs near its payload rate", "[sim][lin
   CHECK(r.goodput_gbps > 0.95 * bound);
 }
 
-TEST_CASE("link experiment: same seed, same run; another seed, another run", "[sim][link]") {
+TEST_CASE("link experiment: same seed gives the same run, another seed another", "[sim][link]") {
   auto c = small(2000);
   c.phy.fec = phy::FecMode::Off;
   c.phy.ber = 2e-6;

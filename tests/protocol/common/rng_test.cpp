@@ -8,7 +8,8 @@
 
 using namespace ub;
 
-TEST_CASE("Rng: same seed and stream, same sequence; another seed or stream, another", "[rng]") {
+TEST_CASE("Rng: same seed and stream give the same sequence, another seed or stream another",
+          "[rng]") {
   Rng a(42), b(42), c(43), d(42, 1);
   bool differs_c = false, differs_d = false;
   for (int i = 0; i < 100; ++i) {
@@ -21,7 +22,7 @@ TEST_CASE("Rng: same seed and stream, same sequence; another seed or stream, ano
   CHECK(differs_d);
 }
 
-TEST_CASE("Rng: below() stays in range and uniform() in [0, 1)", "[rng]") {
+TEST_CASE("Rng: below() stays in range and uniform() below 1", "[rng]") {
   Rng r(7);
   std::array<int, 10> hist{};
   for (int i = 0; i < 100000; ++i) {

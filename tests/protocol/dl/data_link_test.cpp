@@ -193,7 +193,7 @@ TEST_CASE("DataLink retry rounds: 14 sets then retrain (A4), 15 when inclusive",
   CHECK(w.b().retry_req_state() == RetryReqState::Normal);
 }
 
-TEST_CASE("DataLink repeated failure ends in ERROR; the UBFM reset recovers", "[dl][retrain]") {
+TEST_CASE("DataLink repeated failure ends in ERROR, the UBFM reset recovers", "[dl][retrain]") {
   DataLinkConfig c = base_config();
   c.retry_ack_timeout = Time{2'000'000};
   TestWire w(c, c);
@@ -495,7 +495,7 @@ TEST_CASE("DataLink non-CRC mode: FEC failures anywhere, exactly once", "[dl][re
   CHECK(w.b().counters().block_errors > 3);
 }
 
-TEST_CASE("DataLink DWRR shares the link by weight; strict priority serves VL0 first", "[dl]") {
+TEST_CASE("DataLink DWRR shares the link by weight, strict priority serves VL0 first", "[dl]") {
   const bool dwrr = GENERATE(false, true);
   DataLinkConfig c = base_config();
   c.arbitration = dwrr ? VlArbitration::Dwrr : VlArbitration::StrictPriority;

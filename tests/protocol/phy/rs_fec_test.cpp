@@ -258,7 +258,7 @@ TEST_CASE("RS known-answer vectors from an independent long division",
   CHECK(p == ref_parity(ones));
 }
 
-TEST_CASE("RS encode then decode with no errors is Clean; codewords vanish at alpha^0..alpha^7",
+TEST_CASE("RS encode then decode with no errors is Clean, codewords vanish at alpha^0..alpha^7",
           "[phy][fec][spec:§3.2.2.1]") {
   XorShift64 rng{0x5EED0001ULL};
   bool some_nonzero_at_alpha8 = false;
