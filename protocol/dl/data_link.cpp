@@ -144,7 +144,7 @@ Status validate(const DataLinkConfig& cfg) noexcept {
     if (o.data_credit_grain_size[vl] == 0 || o.ctrl_credit_grain_size[vl] == 0) {
       return bad("offer.credit_grain_size", "a VL's credit-grain bitmap is empty", vl);
     }
-    if (((o.vl_enable >> vl) & 1U) != 0) {
+    if (((unsigned{o.vl_enable} >> vl) & 1U) != 0) {
       total += cfg.rx_buffer_cells[vl];
     }
   }

@@ -54,7 +54,7 @@ struct Negotiated {
   unsigned peer_packet_min_interval = 1;
 
   [[nodiscard]] constexpr bool vl_enabled(unsigned vl) const noexcept {
-    return vl < kMaxVls && ((vl_enable >> vl) & 1U) != 0;
+    return vl < kMaxVls && ((unsigned{vl_enable} >> vl) & 1U) != 0;
   }
 };
 

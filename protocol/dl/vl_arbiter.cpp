@@ -19,7 +19,7 @@ unsigned VlArbiter::pick(std::uint16_t eligible,
   }
   if (policy_ == VlArbitration::StrictPriority) {
     for (unsigned v = 0; v < kMaxVls; ++v) {
-      if (((eligible >> v) & 1U) != 0) {
+      if (((unsigned{eligible} >> v) & 1U) != 0) {
         return v;
       }
     }
@@ -30,7 +30,7 @@ unsigned VlArbiter::pick(std::uint16_t eligible,
   // round adds a quantum of at least 32 flits, and a packet is at most 512 flits.
   for (unsigned steps = 0; steps < kMaxVls * 17; ++steps) {
     const unsigned v = next_;
-    if (((eligible >> v) & 1U) != 0) {
+    if (((unsigned{eligible} >> v) & 1U) != 0) {
       if (deficit_[v] >= static_cast<std::int64_t>(head_flits[v])) {
         deficit_[v] -= head_flits[v];
         return v;
@@ -42,7 +42,7 @@ unsigned VlArbiter::pick(std::uint16_t eligible,
     next_ = (next_ + 1) % kMaxVls;
   }
   for (unsigned v = 0; v < kMaxVls; ++v) {
-    if (((eligible >> v) & 1U) != 0) {
+    if (((unsigned{eligible} >> v) & 1U) != 0) {
       return v;
     }
   }

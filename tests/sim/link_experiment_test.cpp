@@ -142,20 +142,20 @@ TEST_CASE("link experiment: configuration errors name the option", "[sim][link]"
 
 TEST_CASE("link experiment: a live width change slows the link without losing a packet",
           "[sim][link]") {
-  auto c = small(20000);
-  const auto full = run_link_experiment(c);
-  c.width_changes = {{Time{10'000'000}, 2}, {Time{30'000'000}, 8}}; // x2 from 10 us to 30 us
+  auto c = small(6000);
+  const auto full = run_link_experiment(c);                        // about 17 us at x8
+  c.width_changes = {{Time{4'000'000}, 2}, {Time{12'000'000}, 8}}; // x2 from 4 us to 12 us
   const auto narrowed = run_link_experiment(c);
-  require_exactly_once(narrowed, 20000);
+  require_exactly_once(narrowed, 6000);
   CHECK(narrowed.width_changes == 2);
   CHECK(narrowed.width_changes_refused == 0);
-  CHECK(narrowed.elapsed_us > full.elapsed_us + 10.0);
+  CHECK(narrowed.elapsed_us > full.elapsed_us + 4.0);
   // A second switch 0.5 us after the first is refused (QDLWS: 1 us apart, §3.4.2.3).
-  c.width_changes = {{Time{10'000'000}, 4}, {Time{10'500'000}, 2}};
+  c.width_changes = {{Time{4'000'000}, 4}, {Time{4'500'000}, 2}};
   const auto refused = run_link_experiment(c);
   CHECK(refused.width_changes == 1);
   CHECK(refused.width_changes_refused == 1);
-  require_exactly_once(refused, 20000);
+  require_exactly_once(refused, 6000);
 }
 
 TEST_CASE("link experiment: an asymmetric link carries each way at its own width", "[sim][link]") {
