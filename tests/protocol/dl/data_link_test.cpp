@@ -570,3 +570,22 @@ TEST_CASE("DataLink a damaged Retry_Idle does not cost a retry-ack timeout", "[d
   CHECK(w.b().counters().retry_req_sets == 2); // link-up handshake and this error
   CHECK(w.sink(1).delivered == 30);
 }
+
+TEST_CASE("DataLink credit-return timeout is a DL Protocol Error when enabled", "[dl][credit]") {
+  const bool enabled = GENERATE(false, true);
+  DataLinkConfig c = base_config();
+  c.rx_buffer_cells = DataLinkConfig::filled(8);
+  if (enabled) {
+    c.credit_timeout = Time{5'000'000}; // 5 us
+  }
+  TestWire w(c, c);
+  bring_up(w);
+  w.read_rx = false; // B never reads: no credit ever comes back
+  w.source(0).to_send[0] = 20;
+  w.source(0).size = 300;
+  w.run(20000); // 20 us
+  CHECK(w.a().counters().credit_stalls >= 1);
+  CHECK(w.a().failed() == enabled);
+  CHECK(w.a().counters().errors[static_cast<std::size_t>(DlError::ProtocolError)] ==
+        (enabled ? 1U : 0U));
+}
