@@ -278,7 +278,7 @@ private:
       // Idle. A PHY sends Null blocks all the time; the model sends them only while the peer's
       // receiver is inside a block (MODEL: idle Nulls elsewhere change nothing but their own
       // exposure to bit errors).
-      if (!dl_[1 - dir].rx_mid_block()) {
+      if (dl_[dir].failed() || !dl_[1 - dir].rx_mid_block()) {
         return; // idle until something happens at this port
       }
       const auto null = dl_[dir].null_flit();

@@ -931,6 +931,7 @@ void DataLink::accept_data_block(Time now) {
   if (p.error_flag) {
     ++counters_.error_flag_packets;
   }
+  trace(now, "packet_received", rx_lph_.vl, rx_geom_.flits);
   rx_queue_.push_back(QueuedRx{std::move(p), rx_cells_, epoch_});
 }
 

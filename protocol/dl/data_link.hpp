@@ -206,12 +206,15 @@ public:
   [[nodiscard]] const CreditReceiver& rx_credits() const noexcept { return rx_credit_; }
   [[nodiscard]] const RetryBuffer& retry_buffer() const noexcept { return retry_; }
   [[nodiscard]] std::uint32_t rcv_ptr() const noexcept { return rcv_ptr_; }
-  // True while the receive parser, in NORMAL, holds part of a block. A real PHY sends Null
-  // blocks whenever the data link is idle, so such a block always completes (and, if its length
-  // was read from a damaged header, fails its CRC); a driver that sends nothing while idle must
-  // send Null flits while the peer's receiver waits like this.
+  // True while the receive parser, in NORMAL and in a CRC mode, holds part of a block. A real PHY
+  // sends Null blocks whenever the data link is idle, so such a block always completes (and, if
+  // its length was read from a damaged header, fails its CRC); a driver that sends nothing while
+  // idle must send Null flits while the peer's receiver waits like this. Not in non-CRC mode:
+  // there the FEC keeps lengths intact, and with no BCRC a Null flit inside a block would be
+  // taken for data.
   [[nodiscard]] bool rx_mid_block() const noexcept {
-    return rx_block_flits_ != 0 && req_state_ == RetryReqState::Normal && link_up_ && !failed_;
+    return rx_block_flits_ != 0 && req_state_ == RetryReqState::Normal && link_up_ && !failed_ &&
+           cfg_.mode != BlockMode::NonCrc;
   }
   // True while part of a DLLDP has been received and the rest has not.
   [[nodiscard]] bool receiving_packet() const noexcept { return rx_in_packet_; }

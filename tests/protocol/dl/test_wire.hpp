@@ -44,6 +44,7 @@ struct SinkStats {
   // After a link down or reset the packets sent before it may be gone: a gap is allowed when
   // every missing packet was sent before the last such event (sequence < lost_before[vl]).
   std::array<std::int64_t, kMaxVls> lost_before{};
+  std::string last_problem; // what the last duplicate, gap or corrupted packet looked like
 };
 
 // Checks one delivered packet against make_payload().
@@ -58,6 +59,7 @@ inline void sink_check(SinkStats& s, const RxPacket& p) {
   }
   if (n.size() < 8) {
     ++s.corrupted;
+    s.last_problem = "packet of " + std::to_string(n.size()) + " bytes";
     return;
   }
   const unsigned vl = n[0];
@@ -67,6 +69,10 @@ inline void sink_check(SinkStats& s, const RxPacket& p) {
   if (vl >= kMaxVls || vl != p.lph.vl || size != n.size() ||
       (!p.error_flag && make_payload(vl, seq, size) != n)) {
     ++s.corrupted;
+    s.last_problem = "corrupted: LPH.VL " + std::to_string(p.lph.vl) + ", payload VL " +
+                     std::to_string(vl) + ", seq " + std::to_string(seq) + ", size field " +
+                     std::to_string(size) + ", bytes " + std::to_string(n.size()) + ", flagged " +
+                     std::to_string(p.error_flag);
     return;
   }
   const auto expect = s.next_seq[vl];
@@ -77,8 +83,12 @@ inline void sink_check(SinkStats& s, const RxPacket& p) {
   }
   if (static_cast<std::int64_t>(seq) < expect) {
     ++s.duplicates;
+    s.last_problem = "VL " + std::to_string(vl) + " seq " + std::to_string(seq) + ", expected " +
+                     std::to_string(expect);
   } else if (static_cast<std::int64_t>(seq) > expect) {
     ++s.out_of_order;
+    s.last_problem = "VL " + std::to_string(vl) + " seq " + std::to_string(seq) + ", expected " +
+                     std::to_string(expect);
     s.next_seq[vl] = static_cast<std::int64_t>(seq) + 1;
   } else {
     s.next_seq[vl] = expect + 1;
@@ -179,7 +189,7 @@ public:
       if (end_[d].poll_transmit(f, now_) == 0) {
         // Idle: a PHY would send Null blocks; the wire sends one when the peer's receiver waits
         // inside a block or a loss must be flagged.
-        if (!pending_fec_fail_[d] && !end_[1 - d].rx_mid_block()) {
+        if (!pending_fec_fail_[d] && (end_[d].failed() || !end_[1 - d].rx_mid_block())) {
           continue;
         }
         const auto null = end_[d].null_flit();
@@ -351,13 +361,13 @@ inline std::string check_invariants(TestWire& w) {
     }
     const SinkStats& s = w.sink(e);
     if (s.duplicates != 0) {
-      return "sink " + std::to_string(e) + " saw a duplicate";
+      return "sink " + std::to_string(e) + " saw a duplicate: " + s.last_problem;
     }
     if (s.out_of_order != 0) {
-      return "sink " + std::to_string(e) + " saw a gap";
+      return "sink " + std::to_string(e) + " saw a gap: " + s.last_problem;
     }
     if (s.corrupted != 0) {
-      return "sink " + std::to_string(e) + " saw a corrupted packet";
+      return "sink " + std::to_string(e) + " saw a corrupted packet: " + s.last_problem;
     }
     for (unsigned vl = 0; vl < kMaxVls; ++vl) {
       const CreditReceiver& cr = d.rx_credits();
