@@ -82,7 +82,9 @@ TpChannel::TpChannel(TpChannelConfig cfg, std::unique_ptr<CongestionControl> cc,
                      std::unique_ptr<CcFeedback> feedback, Tracer* tracer)
     : cfg_(cfg), cc_(std::move(cc)), feedback_(std::move(feedback)), tracer_(tracer),
       epsn_(cfg.rx_initial_psn), max_rcv_psn_((cfg.rx_initial_psn + kPsnMask) & kPsnMask),
-      ooo_(std::size_t{cfg.ooo_window} + 1) {}
+      // 2W slots, a power of two dividing 2^24, so PSN mod slots stays consecutive across the PSN
+      // wrap and the W + 1 PSNs [EPSN, EPSN + W] never share a slot.
+      ooo_(std::size_t{cfg.ooo_window} * 2) {}
 
 std::uint32_t TpChannel::window() const noexcept {
   return cfg_.max_outstanding == 0 ? cfg_.ooo_window : cfg_.max_outstanding;

@@ -216,7 +216,7 @@ private:
     std::vector<Byte> payload;
     bool last = false;
   };
-  std::vector<std::optional<RxPkt>> ooo_; // W + 1 slots, slot = PSN mod (W + 1)
+  std::vector<std::optional<RxPkt>> ooo_; // 2W slots, slot = PSN mod 2W
   std::uint32_t ooo_count_ = 0;
   std::vector<Byte> rx_msg_;
   std::uint32_t rx_msg_first_psn_ = 0;

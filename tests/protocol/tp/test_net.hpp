@@ -15,6 +15,8 @@
 
 namespace ub::tp::test {
 
+inline std::uint32_t packet_psn(const TpOut& p);
+
 // Message i of a source: its index and length, then a pattern.
 inline std::vector<Byte> make_message(std::uint32_t i, std::size_t size) {
   std::vector<Byte> m(size < 8 ? 8 : size);
