@@ -151,6 +151,16 @@ expect_error "link lanes-at too wide" "lanes-at: width" -- "$ub" link --lanes 4 
 "$ub" link --packets 5000 --lanes-at 3:2 --lanes-at 8:8 --json >"$tmp/link6" || bad "link --lanes-at failed"
 [ "$(jq '.width_changes == 2 and .delivered == 5000 and .duplicates == 0' "$tmp/link6")" = true ] && ok ||
   bad "link --lanes-at: $(jq -c '{width_changes, delivered, duplicates}' "$tmp/link6")"
+"$ub" transport --messages 200 --paths 4 --lb packet --loss 0.002 --json >"$tmp/tr1" || bad "transport failed"
+for f in messages delivered duplicates_delivered failed retransmissions spurious_retransmissions \
+         timeouts goodput_gbps p99_latency_us fingerprint; do
+  jq -e "has(\"$f\")" "$tmp/tr1" >/dev/null && ok || bad "transport --json lacks $f"
+done
+[ "$(jq '.delivered == 200 and .duplicates_delivered == 0 and .failed == 0' "$tmp/tr1")" = true ] && ok ||
+  bad "transport: $(jq -c '{delivered, duplicates_delivered, failed}' "$tmp/tr1")"
+expect_error "transport bad rto" "rto-us" -- "$ub" transport --rto-us 100
+expect_error "transport bad loss" "loss" -- "$ub" transport --loss 2
+expect_error "transport bad lb" "lb" -- "$ub" transport --lb spray
 expect_error "link trace path" "trace" -- "$ub" link --packets 10 --trace /nonexistent/dir/t.jsonl
 
 echo "cli: $checks checks, $fails failed"

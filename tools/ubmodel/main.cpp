@@ -5,6 +5,7 @@
 //   ubmodel encode [--header NAME] [FILE]      JSON on standard input (or FILE) -> hex
 //   ubmodel headers                   the header names decode/encode --header accept
 //   ubmodel link [options] [--json]   two ports over one link: retry, credits, goodput
+//   ubmodel transport [options] [--json]  two RTP ends over a lossy multipath network
 // Bad input of any kind: exit status 2 and one line on stderr.
 
 #include <cstdio>
@@ -23,6 +24,7 @@
 #include "tools/ubmodel/json_io.hpp"
 #include "tools/ubmodel/link_cmd.hpp"
 #include "tools/ubmodel/pretty.hpp"
+#include "tools/ubmodel/transport_cmd.hpp"
 
 namespace {
 
@@ -311,6 +313,11 @@ int main(int argc, char** argv) {
       "link", "two UB ports over one link (data link + PHY): retry, credits, goodput");
   add_link_options(link, link_opts);
 
+  TransportOptions transport_opts;
+  auto* transport = app.add_subcommand(
+      "transport", "two RTP TP Channel ends over a lossy, reordering, multipath network");
+  add_transport_options(transport, transport_opts);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -338,6 +345,9 @@ int main(int argc, char** argv) {
   }
   if (link->parsed()) {
     return run_link(link_opts);
+  }
+  if (transport->parsed()) {
+    return run_transport(transport_opts);
   }
   return fail("no command given (see ubmodel --help)");
 }
