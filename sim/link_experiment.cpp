@@ -8,6 +8,7 @@
 #include <queue>
 
 #include "protocol/common/rng.hpp"
+#include "sim/run_stats.hpp"
 
 namespace ub::sim {
 
@@ -18,7 +19,7 @@ constexpr std::size_t kFrameFlits = phy::kFecFrameFlits;
 constexpr std::size_t kPayloadHeader = 8; // VL, sequence number, length, marker
 
 Status option_error(std::string_view option, std::string_view why, std::uint64_t value = 0) {
-  return make_unexpected(Error{Errc::OutOfRange, 0, "link", option, why, "", value, value != 0});
+  return sim::option_error("link", option, why, value);
 }
 
 // The test payload: VL, sequence number, length, then bytes the sink can re-derive.
@@ -60,15 +61,7 @@ phy::PhyConfig reverse_phy(const LinkExperimentConfig& c) {
   return p;
 }
 
-struct Fnv {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  void add(std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) {
-      h ^= (v >> (8 * i)) & 0xFF;
-      h *= 0x100000001b3ULL;
-    }
-  }
-};
+using Fnv = RunFingerprint;
 
 class LinkRun {
 public:
@@ -386,9 +379,7 @@ private:
     const Time span = last_delivery_ > first_send_ && first_send_ != kNever
                           ? last_delivery_ - first_send_
                           : Time{0};
-    r.goodput_gbps = span > Time{0} ? static_cast<double>(bytes) * 8.0 /
-                                          (static_cast<double>(span.count()) * 1e-12) / 1e9
-                                    : 0.0;
+    r.goodput_gbps = goodput_gbps(bytes, span);
     r.line_rate_gbps = static_cast<double>(cfg_.phy.lane_rate.bps) * cfg_.phy.lanes / 1e9;
     if (!latencies_.empty()) {
       double sum = 0;
@@ -396,11 +387,7 @@ private:
         sum += l;
       }
       r.latency_mean_ns = sum / static_cast<double>(latencies_.size());
-      auto sorted = latencies_;
-      const std::size_t k = (sorted.size() * 99 + 99) / 100 - 1;
-      std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(k),
-                       sorted.end());
-      r.latency_p99_ns = sorted[k];
+      r.latency_p99_ns = percentile(latencies_, 99);
     }
     r.elapsed_us = to_us(now_);
     r.completed = delivered_total() >= expected_ && !refused_;

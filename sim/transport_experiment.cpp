@@ -7,14 +7,14 @@
 #include <vector>
 
 #include "protocol/common/rng.hpp"
+#include "sim/run_stats.hpp"
 
 namespace ub::sim {
 
 namespace {
 
 Status option_error(std::string_view option, std::string_view why, std::uint64_t value = 0) {
-  return make_unexpected(
-      Error{Errc::OutOfRange, 0, "transport", option, why, "", value, value != 0});
+  return sim::option_error("transport", option, why, value);
 }
 
 void fill(std::vector<Byte>& m, std::uint32_t i, std::size_t size) {
@@ -28,15 +28,7 @@ void fill(std::vector<Byte>& m, std::uint32_t i, std::size_t size) {
   m[3] = static_cast<Byte>(i);
 }
 
-struct Fnv {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  void add(std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) {
-      h ^= (v >> (8 * i)) & 0xFF;
-      h *= 0x100000001b3ULL;
-    }
-  }
-};
+using Fnv = RunFingerprint;
 
 class Run {
 public:
@@ -226,15 +218,9 @@ private:
     const Time span = last_delivery_ > first_send_ && first_send_ != kNever
                           ? last_delivery_ - first_send_
                           : Time{0};
-    r.goodput_gbps = span > Time{0} ? static_cast<double>(bytes_) * 8.0 /
-                                          (static_cast<double>(span.count()) * 1e-12) / 1e9
-                                    : 0.0;
-    if (!latencies_.empty()) {
-      auto s = latencies_;
-      std::sort(s.begin(), s.end());
-      r.p50_latency_us = s[s.size() / 2];
-      r.p99_latency_us = s[(s.size() * 99 + 99) / 100 - 1];
-    }
+    r.goodput_gbps = goodput_gbps(bytes_, span);
+    r.p50_latency_us = percentile(latencies_, 50);
+    r.p99_latency_us = percentile(latencies_, 99);
     r.elapsed_us = to_us(now_);
     r.completed = acked_ == cfg_.messages && delivered_ == cfg_.messages;
     Fnv f = fp_;
