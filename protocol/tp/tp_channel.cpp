@@ -44,6 +44,120 @@ std::string_view to_string(RetxAlgo a) noexcept {
   return "?";
 }
 
+std::string_view to_string(TaStatusMode m) noexcept {
+  switch (m) {
+  case TaStatusMode::Never:
+    return "never";
+  case TaStatusMode::RolRequests:
+    return "rol-requests";
+  case TaStatusMode::All:
+    return "all";
+  }
+  return "?";
+}
+
+bool expects_ta_status(TaStatusMode mode, std::span<const Byte> message) noexcept {
+  switch (mode) {
+  case TaStatusMode::Never:
+    return false;
+  case TaStatusMode::All:
+    return true;
+  case TaStatusMode::RolRequests:
+    break;
+  }
+  if (message.empty()) {
+    return false;
+  }
+  // TAOpcodes of requests answered by a TAACK (Table 7-1): Send 0x00, Send_with_immediate 0x01,
+  // Write 0x03, Write_with_immediate 0x04, Write_with_notify 0x05, Write_with_be 0x14,
+  // Writeback 0x17, Writeback_with_be 0x18. Read and Atomic requests are answered by data-carrying
+  // responses (separate TP messages), responses by nothing.
+  switch (message[0]) {
+  case 0x00:
+  case 0x01:
+  case 0x03:
+  case 0x04:
+  case 0x05:
+  case 0x14:
+  case 0x17:
+  case 0x18:
+    return true;
+  default:
+    return false;
+  }
+}
+
+std::string_view to_string(TaStatusKind k) noexcept {
+  switch (k) {
+  case TaStatusKind::Ok:
+    return "ok";
+  case TaStatusKind::AbnormalRetryable:
+    return "abnormal-retryable";
+  case TaStatusKind::AbnormalUnrecoverable:
+    return "abnormal-unrecoverable";
+  case TaStatusKind::ReceiverNotReady:
+    return "rnr";
+  case TaStatusKind::PageFault:
+    return "page-fault";
+  case TaStatusKind::UnsupportedRequest:
+    return "unsupported-request";
+  case TaStatusKind::RemoteAbort:
+    return "remote-abort";
+  }
+  return "?";
+}
+
+RspCode rsp_code(const TaVerdict& v) noexcept {
+  // Table 6-2, RSPST and RSPINFO of a TPACK.
+  switch (v.kind) {
+  case TaStatusKind::Ok:
+    return {rspst::kTaAck, 0b00010};
+  case TaStatusKind::AbnormalRetryable:
+    return {rspst::kTaAck, 0b00000};
+  case TaStatusKind::AbnormalUnrecoverable:
+    return {rspst::kTaAck, 0b00001};
+  case TaStatusKind::ReceiverNotReady:
+    return {rspst::kRnr, static_cast<std::uint8_t>(v.rnr_timer & 0x1F)};
+  case TaStatusKind::PageFault:
+    return {rspst::kPageFault, static_cast<std::uint8_t>(v.rnr_timer & 0x1F)};
+  case TaStatusKind::UnsupportedRequest:
+    return {rspst::kError, 0b00001};
+  case TaStatusKind::RemoteAbort:
+    return {rspst::kError, 0b00010};
+  }
+  return {};
+}
+
+std::optional<TaVerdict> ta_verdict_of(std::uint8_t rspst_value, std::uint8_t rspinfo) noexcept {
+  switch (rspst_value) {
+  case rspst::kRnr:
+    return TaVerdict{TaStatusKind::ReceiverNotReady, rspinfo};
+  case rspst::kPageFault:
+    return TaVerdict{TaStatusKind::PageFault, rspinfo};
+  case rspst::kError:
+    if (rspinfo == 0b00001) {
+      return TaVerdict{TaStatusKind::UnsupportedRequest, 0};
+    }
+    if (rspinfo == 0b00010) {
+      return TaVerdict{TaStatusKind::RemoteAbort, 0};
+    }
+    return std::nullopt; // 00000 is the TPNAK; the rest reserved
+  case rspst::kTaAck:
+    if (rspinfo == 0b00000) {
+      return TaVerdict{TaStatusKind::AbnormalRetryable, 0};
+    }
+    if (rspinfo == 0b00001) {
+      return TaVerdict{TaStatusKind::AbnormalUnrecoverable, 0};
+    }
+    if (rspinfo == 0b00010) {
+      return TaVerdict{TaStatusKind::Ok, 0};
+    }
+    return std::nullopt;
+  default:
+    return std::nullopt;
+  }
+}
+
 Status validate(const TpChannelConfig& c) noexcept {
   auto bad = [](std::string_view field, std::string_view why, std::uint64_t v) -> Status {
     return make_unexpected(
@@ -75,6 +189,23 @@ Status validate(const TpChannelConfig& c) noexcept {
   if (c.tx_queue_limit == 0) {
     return bad("tx_queue_limit", "must be at least 1", 0);
   }
+  if (c.mark_psn && c.retx != RetxAlgo::SelectiveFast) {
+    return bad("mark_psn",
+               "MarkPSN needs selective retransmission with fast retransmit (§6.4.2.3.1)",
+               static_cast<std::uint64_t>(c.retx));
+  }
+  if (c.ack_coalesce == 0 || c.ack_coalesce > c.ooo_window) {
+    return bad("ack_coalesce", "must be 1 .. the receive window", c.ack_coalesce);
+  }
+  if (c.ack_delay < Time{0}) {
+    return bad("ack_delay", "must not be negative", 0);
+  }
+  if (c.fake_keepalive_interval < Time{0}) {
+    return bad("fake_keepalive_interval", "must not be negative", 0);
+  }
+  if (c.status_memory == 0) {
+    return bad("status_memory", "must be at least 1", 0);
+  }
   return {};
 }
 
@@ -84,10 +215,21 @@ TpChannel::TpChannel(TpChannelConfig cfg, std::unique_ptr<CongestionControl> cc,
       epsn_(cfg.rx_initial_psn), max_rcv_psn_((cfg.rx_initial_psn + kPsnMask) & kPsnMask),
       // 2W slots, a power of two dividing 2^24, so PSN mod slots stays consecutive across the PSN
       // wrap and the W + 1 PSNs [EPSN, EPSN + W] never share a slot.
-      ooo_(std::size_t{cfg.ooo_window} * 2) {}
+      ooo_(std::size_t{cfg.ooo_window} * 2) {
+  last_ack_psn_ = max_rcv_psn_; // as if EPSN - 1 had been acknowledged
+}
 
 std::uint32_t TpChannel::window() const noexcept {
   return cfg_.max_outstanding == 0 ? cfg_.ooo_window : cfg_.max_outstanding;
+}
+
+std::uint64_t TpChannel::send_limit() const noexcept {
+  // In-flight limit: max_outstanding (<= W) and below 2^23 (§6.4.1).
+  return std::min<std::uint64_t>(window(), kPsnHalf - 1);
+}
+
+bool TpChannel::cc_allows(std::uint32_t bytes, Time now) const noexcept {
+  return !cc_ || (cc_->can_send(bytes) && cc_->next_send_time(bytes, now) <= now);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -108,6 +250,7 @@ TpChannel::SendStatus TpChannel::send(std::span<const Byte> message, MsgId* id) 
   m.tpmsn = next_tpmsn_;
   next_tpmsn_ = (next_tpmsn_ + 1) & kPsnMask; // TPMSN is 24 bits (Table 6-2)
   m.data.assign(message.begin(), message.end());
+  m.expects_status = expects_ta_status(cfg_.ta_status, message);
   if (id != nullptr) {
     *id = m.id;
   }
@@ -134,6 +277,28 @@ std::optional<TpEvent> TpChannel::poll_event() {
   return e;
 }
 
+Status TpChannel::ta_verdict(std::uint32_t handle, const TaVerdict& v, Time now) {
+  auto bad = [&](std::string_view why) -> Status {
+    return make_unexpected(
+        Error{Errc::NotAllowed, 0, "TpChannel", "ta_verdict", why, "§6.8.2"}.with_value(handle));
+  };
+  if ((v.kind == TaStatusKind::ReceiverNotReady || v.kind == TaStatusKind::PageFault) &&
+      v.rnr_timer > 19) {
+    return bad("RNR_Timer 20..31 are reserved (Table 6-2)");
+  }
+  auto it =
+      std::find_if(held_.begin(), held_.end(), [&](const Held& h) { return h.last_psn == handle; });
+  if (it == held_.end()) {
+    return bad("no message waits for a verdict with this handle (its last PSN)");
+  }
+  if (it->verdict) {
+    return bad("the message already has its verdict");
+  }
+  it->verdict = v;
+  release_verdicts(now);
+  return {};
+}
+
 // ---------------------------------------------------------------------------------------------
 // Transmit
 
@@ -148,7 +313,7 @@ std::optional<TpOut> TpChannel::poll_transmit(Time now) {
     if (auto cnp = feedback_->take_cnp(now)) {
       std::array<Byte, 16> c{};
       (void)Codec<CnpCetph>::encode(*cnp, c);
-      std::vector<Byte> p = control_packet(tp_opcode::kCnp, epsn_, 0, 0, c);
+      std::vector<Byte> p = control_packet(tp_opcode::kCnp, epsn_, 0, 0, frontier_msn(), c);
       ++counters_.cnps_sent;
       return TpOut{std::move(p), nl::Cci{}, true};
     }
@@ -156,8 +321,24 @@ std::optional<TpOut> TpChannel::poll_transmit(Time now) {
   if (failed_) {
     return std::nullopt;
   }
+  if (probe_due_) {
+    if (auto p = send_probe(now)) {
+      return p;
+    }
+  }
   if (auto r = send_retransmission(now)) {
     return r;
+  }
+  if (cfg_.mark_psn && mark_rtx_ && rtx_set_.empty()) {
+    // Every recorded loss is resent: back to the new-packet phase; the next new packet's PSN
+    // becomes MarkPSN (§6.4.2.3.1).
+    mark_rtx_ = false;
+    mark_seq_ = nxt_;
+  }
+  if (fake_due_) {
+    if (auto f = send_fake(now)) {
+      return f;
+    }
   }
   return send_new(now);
 }
@@ -180,8 +361,7 @@ std::optional<TpOut> TpChannel::send_retransmission(Time now) {
     return std::nullopt;
   }
   const TxPkt& pkt = outstanding_[seq - una_];
-  if (cc_ && (!cc_->can_send(static_cast<std::uint32_t>(pkt.tp.size() + 4)) ||
-              cc_->next_send_time(static_cast<std::uint32_t>(pkt.tp.size() + 4), now) > now)) {
+  if (!cc_allows(static_cast<std::uint32_t>(pkt.tp.size() + 4), now)) {
     return std::nullopt;
   }
   if (rtx_cursor_ < rtx_end_) {
@@ -190,6 +370,9 @@ std::optional<TpOut> TpChannel::send_retransmission(Time now) {
     rtx_set_.erase(rtx_set_.begin());
   }
   high_rtx_ = std::max(high_rtx_, seq + 1);
+  if (!pkt.retransmitted) {
+    last_first_rtx_ = std::max(last_first_rtx_, seq + 1); // LastFirstRtx (§6.4.2.3.1)
+  }
   return emit_data(seq, true, now);
 }
 
@@ -197,9 +380,11 @@ std::optional<TpOut> TpChannel::send_new(Time now) {
   if (tx_queue_.empty()) {
     return std::nullopt;
   }
-  // In-flight limit: max_outstanding (<= W) and below 2^23 (§6.4.1).
-  if (nxt_ - una_ >= std::min<std::uint64_t>(window(), kPsnHalf - 1)) {
+  if (nxt_ - una_ >= send_limit()) {
     return std::nullopt;
+  }
+  if (cfg_.mark_psn && mark_rtx_) {
+    return std::nullopt; // MarkPSN retransmission phase: no new packets (§6.4.2.3.1)
   }
   TxMsg& m = tx_queue_.front();
   const std::size_t left = m.data.size() - m.next_offset;
@@ -211,20 +396,25 @@ std::optional<TpOut> TpChannel::send_new(Time now) {
   h.nlp = tph_nlp::kTah;
   h.src_tpn = cfg_.local_tpn;
   h.dst_tpn = cfg_.peer_tpn;
-  h.a = last; // MODEL: ask for an ACK on each message's last packet
+  // The A bit (Table 6-2): MODEL policy, see ABitPolicy.
+  h.a = last || cfg_.a_bit == ABitPolicy::EveryPacket ||
+        (cfg_.a_bit == ABitPolicy::LastOrWindowEdge && nxt_ + 1 - una_ >= send_limit());
   h.psn = psn_of(nxt_);
   h.tpmsn = m.tpmsn;
   const std::size_t unpadded = cfg_.nth_bytes + kRtphBytes + len;
   h.padding = static_cast<std::uint8_t>((4 - unpadded % 4) % 4);
   std::vector<Byte> tp(kRtphBytes + len + h.padding, 0);
   const std::uint32_t bytes = static_cast<std::uint32_t>(tp.size() + 4); // + ICRC
-  if (cc_ && (!cc_->can_send(bytes) || cc_->next_send_time(bytes, now) > now)) {
+  if (!cc_allows(bytes, now)) {
     return std::nullopt;
   }
   (void)Codec<Rtph>::encode(h, tp);
   std::copy_n(m.data.begin() + static_cast<std::ptrdiff_t>(m.next_offset), len,
               tp.begin() + kRtphBytes);
   m.next_offset += len;
+  if (last && m.expects_status) {
+    m.last_pkt = tp;
+  }
   TxPkt pkt{};
   pkt.tp = std::move(tp);
   pkt.first_sent = now;
@@ -239,6 +429,72 @@ std::optional<TpOut> TpChannel::send_new(Time now) {
     restart_timer(now);
   }
   return emit_data(seq, false, now);
+}
+
+std::optional<TpOut> TpChannel::send_fake(Time now) {
+  // A Fake packet (F = 1) keeps the channel alive while the peer's TA is short of resources
+  // (Table 6-2, §8.2.7.3). MODEL: it takes a new PSN, carries no TA bytes and the TPMSN of the
+  // next message, asks for an ACK, and never goes between the packets of a message.
+  if (!tx_queue_.empty() && tx_queue_.front().next_offset != 0) {
+    return std::nullopt;
+  }
+  if (nxt_ - una_ >= send_limit() || (cfg_.mark_psn && mark_rtx_)) {
+    return std::nullopt;
+  }
+  Rtph h{};
+  h.tp_opcode = static_cast<std::uint8_t>(tp_opcode::kRtpData | tp_opcode::kLastFlag);
+  h.nlp = tph_nlp::kTah;
+  h.src_tpn = cfg_.local_tpn;
+  h.dst_tpn = cfg_.peer_tpn;
+  h.a = true;
+  h.f = true;
+  h.psn = psn_of(nxt_);
+  h.tpmsn = tx_queue_.empty() ? next_tpmsn_ : tx_queue_.front().tpmsn;
+  h.padding = static_cast<std::uint8_t>((4 - (cfg_.nth_bytes + kRtphBytes) % 4) % 4);
+  std::vector<Byte> tp(kRtphBytes + h.padding, 0);
+  if (!cc_allows(static_cast<std::uint32_t>(tp.size() + 4), now)) {
+    return std::nullopt;
+  }
+  (void)Codec<Rtph>::encode(h, tp);
+  fake_due_ = false;
+  TxPkt pkt{};
+  pkt.tp = std::move(tp);
+  pkt.first_sent = now;
+  outstanding_.push_back(std::move(pkt));
+  const std::uint64_t seq = nxt_++;
+  if (rto_deadline_ == kNever) {
+    restart_timer(now);
+  }
+  ++counters_.fake_sent;
+  trace(now, "fake", psn_of(seq));
+  return emit_data(seq, false, now);
+}
+
+std::optional<TpOut> TpChannel::send_probe(Time now) {
+  // The RTO expired with every packet acknowledged but a TA status still missing (its status ACK
+  // was lost): resend the last packet of the oldest such message; the receiver answers the
+  // duplicate with the status again (MODEL, design note §6.3).
+  if (status_pending_.empty()) {
+    probe_due_ = false;
+    return std::nullopt;
+  }
+  const std::vector<Byte>& last = status_pending_.front().last_pkt;
+  const auto bytes = static_cast<std::uint32_t>(last.size() + 4);
+  if (!cc_allows(bytes, now)) {
+    return std::nullopt;
+  }
+  probe_due_ = false;
+  TpOut o{};
+  o.tp = last;
+  const CcSent sent{psn_of(status_pending_.front().last_seq), bytes, true};
+  if (cc_) {
+    cc_->stamp(o.cci, sent, now);
+    cc_->on_sent(sent, now);
+  }
+  ++counters_.data_packets_sent;
+  ++counters_.retransmissions;
+  ++counters_.probes_sent;
+  return o;
 }
 
 TpOut TpChannel::emit_data(std::uint64_t seq, bool retransmission, Time now) {
@@ -260,11 +516,17 @@ TpOut TpChannel::emit_data(std::uint64_t seq, bool retransmission, Time now) {
 }
 
 void TpChannel::restart_timer(Time now) {
-  rto_deadline_ = outstanding_.empty() ? kNever : now + rto_for(cfg_.rto, rto_times_);
+  // The timer runs while a packet is unacknowledged or a TA status is still owed (§6.4.2.1).
+  rto_deadline_ = outstanding_.empty() && status_pending_.empty()
+                      ? kNever
+                      : now + rto_for(cfg_.rto, rto_times_);
 }
 
 Time TpChannel::next_timeout() const noexcept {
-  Time t = failed_ ? kNever : rto_deadline_;
+  Time t = ack_deadline_;
+  if (!failed_) {
+    t = std::min({t, rto_deadline_, fake_next_});
+  }
   if (cc_) {
     t = std::min(t, cc_->next_timer());
   }
@@ -275,10 +537,18 @@ void TpChannel::on_timeout(Time now) {
   if (cc_ && cc_->next_timer() <= now) {
     cc_->on_timer(now);
   }
+  if (ack_deadline_ <= now) {
+    queue_ack(now); // a coalesced ACK waited ack_delay
+  }
+  if (fake_next_ <= now) {
+    fake_due_ = now < fake_until_;
+    const Time next = now + cfg_.fake_keepalive_interval;
+    fake_next_ = next < fake_until_ ? next : kNever;
+  }
   if (failed_ || rto_deadline_ > now) {
     return;
   }
-  if (outstanding_.empty()) {
+  if (outstanding_.empty() && status_pending_.empty()) {
     rto_deadline_ = kNever;
     return;
   }
@@ -290,7 +560,9 @@ void TpChannel::on_timeout(Time now) {
     return;
   }
   ++rto_times_;
-  if (cfg_.retx == RetxAlgo::GbnFast || cfg_.retx == RetxAlgo::GbnRto) {
+  if (outstanding_.empty()) {
+    probe_due_ = true; // only a TA status is missing
+  } else if (cfg_.retx == RetxAlgo::GbnFast || cfg_.retx == RetxAlgo::GbnRto) {
     // Go back N: everything from the lowest unacknowledged packet (§6.4.2.2).
     rtx_cursor_ = una_;
     rtx_end_ = nxt_;
@@ -301,8 +573,16 @@ void TpChannel::on_timeout(Time now) {
         rtx_set_.insert(s);
       }
     }
+    if (cfg_.mark_psn) {
+      // MODEL: the timeout resends everything outstanding as one retransmission phase.
+      mark_pending_.clear();
+      if (!mark_rtx_) {
+        mark_rtx_ = true;
+        ++counters_.mark_rtx_phases;
+      }
+    }
   }
-  if (cc_) {
+  if (cc_ && !outstanding_.empty()) {
     cc_->on_loss(CcLossKind::Timeout, 0, 0, now);
   }
   rto_deadline_ = now + rto_for(cfg_.rto, rto_times_);
@@ -312,6 +592,9 @@ void TpChannel::fail(Time now) {
   failed_ = true;
   rto_deadline_ = kNever;
   ChannelFailed f{};
+  for (const auto& m : status_pending_) {
+    f.failed.push_back(m.id);
+  }
   for (const auto& m : tx_msgs_) {
     f.failed.push_back(m.id);
   }
@@ -319,10 +602,14 @@ void TpChannel::fail(Time now) {
     f.failed.push_back(m.id);
   }
   counters_.messages_failed += f.failed.size();
+  status_pending_.clear();
   tx_msgs_.clear();
   tx_queue_.clear();
   outstanding_.clear();
   rtx_set_.clear();
+  mark_pending_.clear();
+  probe_due_ = fake_due_ = false;
+  fake_next_ = fake_until_ = kNever;
   rtx_cursor_ = rtx_end_ = 0;
   trace(now, "channel_failed", f.failed.size());
   events_.emplace_back(std::move(f));
@@ -391,8 +678,10 @@ void TpChannel::on_ack(const Rtph& h, bool sack, std::span<const Byte> ext,
                        const std::optional<CetphLdcp>& ldcp, const std::optional<CetphCaqm>& caqm,
                        Time now) {
   // A TPNAK is a TPACK with RSPST 011 and RSPINFO 0 (PSN error, Table 6-2): it carries EPSN, so
-  // everything before it is acknowledged (§6.4.2.2.1).
+  // everything before it is acknowledged (§6.4.2.2.1). A TPACK with another RSPST carries a TA
+  // status for the message whose last packet has the ACK's PSN (§6.8.2). A TPSACK's RSPST is 0.
   const bool nak = !sack && h.rspst == rspst::kError && h.rspinfo == 0;
+  const bool status = !sack && !nak && h.rspst != rspst::kAck;
   if (sack) {
     ++counters_.sacks_received;
   } else if (nak) {
@@ -400,19 +689,26 @@ void TpChannel::on_ack(const Rtph& h, bool sack, std::span<const Byte> ext,
   } else {
     ++counters_.acks_received;
   }
+  if (status) {
+    ++counters_.status_acks_received;
+  }
   if (failed_) {
     return;
   }
   const std::uint32_t acked_psn = nak ? psn_add(h.psn, kPsnMask) : h.psn;
   const std::uint64_t in_flight = nxt_ - una_;
   // Packets the ACK newly covers: from snd_una through acked_psn (0 for a duplicate ACK).
-  std::uint64_t newly = psn_dist(psn_next(acked_psn), psn_of(una_));
-  if (newly > in_flight) {
+  const std::uint64_t newly_cum = psn_dist(psn_next(acked_psn), psn_of(una_));
+  if (newly_cum > in_flight) {
     ++counters_.stale_acks; // behind snd_una - 1 or beyond snd_nxt: old or bogus
+    if (status) {
+      on_status(h, now); // a re-sent status ACK: its PSN is already covered
+    }
     return;
   }
   // Sequence number of the ACK's own PSN + 1 (bit 0 of a SACK bitmap is the ACK's PSN).
-  const std::uint64_t base = una_ + newly;
+  const std::uint64_t base = una_ + newly_cum;
+  std::uint64_t newly = newly_cum;
   std::optional<Saetph> sa;
   if (sack) {
     auto d = Codec<Saetph>::decode(ext);
@@ -437,8 +733,17 @@ void TpChannel::on_ack(const Rtph& h, bool sack, std::span<const Byte> ext,
       rtt = now - p.first_sent; // RTT samples from packets sent once only
     }
   }
-  if (newly > 0) {
-    retire_through(una_ + newly - 1, now);
+  if (newly_cum > 0) {
+    retire_through(base - 1, now);
+  }
+  // TPMSN = messages complete up to the ACK's PSN (Table 6-2), checked before a SACK bitmap
+  // extends the cumulative part.
+  check_ack_tpmsn(h);
+  if (newly > newly_cum) {
+    retire_through(una_ + (newly - newly_cum) - 1, now);
+  }
+  if (status) {
+    on_status(h, now);
   }
   if (sa) {
     // Holes: bit 0 in (cumulative, hi], hi = MaxRcvPSN if the bitmap reaches it, else the last
@@ -446,27 +751,31 @@ void TpChannel::on_ack(const Rtph& h, bool sack, std::span<const Byte> ext,
     const std::uint32_t n = sa->bitmap_bits();
     const std::uint32_t to_max = psn_dist(sa->max_rcv_psn, h.psn);
     const std::uint32_t hi_k = to_max < n ? to_max : n - 1;
-    bool lost = false;
-    std::uint32_t lost_bytes = 0;
-    for (std::uint32_t k = 1; k <= hi_k; ++k) {
-      const std::uint64_t s = base - 1 + k; // sequence number of PSN h.psn + k
-      if (s < una_ || s >= nxt_) {
-        continue;
+    if (cfg_.mark_psn) {
+      mark_psn_sack(*sa, base, hi_k, now);
+    } else {
+      bool lost = false;
+      std::uint32_t lost_bytes = 0;
+      for (std::uint32_t k = 1; k <= hi_k; ++k) {
+        const std::uint64_t s = base - 1 + k; // sequence number of PSN h.psn + k
+        if (s < una_ || s >= nxt_) {
+          continue;
+        }
+        TxPkt& p = outstanding_[s - una_];
+        if (sa->bitmap_bit(k)) {
+          p.sacked = true;
+        } else if (!p.sacked && cfg_.retx == RetxAlgo::SelectiveFast && s >= high_rtx_ &&
+                   rtx_set_.insert(s).second) {
+          // Only PSNs above HighRtxPSN: a hole already resent is left to the RTO (§6.4.2.3.1).
+          lost = true;
+          lost_bytes += static_cast<std::uint32_t>(p.tp.size() + 4);
+        }
       }
-      TxPkt& p = outstanding_[s - una_];
-      if (sa->bitmap_bit(k)) {
-        p.sacked = true;
-      } else if (!p.sacked && cfg_.retx == RetxAlgo::SelectiveFast && s >= high_rtx_ &&
-                 rtx_set_.insert(s).second) {
-        // Only PSNs above HighRtxPSN: a hole already resent is left to the RTO (§6.4.2.3.1).
-        lost = true;
-        lost_bytes += static_cast<std::uint32_t>(p.tp.size() + 4);
-      }
-    }
-    if (lost) {
-      ++counters_.fast_retransmit_events;
-      if (cc_) {
-        cc_->on_loss(CcLossKind::SelectiveResend, lost_bytes, 0, now);
+      if (lost) {
+        ++counters_.fast_retransmit_events;
+        if (cc_) {
+          cc_->on_loss(CcLossKind::SelectiveResend, lost_bytes, 0, now);
+        }
       }
     }
   }
@@ -492,6 +801,89 @@ void TpChannel::on_ack(const Rtph& h, bool sack, std::span<const Byte> ext,
   }
 }
 
+void TpChannel::check_ack_tpmsn(const Rtph& h) {
+  if ((covered_msgs_ & kPsnMask) != h.tpmsn) {
+    ++counters_.tpmsn_mismatches;
+  }
+}
+
+void TpChannel::on_status(const Rtph& h, Time now) {
+  const auto verdict = ta_verdict_of(h.rspst, h.rspinfo);
+  auto it = std::find_if(status_pending_.begin(), status_pending_.end(),
+                         [&](const TxMsg& m) { return psn_of(m.last_seq) == h.psn; });
+  if (!verdict || it == status_pending_.end()) {
+    ++counters_.status_unmatched; // reserved code, a status we did not expect, or a repeat
+    return;
+  }
+  TaStatus st{};
+  st.id = it->id;
+  st.verdict = *verdict;
+  if (verdict->kind == TaStatusKind::ReceiverNotReady || verdict->kind == TaStatusKind::PageFault) {
+    st.retry_after = rnr_timeout(verdict->rnr_timer);
+    if (cfg_.fake_keepalive_interval > Time{0}) {
+      fake_until_ = now + st.retry_after;
+      const Time next = now + cfg_.fake_keepalive_interval;
+      fake_next_ = next < fake_until_ ? next : kNever;
+    }
+  }
+  status_pending_.erase(it);
+  ++counters_.ta_statuses;
+  trace(now, "ta_status", h.rspst, h.rspinfo);
+  events_.emplace_back(st);
+  if (outstanding_.empty() && status_pending_.empty()) {
+    rto_deadline_ = kNever;
+    rto_times_ = 0;
+  }
+}
+
+void TpChannel::mark_psn_sack(const Saetph& sa, std::uint64_t base, std::uint32_t hi_k, Time now) {
+  // MarkPSN (§6.4.2.3.1). Missing PSNs above LastFirstRtx are first losses: recorded at once.
+  // Missing PSNs at or below it were resent already and may still be in flight: they count as
+  // lost again only when the TPSACK shows a PSN >= MarkPSN received. That also ends the
+  // new-packet phase: the retransmission phase resends every recorded loss, and no new packets.
+  bool past_mark = una_ > mark_seq_;
+  std::vector<std::uint64_t> again;
+  for (std::uint32_t k = 1; k <= hi_k; ++k) {
+    const std::uint64_t s = base - 1 + k;
+    if (s < una_ || s >= nxt_) {
+      continue;
+    }
+    TxPkt& p = outstanding_[s - una_];
+    if (sa.bitmap_bit(k)) {
+      p.sacked = true;
+      past_mark = past_mark || s >= mark_seq_;
+    } else if (!p.sacked) {
+      if (s + 1 > last_first_rtx_) {
+        mark_pending_.insert(s);
+      } else {
+        again.push_back(s);
+      }
+    }
+  }
+  if (mark_rtx_ || !past_mark) {
+    return;
+  }
+  mark_rtx_ = true;
+  ++counters_.mark_rtx_phases;
+  std::uint32_t lost_bytes = 0;
+  for (const std::uint64_t s : again) {
+    mark_pending_.insert(s);
+  }
+  for (const std::uint64_t s : mark_pending_) {
+    if (s >= una_ && !outstanding_[s - una_].sacked && rtx_set_.insert(s).second) {
+      lost_bytes += static_cast<std::uint32_t>(outstanding_[s - una_].tp.size() + 4);
+    }
+  }
+  mark_pending_.clear();
+  trace(now, "mark_rtx_phase", psn_of(mark_seq_), rtx_set_.size());
+  if (lost_bytes > 0) {
+    ++counters_.fast_retransmit_events;
+    if (cc_) {
+      cc_->on_loss(CcLossKind::SelectiveResend, lost_bytes, 0, now);
+    }
+  }
+}
+
 void TpChannel::retire_through(std::uint64_t seq, Time now) {
   while (una_ <= seq && !outstanding_.empty()) {
     outstanding_.pop_front();
@@ -499,9 +891,19 @@ void TpChannel::retire_through(std::uint64_t seq, Time now) {
   }
   rtx_cursor_ = std::max(rtx_cursor_, una_);
   rtx_set_.erase(rtx_set_.begin(), rtx_set_.lower_bound(una_));
+  mark_pending_.erase(mark_pending_.begin(), mark_pending_.lower_bound(una_));
   while (!tx_msgs_.empty() && tx_msgs_.front().last_seq < una_) {
-    events_.emplace_back(MsgAcked{tx_msgs_.front().id});
-    ++counters_.messages_acked;
+    TxMsg& m = tx_msgs_.front();
+    ++covered_msgs_;
+    if (m.expects_status) {
+      // TP-acknowledged; its outcome comes with the TA status (§6.8.2).
+      m.data.clear();
+      m.data.shrink_to_fit();
+      status_pending_.push_back(std::move(m));
+    } else {
+      events_.emplace_back(MsgAcked{m.id});
+      ++counters_.messages_acked;
+    }
     tx_msgs_.pop_front();
   }
   // MODEL: progress resets the backoff (the spec does not say when `times` returns to 0).
@@ -520,23 +922,51 @@ void TpChannel::on_data(const Rtph& h, std::span<const Byte> payload, const nl::
   switch (classify_psn(h.psn, epsn_, cfg_.ooo_window)) {
   case PsnClass::InOrder: {
     accepted = true;
-    accept_packet(h.psn, h.last(), payload);
+    accept_packet(h.psn, h.last(), h.f, h.tpmsn, payload);
     epsn_ = psn_next(epsn_);
     nak_sent_ = false;
     // Packets buffered behind it follow in order (§6.4.2.2.2, §6.4.2.3).
+    bool drained = false;
     while (ooo_count_ > 0) {
       auto& slot = ooo_[epsn_ % slots];
       if (!slot) {
         break;
       }
-      accept_packet(epsn_, slot->last, slot->payload);
+      accept_packet(epsn_, slot->last, slot->fake, slot->tpmsn, slot->payload);
       slot.reset();
       --ooo_count_;
       epsn_ = psn_next(epsn_);
+      drained = true;
     }
     const std::uint32_t last_in_order = psn_add(epsn_, kPsnMask);
     if (psn_before(max_rcv_psn_, last_in_order)) {
       max_rcv_psn_ = last_in_order;
+    }
+    if (selective && ooo_count_ > 0) {
+      queue_sack(now);
+    } else if (ack_frontier() == last_ack_psn_) {
+      // Nothing new to acknowledge: the packet completed a message whose ACK is withheld.
+    } else if (h.a || drained || ++ack_pending_ >= cfg_.ack_coalesce) {
+      queue_ack(now);
+    } else {
+      // Coalesced (MODEL): answered by a later ACK, or when ack_delay has passed.
+      ++counters_.acks_coalesced;
+      if (cfg_.ack_delay > Time{0} && ack_deadline_ == kNever) {
+        ack_deadline_ = now + cfg_.ack_delay;
+      }
+    }
+    break;
+  }
+  case PsnClass::Duplicate: {
+    ++counters_.duplicates_received;
+    // A duplicate means our ACK was lost or late: answer at once. If it was the last packet of a
+    // message whose status ACK went out, that status ACK is sent again.
+    const auto st = std::find_if(status_sent_.begin(), status_sent_.end(),
+                                 [&](const SentStatus& x) { return x.psn == h.psn; });
+    if (st != status_sent_.end()) {
+      control_out_.push_back(finish_control(tp_opcode::kAck, st->psn, st->code.rspst,
+                                            st->code.rspinfo, st->tpmsn, nullptr));
+      ++counters_.status_acks_resent;
     }
     if (selective && ooo_count_ > 0) {
       queue_sack(now);
@@ -545,15 +975,6 @@ void TpChannel::on_data(const Rtph& h, std::span<const Byte> payload, const nl::
     }
     break;
   }
-  case PsnClass::Duplicate:
-    ++counters_.duplicates_received;
-    // A duplicate means our ACK was lost or late: answer at once.
-    if (selective && ooo_count_ > 0) {
-      queue_sack(now);
-    } else {
-      queue_ack(now);
-    }
-    break;
   case PsnClass::InWindow: {
     if (!buffers) {
       // GBN with fast retransmit keeps nothing out of order: one TPNAK per EPSN (§6.4.2.2.1).
@@ -567,7 +988,7 @@ void TpChannel::on_data(const Rtph& h, std::span<const Byte> payload, const nl::
     auto& slot = ooo_[h.psn % slots];
     const bool fresh = !slot;
     if (fresh) {
-      slot = RxPkt{std::vector<Byte>(payload.begin(), payload.end()), h.last()};
+      slot = RxPkt{std::vector<Byte>(payload.begin(), payload.end()), h.last(), h.f, h.tpmsn};
       ++ooo_count_;
       ++counters_.ooo_buffered;
       accepted = true;
@@ -598,11 +1019,21 @@ void TpChannel::on_data(const Rtph& h, std::span<const Byte> payload, const nl::
   }
 }
 
-void TpChannel::accept_packet(std::uint32_t psn, bool last, std::span<const Byte> payload) {
+void TpChannel::accept_packet(std::uint32_t psn, bool last, bool fake, std::uint32_t tpmsn,
+                              std::span<const Byte> payload) {
+  // Every packet of message n carries TPMSN n; a Fake packet carries the next message's.
+  if (tpmsn != rx_msn_done_) {
+    ++counters_.tpmsn_mismatches;
+  }
+  if (fake) {
+    ++counters_.fake_received; // a keep-alive: acknowledged, never delivered
+    return;
+  }
   if (!rx_in_msg_) {
     rx_in_msg_ = true;
     rx_msg_first_psn_ = psn;
     rx_msg_.clear();
+    rx_msg_held_ = expects_ta_status(cfg_.ta_status, payload);
   }
   rx_msg_.insert(rx_msg_.end(), payload.begin(), payload.end());
   if (last) {
@@ -611,48 +1042,109 @@ void TpChannel::accept_packet(std::uint32_t psn, bool last, std::span<const Byte
     m.first_psn = rx_msg_first_psn_;
     m.last_psn = psn;
     m.data = std::move(rx_msg_);
+    m.needs_verdict = rx_msg_held_;
+    if (rx_msg_held_) {
+      // The ACK of this packet waits for the TA (§6.8.2): later ACKs stop below it.
+      held_.push_back(Held{psn, rx_msn_done_, std::nullopt});
+    }
     rx_msg_ = {};
     rx_in_msg_ = false;
+    rx_msg_held_ = false;
     rx_msn_done_ = (rx_msn_done_ + 1) & kPsnMask;
     ++counters_.messages_delivered;
     rx_done_.push_back(std::move(m));
   }
 }
 
+std::uint32_t TpChannel::ack_frontier() const noexcept {
+  // The highest PSN an ACK may acknowledge: EPSN - 1, or just below the first withheld packet.
+  return held_.empty() ? psn_add(epsn_, kPsnMask) : psn_add(held_.front().last_psn, kPsnMask);
+}
+
+std::uint32_t TpChannel::frontier_msn() const noexcept {
+  return held_.empty() ? rx_msn_done_ : held_.front().msn_before;
+}
+
+void TpChannel::release_verdicts(Time now) {
+  // Status ACKs go out in PSN order: a verdict waits for those of earlier held messages.
+  while (!held_.empty() && held_.front().verdict) {
+    const Held h = held_.front();
+    held_.pop_front();
+    const RspCode code = rsp_code(*h.verdict);
+    const std::uint32_t tpmsn = (h.msn_before + 1) & kPsnMask;
+    control_out_.push_back(
+        finish_control(tp_opcode::kAck, h.last_psn, code.rspst, code.rspinfo, tpmsn, nullptr));
+    ++counters_.status_acks_sent;
+    status_sent_.push_back(SentStatus{h.last_psn, tpmsn, code});
+    while (status_sent_.size() > cfg_.status_memory) {
+      status_sent_.pop_front();
+    }
+    last_ack_psn_ = h.last_psn;
+    ack_pending_ = 0;
+    ack_deadline_ = kNever;
+    trace(now, "status_ack", h.last_psn, code.rspst);
+  }
+  // Packets behind the released ones were held back only by the frontier: acknowledge them.
+  if (ack_frontier() != last_ack_psn_) {
+    if (ooo_count_ > 0 &&
+        (cfg_.retx == RetxAlgo::SelectiveFast || cfg_.retx == RetxAlgo::SelectiveRto)) {
+      queue_sack(now);
+    } else {
+      queue_ack(now);
+    }
+  }
+}
+
 void TpChannel::queue_ack(Time /*now*/) {
-  // TPACK: PSN = EPSN - 1, the last packet received in order (§6.4.2).
+  // TPACK: PSN = EPSN - 1, the last packet received in order (§6.4.2), or just below a withheld
+  // one.
+  const std::uint32_t psn = ack_frontier();
   control_out_.push_back(
-      finish_control(tp_opcode::kAck, psn_add(epsn_, kPsnMask), rspst::kAck, 0, nullptr));
+      finish_control(tp_opcode::kAck, psn, rspst::kAck, 0, frontier_msn(), nullptr));
   ++counters_.acks_sent;
+  last_ack_psn_ = psn;
+  ack_pending_ = 0;
+  ack_deadline_ = kNever;
 }
 
 void TpChannel::queue_nak(Time /*now*/) {
   // TPNAK: RSPST 011, RSPINFO 0, PSN = EPSN (Table 6-2, §6.4.2.2.1).
-  control_out_.push_back(finish_control(tp_opcode::kAck, epsn_, rspst::kError, 0, nullptr));
+  // Its TPMSN counts every message complete below EPSN (a withheld ACK does not matter here).
+  control_out_.push_back(
+      finish_control(tp_opcode::kAck, epsn_, rspst::kError, 0, rx_msn_done_, nullptr));
   ++counters_.naks_sent;
+  ack_pending_ = 0;
+  ack_deadline_ = kNever;
 }
 
 void TpChannel::queue_sack(Time /*now*/) {
-  // TPSACK: PSN = EPSN - 1 (bit 0), bit k = PSN EPSN - 1 + k is buffered (§6.4.2.3).
+  // TPSACK: PSN = EPSN - 1 (bit 0), bit k = PSN EPSN - 1 + k is buffered (§6.4.2.3). Below a
+  // withheld packet the bitmap starts at the frontier, and packets already received in order
+  // beyond it are shown as received.
   Saetph sa{};
-  const std::uint32_t base = psn_add(epsn_, kPsnMask);
+  const std::uint32_t base = ack_frontier();
   const std::size_t bits = sack_bits_for(psn_dist(max_rcv_psn_, base), cfg_.sack_max_bits);
   sa.bitmap_size = sack_code(bits);
   sa.max_rcv_psn = max_rcv_psn_;
   sa.set_bitmap_bit(0);
-  for (std::uint32_t k = 2; k < bits; ++k) {
+  for (std::uint32_t k = 1; k < bits; ++k) {
     const std::uint32_t psn = psn_add(base, k);
-    if (psn_dist(psn, epsn_) <= cfg_.ooo_window && ooo_[psn % ooo_.size()]) {
+    if (psn_before(psn, epsn_) ||
+        (psn_dist(psn, epsn_) <= cfg_.ooo_window && ooo_[psn % ooo_.size()])) {
       sa.set_bitmap_bit(k);
     }
   }
   ooo_since_sack_ = 0;
-  control_out_.push_back(finish_control(tp_opcode::kSack, base, rspst::kAck, 0, &sa));
+  control_out_.push_back(
+      finish_control(tp_opcode::kSack, base, rspst::kAck, 0, frontier_msn(), &sa));
   ++counters_.sacks_sent;
+  last_ack_psn_ = base;
+  ack_pending_ = 0;
+  ack_deadline_ = kNever;
 }
 
 TpOut TpChannel::finish_control(std::uint8_t opcode, std::uint32_t psn, std::uint8_t rspst_value,
-                                std::uint8_t rspinfo, const Saetph* sack) {
+                                std::uint8_t rspinfo, std::uint32_t tpmsn, const Saetph* sack) {
   std::optional<std::variant<CetphLdcp, CetphCaqm>> cetph;
   if (feedback_) {
     cetph = feedback_->make_cetph();
@@ -675,12 +1167,12 @@ TpOut TpChannel::finish_control(std::uint8_t opcode, std::uint32_t psn, std::uin
     const auto n = Codec<Saetph>::encode(*sack, b);
     ext.insert(ext.end(), b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n ? *n : 0));
   }
-  return TpOut{control_packet(opcode, psn, rspst_value, rspinfo, ext), nl::Cci{}, true};
+  return TpOut{control_packet(opcode, psn, rspst_value, rspinfo, tpmsn, ext), nl::Cci{}, true};
 }
 
 std::vector<Byte> TpChannel::control_packet(std::uint8_t opcode, std::uint32_t psn,
                                             std::uint8_t rspst_value, std::uint8_t rspinfo,
-                                            std::span<const Byte> ext) {
+                                            std::uint32_t tpmsn, std::span<const Byte> ext) {
   Rtph h{};
   h.tp_opcode = opcode;
   h.src_tpn = cfg_.local_tpn;
@@ -688,7 +1180,7 @@ std::vector<Byte> TpChannel::control_packet(std::uint8_t opcode, std::uint32_t p
   h.psn = psn;
   h.rspst = rspst_value;
   h.rspinfo = rspinfo;
-  h.tpmsn = rx_msn_done_ & kPsnMask;
+  h.tpmsn = tpmsn & kPsnMask;
   // Padding: zero bytes so that NTH..headers end 4-byte aligned (Table 6-2).
   h.padding = static_cast<std::uint8_t>((4 - (cfg_.nth_bytes + kRtphBytes + ext.size()) % 4) % 4);
   std::vector<Byte> p(kRtphBytes + ext.size() + h.padding, 0);

@@ -16,7 +16,16 @@
 //     retransmit (TPSACK on every out-of-order arrival, HighRtxPSN) and selective on timeout only
 //     (TPSACK after N out-of-order arrivals);
 //   - TPACK, TPNAK and TPSACK (SAETPH bitmap, MaxRcvPSN), none of which take a PSN; cumulative
-//     ACKs; TPMSN message counting; the A bit on the last packet of each message;
+//     ACKs, optionally coalesced (ack_coalesce, ack_delay) except where an ACK must go at once;
+//     TPMSN message counting, checked on both sides; the A bit (last packet of a message, and the
+//     packet that fills the send window);
+//   - MarkPSN (§6.4.2.3.1): selective with fast retransmit in alternating new-packet and
+//     retransmission phases, so a retransmission lost again is resent without waiting for the RTO;
+//   - TA status in TP ACKs (§6.1 Table 6-2, §6.8.2, §7.3.1.1): the receiver may withhold the ACK of
+//     a message's last packet until its TA gives a verdict (ta_verdict), then sends it with RSPST
+//     101 (TAACK: normal, abnormal retryable, abnormal unrecoverable), 001 (RNR, 2 us x 2^timer),
+//     010 (page fault) or 011 (Unsupported Request, Remote Abort); the sender reports it as a
+//     TaStatus event. Fake (F = 1) keep-alive packets while the peer TA is not ready;
 //   - the RTO, static or dynamic with exponential backoff (rto.hpp), a retry limit, and the channel
 //     failure reported upward when it is exhausted;
 //   - congestion control through the CongestionControl / CcFeedback interface (congestion.hpp):
@@ -50,6 +59,27 @@ namespace ub::tp {
 enum class RetxAlgo : std::uint8_t { GbnFast, GbnRto, SelectiveFast, SelectiveRto };
 [[nodiscard]] std::string_view to_string(RetxAlgo a) noexcept;
 
+// Which messages get their TA result in the TP ACK of their last packet (§6.8.2, §7.3.1.1). The
+// RTPH has no bit for it, so both ends of a channel are configured alike (MODEL).
+//   Never:       TPACK and TAACK are separate (ROI/ROT): no ACK is ever withheld.
+//   RolRequests: ROL over RTP: requests that get a TAACK (Send, Send_with_immediate, Write,
+//                Write_with_immediate, Write_with_notify, Write_with_be, Writeback,
+//                Writeback_with_be: first TA byte = TAOpcode, Table 7-1) are held until the TA's
+//                verdict; Read/Atomic requests and responses are not (their answer is data).
+//   All:         every message is held (a TA that may run short of resources and answer any
+//                message through the TP ACK, §8.2.7.3).
+enum class TaStatusMode : std::uint8_t { Never, RolRequests, All };
+[[nodiscard]] std::string_view to_string(TaStatusMode m) noexcept;
+// Whether a message (its TA bytes) expects its TA result in a TP ACK under `mode`.
+[[nodiscard]] bool expects_ta_status(TaStatusMode mode, std::span<const Byte> message) noexcept;
+
+// When the sender sets the A bit (Table 6-2: "this packet needs its own ACK").
+//   LastOfMessage:         the last packet of every message.
+//   LastOrWindowEdge:      also the packet that fills the send window, so a coalescing receiver
+//                          can never leave a window-limited sender waiting (MODEL default).
+//   EveryPacket:           every packet.
+enum class ABitPolicy : std::uint8_t { LastOfMessage, LastOrWindowEdge, EveryPacket };
+
 struct TpChannelConfig {
   std::uint32_t local_tpn = 1;      // our TPN: DstTPN of what we receive
   std::uint32_t peer_tpn = 2;       // the peer's TPN: DstTPN of what we send
@@ -64,6 +94,18 @@ struct TpChannelConfig {
   unsigned sack_ooo_threshold = 0;   // MODEL: 0 = 1 (SelectiveFast) or 8 (SelectiveRto)
   unsigned sack_max_bits = 1024;     // largest BitMap the receiver sends
   std::size_t tx_queue_limit = 1024; // messages waiting to start
+  bool mark_psn = false;             // MarkPSN (§6.4.2.3.1); SelectiveFast only (per-flow LB)
+  // ACK coalescing (MODEL; the spec allows aggregated TPACK/TPSACK, §6.4.2.2.1, §6.4.2.3.1, and
+  // gives no count or timer): an in-order packet with A = 0 is answered after `ack_coalesce`
+  // such packets, or when `ack_delay` has passed since the first unanswered one (0 = no timer).
+  unsigned ack_coalesce = 1;
+  Time ack_delay{0};
+  ABitPolicy a_bit = ABitPolicy::LastOrWindowEdge;
+  TaStatusMode ta_status = TaStatusMode::Never;
+  // MODEL: after an RNR or page-fault status, send a Fake packet (F = 1) every interval until the
+  // RNR timeout has passed (Table 6-2 F bit, §8.2.7.3). 0 = never.
+  Time fake_keepalive_interval{0};
+  std::size_t status_memory = 64; // receiver: status ACKs remembered for re-sending
 };
 
 // Ok, or an Error naming the field (header "TpChannelConfig").
@@ -76,7 +118,40 @@ struct RxMessage {
   std::uint32_t first_psn = 0;
   std::uint32_t last_psn = 0;
   std::vector<Byte> data; // the payloads of its packets, in order
+  // The ACK of its last packet is withheld until ta_verdict(last_psn, ...) (TaStatusMode).
+  bool needs_verdict = false;
 };
+
+// The TA's answer to a message, carried back in the TP ACK (Table 6-2 RSPST/RSPINFO).
+enum class TaStatusKind : std::uint8_t {
+  Ok,                    // RSPST 101, RSPINFO 00010: TAACK, normal
+  AbnormalRetryable,     // RSPST 101, RSPINFO 00000
+  AbnormalUnrecoverable, // RSPST 101, RSPINFO 00001
+  ReceiverNotReady,      // RSPST 001, RSPINFO = RNR_Timer
+  PageFault,             // RSPST 010, RSPINFO = RNR_Timer
+  UnsupportedRequest,    // RSPST 011, RSPINFO 00001
+  RemoteAbort,           // RSPST 011, RSPINFO 00010
+};
+[[nodiscard]] std::string_view to_string(TaStatusKind k) noexcept;
+
+struct TaVerdict {
+  TaStatusKind kind = TaStatusKind::Ok;
+  std::uint8_t rnr_timer = 0; // RNR and page fault: 0..19 (20..31 reserved)
+};
+
+// RNR_Timeout = 2 us x 2^RNR_Timer (Table 6-2); reserved codes 20..31 count as 19 (MODEL).
+[[nodiscard]] constexpr Time rnr_timeout(std::uint8_t rnr_timer) noexcept {
+  const unsigned t = rnr_timer > 19 ? 19U : rnr_timer;
+  return Time{2'000'000LL << t};
+}
+
+// The RSPST/RSPINFO pair of a verdict, and back (nullopt: not a TA status).
+struct RspCode {
+  std::uint8_t rspst = 0, rspinfo = 0;
+};
+[[nodiscard]] RspCode rsp_code(const TaVerdict& v) noexcept;
+[[nodiscard]] std::optional<TaVerdict> ta_verdict_of(std::uint8_t rspst,
+                                                     std::uint8_t rspinfo) noexcept;
 
 // What happened to a sent message.
 struct MsgAcked {
@@ -87,7 +162,15 @@ struct ChannelFailed {
   TpError error = TpError::RetryExceeded;
   std::vector<MsgId> failed; // every message not yet acknowledged, in send order
 };
-using TpEvent = std::variant<MsgAcked, ChannelFailed>;
+// The peer's TA answered a message through the TP ACK: the message's outcome (it replaces
+// MsgAcked for messages that expect a TA status). `retry_after` is the RNR timeout for RNR and
+// page fault (the TA retries, not the TP, §7.3.1.1), else 0.
+struct TaStatus {
+  MsgId id = 0;
+  TaVerdict verdict{};
+  Time retry_after{0};
+};
+using TpEvent = std::variant<MsgAcked, ChannelFailed, TaStatus>;
 
 // A packet for the network layer: the TP bytes (RTPH onward, padding included, no ICRC) and the
 // CCI the NTH must carry.
@@ -106,6 +189,12 @@ struct TpCounters {
   std::uint64_t data_received = 0, duplicates_received = 0, invalid_received = 0, ooo_buffered = 0,
                 ooo_dropped = 0;
   std::uint64_t stale_acks = 0, malformed = 0, wrong_tpn = 0;
+  std::uint64_t tpmsn_mismatches = 0; // an ACK's or data packet's TPMSN not the expected count
+  std::uint64_t acks_coalesced = 0;   // in-order packets answered by a later ACK
+  std::uint64_t status_acks_sent = 0, status_acks_resent = 0, status_acks_received = 0,
+                status_unmatched = 0, ta_statuses = 0, probes_sent = 0;
+  std::uint64_t fake_sent = 0, fake_received = 0;
+  std::uint64_t mark_rtx_phases = 0; // MarkPSN: new-packet -> retransmission phase switches
 };
 
 class TpChannel {
@@ -120,6 +209,9 @@ public:
   [[nodiscard]] SendStatus send(std::span<const Byte> message, MsgId* id = nullptr);
   [[nodiscard]] std::optional<RxMessage> poll_deliver();
   [[nodiscard]] std::optional<TpEvent> poll_event();
+  // The TA's verdict on a delivered message with needs_verdict (handle = its last_psn). Status
+  // ACKs go out in PSN order. An unknown handle or a second verdict is an Error.
+  [[nodiscard]] Status ta_verdict(std::uint32_t handle, const TaVerdict& v, Time now);
 
   // ---- network side ----
   void on_receive(std::span<const Byte> tp, const nl::Cci& cci, Time now);
@@ -139,6 +231,9 @@ public:
   [[nodiscard]] std::size_t unacked_messages() const noexcept { return tx_msgs_.size(); }
   [[nodiscard]] unsigned rto_times() const noexcept { return rto_times_; }
   [[nodiscard]] const CongestionControl* congestion() const noexcept { return cc_.get(); }
+  [[nodiscard]] std::size_t held_messages() const noexcept { return held_.size(); }
+  [[nodiscard]] std::size_t status_pending() const noexcept { return status_pending_.size(); }
+  [[nodiscard]] bool in_mark_rtx_phase() const noexcept { return mark_rtx_; }
 
 private:
   struct TxMsg {
@@ -148,6 +243,8 @@ private:
     std::uint64_t last_seq = 0; // sequence number of its last packet, once assigned
     bool started = false;
     std::size_t next_offset = 0; // bytes of data already packetised
+    bool expects_status = false; // its outcome is a TaStatus from the peer's TP ACK
+    std::vector<Byte> last_pkt;  // expects_status: its last packet, kept for RTO probes
   };
   struct TxPkt {
     std::vector<Byte> tp; // RTPH onward, as first sent
@@ -160,28 +257,39 @@ private:
     return static_cast<std::uint32_t>((cfg_.tx_initial_psn + seq) & kPsnMask);
   }
   [[nodiscard]] std::uint32_t window() const noexcept;
+  [[nodiscard]] std::uint64_t send_limit() const noexcept;
 
   // sender
   std::optional<TpOut> send_new(Time now);
   std::optional<TpOut> send_retransmission(Time now);
+  std::optional<TpOut> send_fake(Time now);
+  std::optional<TpOut> send_probe(Time now);
+  [[nodiscard]] bool cc_allows(std::uint32_t bytes, Time now) const noexcept;
   TpOut emit_data(std::uint64_t seq, bool retransmission, Time now);
   void on_ack(const Rtph& h, bool sack, std::span<const Byte> ext,
               const std::optional<CetphLdcp>& ldcp, const std::optional<CetphCaqm>& caqm, Time now);
+  void on_status(const Rtph& h, Time now);
+  void check_ack_tpmsn(const Rtph& h);
+  void mark_psn_sack(const Saetph& sa, std::uint64_t base, std::uint32_t hi_k, Time now);
   void retire_through(std::uint64_t seq, Time now);
   void restart_timer(Time now);
   void fail(Time now);
 
   // receiver
   void on_data(const Rtph& h, std::span<const Byte> payload, const nl::Cci& cci, Time now);
-  void accept_packet(std::uint32_t psn, bool last, std::span<const Byte> payload);
+  void accept_packet(std::uint32_t psn, bool last, bool fake, std::uint32_t tpmsn,
+                     std::span<const Byte> payload);
+  [[nodiscard]] std::uint32_t ack_frontier() const noexcept;
+  [[nodiscard]] std::uint32_t frontier_msn() const noexcept;
+  void release_verdicts(Time now);
   void queue_ack(Time now);
   void queue_nak(Time now);
   void queue_sack(Time now);
   [[nodiscard]] TpOut finish_control(std::uint8_t opcode, std::uint32_t psn, std::uint8_t rspst,
-                                     std::uint8_t rspinfo, const Saetph* sack);
+                                     std::uint8_t rspinfo, std::uint32_t tpmsn, const Saetph* sack);
   [[nodiscard]] std::vector<Byte> control_packet(std::uint8_t opcode, std::uint32_t psn,
                                                  std::uint8_t rspst, std::uint8_t rspinfo,
-                                                 std::span<const Byte> ext);
+                                                 std::uint32_t tpmsn, std::span<const Byte> ext);
   void trace(Time now, std::string_view what, std::uint64_t a = 0, std::uint64_t b = 0);
 
   TpChannelConfig cfg_;
@@ -206,6 +314,19 @@ private:
   MsgId next_id_ = 1;
   std::uint32_t next_tpmsn_ = 0;
   std::deque<TpEvent> events_;
+  std::uint64_t covered_msgs_ = 0;   // messages whose last packet is cumulatively acknowledged
+  std::deque<TxMsg> status_pending_; // acknowledged by the TP, waiting for the TA status
+  bool probe_due_ = false;           // RTO with only status-pending messages: resend a last packet
+  // MarkPSN (§6.4.2.3.1): phase, MarkPSN and LastFirstRtx as sequence numbers (+1; 0 = none),
+  // and the losses recorded during the new-packet phase.
+  bool mark_rtx_ = false;
+  std::uint64_t mark_seq_ = 0;
+  std::uint64_t last_first_rtx_ = 0;
+  std::set<std::uint64_t> mark_pending_;
+  // Fake keep-alive after an RNR / page-fault status.
+  Time fake_next_ = kNever;
+  Time fake_until_ = kNever;
+  bool fake_due_ = false;
 
   // receiver half
   std::uint32_t epsn_ = 0;
@@ -215,6 +336,8 @@ private:
   struct RxPkt {
     std::vector<Byte> payload;
     bool last = false;
+    bool fake = false;
+    std::uint32_t tpmsn = 0;
   };
   std::vector<std::optional<RxPkt>> ooo_; // 2W slots, slot = PSN mod 2W
   std::uint32_t ooo_count_ = 0;
@@ -224,6 +347,23 @@ private:
   std::uint32_t rx_msn_done_ = 0;
   std::deque<RxMessage> rx_done_;
   std::deque<TpOut> control_out_;
+  unsigned ack_pending_ = 0;       // in-order packets not yet answered (coalescing)
+  std::uint32_t last_ack_psn_ = 0; // PSN of the last TPACK/TPSACK sent (initially EPSN - 1)
+  Time ack_deadline_ = kNever;
+  // Messages whose last-packet ACK is withheld for the TA's verdict, in PSN order.
+  struct Held {
+    std::uint32_t last_psn = 0;
+    std::uint32_t msn_before = 0; // messages complete before it (the TPMSN of ACKs below it)
+    std::optional<TaVerdict> verdict;
+  };
+  std::deque<Held> held_;
+  bool rx_msg_held_ = false; // the message being assembled expects a verdict
+  struct SentStatus {
+    std::uint32_t psn = 0;
+    std::uint32_t tpmsn = 0;
+    RspCode code{};
+  };
+  std::deque<SentStatus> status_sent_; // recent status ACKs, re-sent when their packet returns
 };
 
 } // namespace ub::tp

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "protocol/common/rng.hpp"
@@ -46,11 +47,13 @@ struct Sink {
       last_problem = "short message";
       return;
     }
-    const std::uint32_t i = (std::uint32_t{d[0]} << 24) | (std::uint32_t{d[1]} << 16) |
-                            (std::uint32_t{d[2]} << 8) | d[3];
+    // Byte 0 may have been replaced by a TAOpcode (Source::first_byte): the index is 24 bits.
+    const std::uint32_t i = (std::uint32_t{d[1]} << 16) | (std::uint32_t{d[2]} << 8) | d[3];
     const std::size_t size =
         (std::size_t{d[4]} << 24) | (std::size_t{d[5]} << 16) | (std::size_t{d[6]} << 8) | d[7];
-    if (size != d.size() || make_message(i, size) != d) {
+    auto expected = make_message(i, size);
+    expected[0] = d[0];
+    if (size != d.size() || expected != d) {
       ++corrupted;
       last_problem = "message " + std::to_string(i) + " corrupted";
       return;
@@ -72,8 +75,11 @@ struct Source {
   std::uint32_t to_send = 0;
   std::uint32_t next = 0;
   std::size_t size = 1000;
-  std::uint64_t acked = 0;
+  std::uint64_t acked = 0; // MsgAcked, or a TaStatus (the outcome of a held message)
   std::uint64_t failed = 0;
+  std::uint64_t ta_statuses = 0;
+  std::vector<TaStatus> statuses; // the TaStatus events, in arrival order
+  Byte first_byte = 0;            // the first byte of every message (TAOpcode, for TaStatusMode)
 };
 
 class TestNet {
@@ -101,8 +107,12 @@ public:
   double loss_data = 0, loss_ctrl = 0, dup = 0, reorder = 0;
   Time reorder_extra{3'000'000};
   DropFn drop;
+  // The receiving TA: its verdict on a message that needs one, given `verdict_delay` after
+  // delivery (default: TAACK normal at once).
+  std::function<TaVerdict(std::size_t end, const RxMessage&)> verdict_fn;
+  Time verdict_delay{0};
   std::array<std::uint64_t, 2> sent_packets{};
-  std::uint64_t dropped = 0, duplicated = 0, reordered = 0;
+  std::uint64_t dropped = 0, duplicated = 0, reordered = 0, verdict_errors = 0;
 
   // One tick: sources offer, each end sends at most one packet, arrivals, timers, sinks read.
   void step() {
@@ -127,15 +137,32 @@ public:
         e.on_timeout(now_);
       }
     }
+    while (!verdicts_.empty() && verdicts_.begin()->first.first <= now_) {
+      const auto [e, handle, v] = verdicts_.begin()->second;
+      verdicts_.erase(verdicts_.begin());
+      if (!end_[e].ta_verdict(handle, v, now_)) {
+        ++verdict_errors;
+      }
+      moved = true;
+    }
     for (std::size_t e = 0; e < 2; ++e) {
       while (auto m = end_[e].poll_deliver()) {
+        if (m->needs_verdict) {
+          const TaVerdict v = verdict_fn ? verdict_fn(e, *m) : TaVerdict{};
+          verdicts_.emplace(std::make_pair(now_ + verdict_delay, seq_++),
+                            std::make_tuple(e, m->last_psn, v));
+        }
         sink_[e].check(*m);
       }
       while (auto ev = end_[e].poll_event()) {
         if (std::holds_alternative<MsgAcked>(*ev)) {
           ++src_[e].acked;
-        } else {
-          src_[e].failed += std::get<ChannelFailed>(*ev).failed.size();
+        } else if (const auto* f = std::get_if<ChannelFailed>(&*ev)) {
+          src_[e].failed += f->failed.size();
+        } else if (const auto* t = std::get_if<TaStatus>(&*ev)) {
+          ++src_[e].acked;
+          ++src_[e].ta_statuses;
+          src_[e].statuses.push_back(*t);
         }
       }
     }
@@ -147,6 +174,9 @@ public:
         t = wire_.begin()->first.first;
       }
       t = std::min({t, end_[0].next_timeout(), end_[1].next_timeout()});
+      if (!verdicts_.empty()) {
+        t = std::min(t, verdicts_.begin()->first.first);
+      }
       if (t != kNever && t > next && idle_sources()) {
         next = t;
       }
@@ -184,6 +214,12 @@ public:
       if (c.outstanding() > c.config().ooo_window || c.outstanding() >= kPsnHalf) {
         return "end " + std::to_string(e) + ": more packets in flight than the window";
       }
+      if (c.counters().tpmsn_mismatches != 0) {
+        return "end " + std::to_string(e) + ": a TPMSN disagrees with the message count";
+      }
+      if (verdict_errors != 0) {
+        return "a TA verdict was refused";
+      }
       const Sink& s = sink_[e];
       if (s.duplicates + s.gaps + s.corrupted != 0) {
         return "sink " + std::to_string(e) + ": " + s.last_problem;
@@ -216,7 +252,11 @@ private:
   void offer(std::size_t e) {
     Source& s = src_[e];
     while (s.to_send > 0) {
-      const auto st = end_[e].send(make_message(s.next, s.size));
+      auto msg = make_message(s.next, s.size);
+      if (s.first_byte != 0) {
+        msg[0] = s.first_byte; // a TAOpcode (the sink then cannot read the index)
+      }
+      const auto st = end_[e].send(msg);
       if (st != TpChannel::SendStatus::Queued) {
         if (st == TpChannel::SendStatus::Failed) {
           s.failed += s.to_send;
@@ -257,6 +297,8 @@ private:
   std::array<Source, 2> src_{};
   std::array<Sink, 2> sink_{};
   std::map<std::pair<Time, std::uint64_t>, InFlight> wire_;
+  std::map<std::pair<Time, std::uint64_t>, std::tuple<std::size_t, std::uint32_t, TaVerdict>>
+      verdicts_;
   std::uint64_t seq_ = 0;
   Rng rng_;
   Time now_{0};
