@@ -135,6 +135,7 @@ public:
     for (auto& e : end_) {
       if (e.next_timeout() <= now_) {
         e.on_timeout(now_);
+        moved = true; // a timer may have made a packet ready: no idle jump past it
       }
     }
     while (!verdicts_.empty() && verdicts_.begin()->first.first <= now_) {
