@@ -1,7 +1,9 @@
 // Two RTP TP Channel ends (UB-Base-2.0 §6.4) over a lossy, duplicating, reordering test network,
 // driven by the fuzzer: the input picks the retransmission algorithm, window, MTU, initial PSNs
-// (near the wrap or not) and RTO, then a sequence of message sends, fault settings, scripted drops
-// of data or control packets, and runs. After every step the invariants of
+// (near the wrap or not), RTO, MarkPSN, ACK coalescing and the A-bit policy, TA status in TP ACKs
+// (§6.8.2: which messages are held, the receiving TA's verdicts and how long it takes), Fake
+// keep-alive, then a sequence of message sends, fault settings, scripted drops of data or control
+// packets, and runs. After every step the invariants of
 // tests/protocol/tp/test_net.hpp must hold (exactly-once in-order delivery, in-flight within the
 // window, no more outcomes than messages); at the end, with the faults stopped, every message must
 // reach exactly one outcome (acknowledged, or failed with the channel) within bounded model time.
@@ -34,6 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ub::fuzz::Provider in(data, size);
   const std::uint8_t c0 = in.byte();
   const std::uint8_t c1 = in.byte();
+  const std::uint8_t c2 = in.byte();
+  const std::uint8_t c3 = in.byte();
   TpChannelConfig a{};
   a.retx = static_cast<RetxAlgo>(c0 & 3U);
   static constexpr std::uint32_t kWindows[] = {128, 256, 512, 2048};
@@ -43,6 +47,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   a.rto.dynamic = (c0 & 0x80U) == 0;
   a.sack_ooo_threshold = 1U + (c1 & 7U);
   const bool near_wrap = (c1 & 0x08U) != 0;
+  static constexpr TaStatusMode kModes[] = {TaStatusMode::Never, TaStatusMode::Never,
+                                            TaStatusMode::RolRequests, TaStatusMode::All};
+  a.ta_status = kModes[c2 & 3U];
+  static constexpr unsigned kCoalesce[] = {1, 2, 8, 32};
+  a.ack_coalesce = kCoalesce[(c2 >> 2) & 3U];
+  a.ack_delay = (c2 & 0x10U) != 0 ? Time{1'000'000} : Time{0};
+  static constexpr ABitPolicy kA[] = {ABitPolicy::LastOrWindowEdge, ABitPolicy::LastOfMessage,
+                                      ABitPolicy::EveryPacket, ABitPolicy::LastOrWindowEdge};
+  a.a_bit = kA[(c2 >> 5) & 3U];
+  if ((c2 & 0x80U) != 0) {
+    a.mark_psn = a.retx == RetxAlgo::SelectiveFast;
+    a.fake_keepalive_interval = Time{2'000'000};
+  }
   TpChannelConfig b = a;
   a.local_tpn = 1;
   a.peer_tpn = 2;
@@ -54,6 +71,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   UB_FUZZ_CHECK(validate(b).has_value());
 
   TestNet net(a, b, 1);
+  // The receiving TA: a verdict pattern from c3 (RNR and page fault with timers 0..3), given
+  // after 0..15 us.
+  unsigned verdicts = 0;
+  net.verdict_fn = [&](std::size_t, const RxMessage&) {
+    const unsigned k = (verdicts++ * 3U + c3) % 9U;
+    static constexpr TaStatusKind kKinds[] = {TaStatusKind::Ok,
+                                              TaStatusKind::Ok,
+                                              TaStatusKind::Ok,
+                                              TaStatusKind::AbnormalRetryable,
+                                              TaStatusKind::PageFault,
+                                              TaStatusKind::AbnormalUnrecoverable,
+                                              TaStatusKind::RemoteAbort,
+                                              TaStatusKind::ReceiverNotReady,
+                                              TaStatusKind::UnsupportedRequest};
+    return TaVerdict{kKinds[k], static_cast<std::uint8_t>(k & 3U)};
+  };
+  net.verdict_delay = Time{std::int64_t{c3 >> 4} * 1'000'000};
   // Scripted drops: the next `n` data (or control) packets in a direction.
   std::array<unsigned, 2> drop_data{}, drop_ctrl{};
   bool faults = true;
@@ -129,6 +163,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!net.end(e).failed()) {
       UB_FUZZ_CHECK(net.source(e).failed == 0);
       UB_FUZZ_CHECK(net.sink(1 - e).delivered == net.source(e).next);
+      UB_FUZZ_CHECK(net.end(e).status_pending() == 0);
+      UB_FUZZ_CHECK(net.end(1 - e).held_messages() == 0);
     }
   }
   return 0;
