@@ -121,7 +121,10 @@ Result<TpGroup> TpGroup::make(TpGroupConfig cfg, std::vector<std::unique_ptr<Con
     std::unique_ptr<CongestionControl> c = i < cc.size() ? std::move(cc[i]) : nullptr;
     std::unique_ptr<CcFeedback> f = i < feedback.size() ? std::move(feedback[i]) : nullptr;
     members.push_back(Member{TpChannel(cfg.members[i].channel, std::move(c), std::move(f), tracer),
-                             cfg.members[i], false, 0, {}});
+                             cfg.members[i],
+                             false,
+                             0,
+                             {}});
   }
   return TpGroup(std::move(cfg), std::move(members), tracer);
 }

@@ -139,13 +139,13 @@ struct GroupEvent {
 };
 
 struct TpGroupCounters {
-  std::uint64_t messages_sent = 0;     // queued on some member
-  std::uint64_t messages_refused = 0;  // send() errors
-  std::uint64_t messages_failed = 0;   // listed in a member's ChannelFailed
+  std::uint64_t messages_sent = 0;    // queued on some member
+  std::uint64_t messages_refused = 0; // send() errors
+  std::uint64_t messages_failed = 0;  // listed in a member's ChannelFailed
   std::uint64_t members_failed = 0;
-  std::uint64_t unknown_tpn = 0;       // received packets whose DstTPN is no member's
-  std::uint64_t malformed = 0;         // received packets without a decodable RTPH
-  std::uint64_t sprayed_packets = 0;   // data packets sent with per-packet entropy or RT[0] = 1
+  std::uint64_t unknown_tpn = 0;     // received packets whose DstTPN is no member's
+  std::uint64_t malformed = 0;       // received packets without a decodable RTPH
+  std::uint64_t sprayed_packets = 0; // data packets sent with per-packet entropy or RT[0] = 1
 };
 
 class TpGroup {
@@ -221,11 +221,11 @@ private:
   TpGroupConfig cfg_;
   std::vector<Member> members_;
   Tracer* tracer_;
-  std::map<std::uint32_t, std::size_t> by_tpn_;    // local TPN -> member
-  std::map<std::uint64_t, std::size_t> flows_;     // ordered flow -> member
-  std::size_t rr_next_ = 0;                         // policy cursor
-  std::size_t tx_next_ = 0;                         // transmit arbitration cursor
-  std::size_t rx_next_ = 0;                         // delivery cursor
+  std::map<std::uint32_t, std::size_t> by_tpn_; // local TPN -> member
+  std::map<std::uint64_t, std::size_t> flows_;  // ordered flow -> member
+  std::size_t rr_next_ = 0;                     // policy cursor
+  std::size_t tx_next_ = 0;                     // transmit arbitration cursor
+  std::size_t rx_next_ = 0;                     // delivery cursor
   std::deque<GroupEvent> events_;
   TpGroupCounters counters_{};
 };

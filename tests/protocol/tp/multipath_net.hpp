@@ -30,8 +30,8 @@ inline constexpr std::uint32_t kFlowShift = 20;
 struct MpSink {
   std::uint64_t delivered = 0, duplicates = 0, out_of_order = 0, corrupted = 0, wrong_channel = 0;
   std::set<std::uint32_t> seen;
-  std::map<std::uint32_t, std::uint32_t> next_seq;     // ordered flow -> next sequence
-  std::map<std::uint32_t, std::size_t> flow_channel;   // ordered flow -> channel it arrived on
+  std::map<std::uint32_t, std::uint32_t> next_seq;   // ordered flow -> next sequence
+  std::map<std::uint32_t, std::size_t> flow_channel; // ordered flow -> channel it arrived on
   std::vector<std::uint64_t> per_channel;
   std::string last_problem;
 
@@ -86,17 +86,17 @@ struct MpSink {
 
 struct MpSource {
   // What to send, in order: unordered messages and ordered flows are interleaved round robin.
-  std::uint32_t unordered = 0;                // flow 0
-  std::vector<std::uint32_t> ordered;         // ordered[f - 1] messages of flow f
+  std::uint32_t unordered = 0;        // flow 0
+  std::vector<std::uint32_t> ordered; // ordered[f - 1] messages of flow f
   bool allow_spray = true;
   std::size_t size = 1000;
   std::uint64_t window = 0; // at most this many messages queued and not yet resolved (0: no limit)
   // Progress and outcomes.
-  std::vector<std::uint32_t> sent_seq;        // per flow (0 = unordered)
+  std::vector<std::uint32_t> sent_seq; // per flow (0 = unordered)
   std::uint64_t queued = 0, acked = 0, failed = 0, refused = 0;
   std::map<std::pair<std::size_t, MsgId>, std::uint32_t> in_flight; // (channel, id) -> index
   std::set<std::uint32_t> failed_msgs;
-  std::vector<std::uint64_t> per_channel;     // messages queued per channel
+  std::vector<std::uint64_t> per_channel; // messages queued per channel
   std::size_t turn = 0;
 
   [[nodiscard]] std::uint32_t total() const {
@@ -114,7 +114,7 @@ public:
   using DropFn = std::function<bool(std::size_t dir, const GroupOut& p, std::uint64_t nth)>;
 
   MultipathNet(TpGroup a, TpGroup b, std::size_t paths, std::uint64_t seed = 1)
-      : end_{std::move(a), std::move(b)}, paths_(paths), path_packets(paths, 0), rng_(seed, 13) {}
+      : path_packets(paths, 0), end_{std::move(a), std::move(b)}, paths_(paths), rng_(seed, 13) {}
 
   TpGroup& end(std::size_t i) { return end_[i]; }
   TpGroup& a() { return end_[0]; }
@@ -124,10 +124,10 @@ public:
   [[nodiscard]] Time now() const { return now_; }
   [[nodiscard]] std::size_t paths() const { return paths_; }
 
-  Time tick{10'000};      // 10 ns per packet per end
-  Time base{1'000'000};   // path 0: 1 us
-  Time skew{1'000'000};   // path k: base + k x skew
-  unsigned burst = 1;     // packets each end may send per tick
+  Time tick{10'000};         // 10 ns per packet per end
+  Time base{1'000'000};      // path 0: 1 us
+  Time skew{1'000'000};      // path k: base + k x skew
+  unsigned burst = 1;        // packets each end may send per tick
   bool switch_random = true; // RT[0] = 1: random path (else round robin)
   double loss_data = 0, loss_ctrl = 0, dup = 0;
   DropFn drop;
