@@ -43,9 +43,9 @@ Result<std::uint8_t> ctp_bypass_rt(TaOrder order, RoutePref pref, bool shortest_
     per_packet = pref != RoutePref::PerFlow;
     break;
   default:
-    return make_unexpected(Error{Errc::OutOfRange, 0, "TaOrder", {},
-                                 "not a transaction service mode", "§7.3.3"}
-                               .with_value(static_cast<std::uint64_t>(order)));
+    return make_unexpected(
+        Error{Errc::OutOfRange, 0, "TaOrder", {}, "not a transaction service mode", "§7.3.3"}
+            .with_value(static_cast<std::uint64_t>(order)));
   }
   return static_cast<std::uint8_t>((per_packet ? kRtPerPacket : 0) |
                                    (shortest_only ? kRtShortest : 0));
@@ -76,8 +76,8 @@ Result<BypassHeaders> make_bypass_headers(const BypassRoute& r) noexcept {
   h.nth.cci = nl::pack_cci(r.cci);
   h.nth.lbf = r.lbf;
   h.nth.sl = r.sl;
-  h.nth.mgmt = false;           // must be 0 in CFG 9 (Table 5-1)
-  h.nth.nlp = nl::nlp::kTah;    // the compact TAH follows directly (App. B.2.6)
+  h.nth.mgmt = false;        // must be 0 in CFG 9 (Table 5-1)
+  h.nth.nlp = nl::nlp::kTah; // the compact TAH follows directly (App. B.2.6)
   return h;
 }
 
@@ -92,9 +92,9 @@ Result<BypassInfo> parse_bypass_headers(const dl::Lph& lph, std::span<const Byte
     return make_unexpected(nth.error());
   }
   if (nth->nlp != nl::nlp::kTah) {
-    return make_unexpected(Error{Errc::NotAllowed, 7, "NTH_CNA16", "NLP",
-                                 "CFG 9 allows NLP 0 (TAH) only", "§5.2.1"}
-                               .with_value(nth->nlp));
+    return make_unexpected(
+        Error{Errc::NotAllowed, 7, "NTH_CNA16", "NLP", "CFG 9 allows NLP 0 (TAH) only", "§5.2.1"}
+            .with_value(nth->nlp));
   }
   if (nth->mgmt) {
     return make_unexpected(

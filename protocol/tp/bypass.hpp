@@ -55,8 +55,8 @@ struct BypassRoute {
 };
 
 struct BypassHeaders {
-  dl::Lph lph{};         // CFG 9, VL, RT (PLENGTH is the framer's)
-  nl::NthCna16 nth{};    // NLP 000 (TAH), Mgmt 0
+  dl::Lph lph{};      // CFG 9, VL, RT (PLENGTH is the framer's)
+  nl::NthCna16 nth{}; // NLP 000 (TAH), Mgmt 0
 };
 
 // Errors: as ctp_bypass_rt; OutOfRange on "vl" or "sl" (4 bits); the CCI's own (reserved Mode,

@@ -101,8 +101,8 @@ Status validate(const CtpConfig& c) noexcept {
     return bad("cc.line_rate_bps", "must be positive", "§6.6.2", 0);
   }
   if (c.cc.dcqcn_k <= Time{0} || c.cc.dcqcn_t <= Time{0} || c.cc.dcqcn_b_bytes == 0) {
-    return bad("cc.dcqcn_k/t/b_bytes", "DCQCN timers and byte counter must be positive",
-               "§6.6.2", 0);
+    return bad("cc.dcqcn_k/t/b_bytes", "DCQCN timers and byte counter must be positive", "§6.6.2",
+               0);
   }
   if (c.cc.dcqcn_cnp_interval < Time{0}) {
     return bad("cc.dcqcn_cnp_interval", "must not be negative", "§6.6.2", 0);
@@ -123,8 +123,7 @@ Expected<void, TpSendError> CtpEndpoint::send(const CtpSend& s) {
   };
   if (s.dst_cna > cna_mask(cfg_.nth)) {
     return refuse(Errc::OutOfRange, "dst_cna",
-                  "does not fit the NTH's CNA (16 bits in CFG 6, 24 in CFG 7)", "§5.2",
-                  s.dst_cna);
+                  "does not fit the NTH's CNA (16 bits in CFG 6, 24 in CFG 7)", "§5.2", s.dst_cna);
   }
   if (s.vl > kMaxVl) {
     return refuse(Errc::OutOfRange, "vl", "VL is 4 bits", "§4.3.2.2.2", s.vl);
@@ -144,8 +143,8 @@ Expected<void, TpSendError> CtpEndpoint::send(const CtpSend& s) {
                   s.nlp);
   }
   if (s.ta_header_bytes > s.ta.size()) {
-    return refuse(Errc::OutOfRange, "ta_header_bytes", "more header bytes than TA bytes",
-                  "§6.7.2", s.ta_header_bytes);
+    return refuse(Errc::OutOfRange, "ta_header_bytes", "more header bytes than TA bytes", "§6.7.2",
+                  s.ta_header_bytes);
   }
   const std::size_t payload = s.ta.size() - s.ta_header_bytes;
   if (payload > cfg_.mtu) {
@@ -220,8 +219,8 @@ const CongestionControl* CtpEndpoint::limiter(std::uint32_t dst_cna,
 }
 
 std::size_t CtpEndpoint::limiter_count() const noexcept {
-  return static_cast<std::size_t>(
-      std::count_if(flows_.begin(), flows_.end(), [](const auto& kv) { return kv.second.cc != nullptr; }));
+  return static_cast<std::size_t>(std::count_if(
+      flows_.begin(), flows_.end(), [](const auto& kv) { return kv.second.cc != nullptr; }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,7 +303,8 @@ void CtpEndpoint::on_receive(const CtpIn& in, Time now) {
     ++counters_.malformed;
     return;
   }
-  const std::span<const Byte> body = in.tp.subspan(kCtphBytes, in.tp.size() - kCtphBytes - h->padding);
+  const std::span<const Byte> body =
+      in.tp.subspan(kCtphBytes, in.tp.size() - kCtphBytes - h->padding);
   if (h->tp_opcode == ctp_opcode::kCnp) {
     on_cnp(in, body, now);
   } else {
@@ -315,7 +315,8 @@ void CtpEndpoint::on_receive(const CtpIn& in, Time now) {
 void CtpEndpoint::on_data(const CtpIn& in, std::uint8_t nlp, std::span<const Byte> ta, Time now) {
   ++counters_.data_received;
   // §6.7.2.2: each packet is a whole operation; it goes straight to the TA.
-  rx_.push_back(CtpDelivery{in.src_cna, in.vl, in.sl, nlp, std::vector<Byte>(ta.begin(), ta.end())});
+  rx_.push_back(
+      CtpDelivery{in.src_cna, in.vl, in.sl, nlp, std::vector<Byte>(ta.begin(), ta.end())});
   if (!fecn_marked(in.cci)) {
     return;
   }

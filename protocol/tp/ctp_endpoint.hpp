@@ -199,10 +199,10 @@ private:
 
   CtpConfig cfg_;
   CtpCounters counters_{};
-  std::map<Key, Flow> flows_;                        // sender: per (destination, VL)
+  std::map<Key, Flow> flows_;                         // sender: per (destination, VL)
   std::map<Key, std::unique_ptr<CcFeedback>> notify_; // receiver: per (source, VL)
   std::map<std::uint32_t, std::uint64_t> sprayed_;    // per-packet LB: packets per destination
-  Key rr_next_ = 0;                                    // round robin: first key to try
+  Key rr_next_ = 0;                                   // round robin: first key to try
   std::size_t queued_ = 0;
   std::deque<CtpOut> control_out_;
   std::deque<CtpDelivery> rx_;

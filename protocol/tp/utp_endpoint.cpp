@@ -19,8 +19,7 @@ Status validate(const UtpConfig& c) noexcept {
     return bad("mtu", "must be a power of two, 256..8192", c.mtu);
   }
   if (c.nth_bytes != 10 && c.nth_bytes != 34 && c.nth_bytes != 54) {
-    return bad("nth_bytes", "must be 10 (CNA24), 34 (IPv4 + UDP) or 54 (IPv6 + UDP)",
-               c.nth_bytes);
+    return bad("nth_bytes", "must be 10 (CNA24), 34 (IPv4 + UDP) or 54 (IPv6 + UDP)", c.nth_bytes);
   }
   if (c.tx_queue_limit == 0) {
     return bad("tx_queue_limit", "must be at least 1", 0);
@@ -29,16 +28,16 @@ Status validate(const UtpConfig& c) noexcept {
 }
 
 Expected<std::vector<Byte>, TpSendError> encode_utp(const UtpConfig& cfg, const UtpSend& s) {
-  auto refuse = [](Errc code, std::string_view field, std::string_view why,
-                   std::string_view clause, std::uint64_t v) {
+  auto refuse = [](Errc code, std::string_view field, std::string_view why, std::string_view clause,
+                   std::uint64_t v) {
     return make_unexpected(TpSendError{Error{code, 0, "UTP", field, why, clause}.with_value(v)});
   };
   if (s.nlp != tph_nlp::kTah && s.nlp != tph_nlp::kUpiEid && s.nlp != tph_nlp::kCiph) {
     return refuse(Errc::ReservedValue, "NLP", "UTPH NLP must be 0, 1 or 3", "§6.2.1", s.nlp);
   }
   if (s.ta_header_bytes > s.ta.size()) {
-    return refuse(Errc::OutOfRange, "ta_header_bytes", "more header bytes than TA bytes",
-                  "§6.3.3", s.ta_header_bytes);
+    return refuse(Errc::OutOfRange, "ta_header_bytes", "more header bytes than TA bytes", "§6.3.3",
+                  s.ta_header_bytes);
   }
   const std::size_t payload = s.ta.size() - s.ta_header_bytes;
   if (payload > cfg.mtu) {
@@ -66,8 +65,7 @@ Result<UtpMessage> decode_utp(const UtpConfig& cfg, std::span<const Byte> tp) {
   }
   if ((h->tp_opcode & tp_opcode::kLastFlag) == 0) {
     return make_unexpected(Error{Errc::NotAllowed, 0, "UTPH", "TPOpcode",
-                                 "a UTP message is one packet: the last flag must be set",
-                                 "§6.3.3"}
+                                 "a UTP message is one packet: the last flag must be set", "§6.3.3"}
                                .with_value(h->tp_opcode));
   }
   if (h->tp_ver != 0) {

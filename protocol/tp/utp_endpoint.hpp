@@ -27,7 +27,7 @@
 namespace ub::tp {
 
 struct UtpConfig {
-  std::uint32_t mtu = 4096;   // TP MTU (power of two, 256..8192)
+  std::uint32_t mtu = 4096;    // TP MTU (power of two, 256..8192)
   std::uint8_t nth_bytes = 10; // NTH before the UTPH, for the Padding: 10 (CNA24, CFG 7),
                                // 34 (UB prefix + IPv4 + UDP), 54 (UB prefix + IPv6 + UDP)
   std::size_t tx_queue_limit = 1024;

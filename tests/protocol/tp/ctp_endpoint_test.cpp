@@ -68,8 +68,8 @@ std::vector<Byte> tp_slice(const std::vector<Byte>& net, std::size_t nth) {
 }
 
 // A data packet arriving at `ep` from `src`.
-void deliver_data(CtpEndpoint& ep, std::uint32_t src, std::uint8_t vl, const nl::Cci& cci,
-                  Time now, std::uint8_t sl = 0) {
+void deliver_data(CtpEndpoint& ep, std::uint32_t src, std::uint8_t vl, const nl::Cci& cci, Time now,
+                  std::uint8_t sl = 0) {
   CtpEndpoint peer(config(src));
   const auto ta = pattern(40);
   REQUIRE(peer.send(CtpSend{.dst_cna = ep.config().local_cna, .vl = vl, .sl = sl, .ta = ta}));
@@ -190,8 +190,8 @@ TEST_CASE("CTP CNP bytes are the packet codec's (CTPH TPOpcode 1, CNP CETPH, Pad
     for (const bool loc : {false, true}) {
       CAPTURE(ecn, loc);
       CtpEndpoint rx(config(0x22));
-      deliver_data(rx, 0x11, 6,
-                   fecn_cci(ecn == 3 ? nl::fecn::kSevere : nl::fecn::kMild, loc), 5_us, 9);
+      deliver_data(rx, 0x11, 6, fecn_cci(ecn == 3 ? nl::fecn::kSevere : nl::fecn::kMild, loc), 5_us,
+                   9);
       auto o = rx.poll_transmit(5_us);
       REQUIRE(o);
       CHECK(o->control);
@@ -511,9 +511,9 @@ TEST_CASE("CTP malformed input is counted and dropped", "[tp][ctp][spec:§6.2.1]
   std::vector<Byte> ecn2 = cnp;
   ecn2[1] = 0x80; // ECN 10: reserved
   std::vector<Byte> cnp_long = cnp;
-  cnp_long.insert(cnp_long.begin() + 17, {0, 0, 0, 0}); // 4 more bytes: aligned, too long
+  cnp_long.insert(cnp_long.begin() + 17, {0, 0, 0, 0});       // 4 more bytes: aligned, too long
   std::vector<Byte> cnp_short(cnp.begin(), cnp.begin() + 16); // 8 + 16: aligned, CETPH cut
-  cnp_short[0] = 0x40;                                         // Padding 0
+  cnp_short[0] = 0x40;                                        // Padding 0
   struct Case {
     const char* name;
     std::vector<Byte> tp;
@@ -559,8 +559,10 @@ TEST_CASE("CTP malformed input is counted and dropped", "[tp][ctp][spec:§6.2.1]
 
 namespace {
 
-// Two CTP ends, A -> B, through a bottleneck queue that serves at `bottleneck_bps` and
-// FECN-marks on dequeue (RED on the queue depth); B's CNPs return to A over an uncongested path.
+// Two CTP ends, A -> B (100 Gbit/s link), through a bottleneck queue that serves at 40 Gbit/s and
+// FECN-marks on dequeue (RED on the queue depth, Kmin 20 KB, Kmax 80 KB, Pmax 0.2); B's CNPs
+// return to A over an uncongested path. 1 us propagation each way; DCQCN at its defaults
+// (CcParams: CNP interval 50 us, K = T = 55 us). A keeps 16 operations of 1000 TA bytes queued.
 struct LoopResult {
   std::uint64_t delivered = 0;
   bool in_order = true;
@@ -577,7 +579,6 @@ LoopResult run_bottleneck(bool cc_on) {
   CtpConfig ca = config(1);
   ca.mtu = 1024;
   ca.congestion_control = cc_on;
-  ca.cc.dcqcn_cnp_interval = 4_us;
   CtpConfig cb = ca;
   cb.local_cna = 2;
   CtpEndpoint a(ca);

@@ -168,9 +168,10 @@ TEST_CASE("UTP malformed packets are counted, not delivered", "[tp][utp][spec:§
       {"TPVer 1", with(1, static_cast<Byte>((*good)[1] | 0x40)), "TPVer"},
       {"NLP 2", with(1, static_cast<Byte>(((*good)[1] & 0xF0) | 2)), "NLP"},
       {"length not 4-aligned", std::vector<Byte>(good->begin(), good->end() - 1), "Padding"},
-      {"Padding beyond the bytes", [&] {
+      {"Padding beyond the bytes",
+       [&] {
          std::vector<Byte> t(good->begin(), good->begin() + 18); // 10 + 18: aligned
-         t[1] = static_cast<Byte>((t[1] & 0xCF) | 0x30);          // Padding 3 > 2 bytes
+         t[1] = static_cast<Byte>((t[1] & 0xCF) | 0x30);         // Padding 3 > 2 bytes
          return t;
        }(),
        "Padding"},
