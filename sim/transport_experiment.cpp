@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <deque>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "protocol/common/rng.hpp"
@@ -255,6 +257,318 @@ private:
   Fnv fp_{};
 };
 
+// Bottleneck mode: N sender/receiver pairs, one switch egress queue (see the header).
+class IncastRun {
+public:
+  explicit IncastRun(const TransportExperimentConfig& cfg)
+      : cfg_(cfg), rng_(cfg.seed, 5),
+        bottleneck_bps_(cfg.bottleneck_bps != 0 ? cfg.bottleneck_bps : cfg.rate_bps),
+        port_(caqm_params(cfg, bottleneck_bps_)) {
+    tp::CcParams cc = cfg.cc_params;
+    cc.line_rate_bps = cfg.rate_bps;
+    for (unsigned i = 0; i < cfg.senders; ++i) {
+      tp::TpChannelConfig s = cfg.channel;
+      s.local_tpn = 2 * i + 1;
+      s.peer_tpn = 2 * i + 2;
+      tp::TpChannelConfig r = cfg.channel;
+      r.local_tpn = 2 * i + 2;
+      r.peer_tpn = 2 * i + 1;
+      std::swap(r.tx_initial_psn, r.rx_initial_psn);
+      ch_.push_back(std::make_unique<tp::TpChannel>(s, tp::make_congestion_control(cfg.cc, cc),
+                                                    tp::make_cc_feedback(cfg.cc, cc)));
+      ch_.push_back(std::make_unique<tp::TpChannel>(r, tp::make_congestion_control(cfg.cc, cc),
+                                                    tp::make_cc_feedback(cfg.cc, cc)));
+      flows_.emplace_back();
+      flows_.back().sent_at.reserve(cfg.messages);
+    }
+    tx_free_.assign(ch_.size(), Time{0});
+  }
+
+  TransportExperimentResult run() {
+    while (now_ <= cfg_.time_limit) {
+      step();
+      if (done()) {
+        break;
+      }
+      const Time next = next_event();
+      if (next == kNever) {
+        break; // nothing can happen any more
+      }
+      advance(std::max(next, now_ + Time{1}));
+    }
+    return result();
+  }
+
+private:
+  struct Pkt {
+    std::size_t from = 0; // channel index: 2i sender i, 2i + 1 its receiver
+    tp::TpOut p;
+    std::uint32_t wire = 0;
+  };
+  struct InFlight {
+    bool to_switch = false;
+    Pkt pkt;
+  };
+  struct Flow {
+    std::uint64_t offered = 0, acked = 0, failed = 0, delivered = 0, next_expected = 0;
+    std::uint64_t bytes = 0, bytes_at_first_finish = 0;
+    std::vector<Time> sent_at;
+    bool finished = false;
+  };
+
+  static tp::CaqmSwitchParams caqm_params(const TransportExperimentConfig& c, std::uint64_t bps) {
+    tp::CaqmSwitchParams p = c.caqm;
+    p.rate_bps = bps;
+    p.mtu = c.cc_params.mtu;
+    p.hint_unit = c.cc_params.caqm_hint_unit;
+    return p;
+  }
+
+  [[nodiscard]] static Time ser(std::uint32_t bytes, std::uint64_t bps) {
+    return BitRate{bps}.time_for_bits(std::uint64_t{bytes} * 8);
+  }
+
+  void advance(Time to) {
+    queue_area_ += static_cast<double>(queued_) * static_cast<double>((to - now_).count());
+    now_ = to;
+  }
+
+  void step() {
+    offer();
+    while (!wire_.empty() && wire_.begin()->first.first <= now_) {
+      auto node = wire_.extract(wire_.begin());
+      InFlight& f = node.mapped();
+      if (f.to_switch) {
+        enqueue(std::move(f.pkt));
+      } else {
+        ch_[f.pkt.from ^ 1U]->on_receive(f.pkt.p.tp, f.pkt.p.cci, now_);
+      }
+    }
+    serve();
+    if (cfg_.cc == tp::CcAlgo::Caqm && port_.next_timeout() <= now_) {
+      port_.on_timeout(queued_, now_);
+    }
+    for (auto& c : ch_) {
+      if (c->next_timeout() <= now_) {
+        c->on_timeout(now_);
+      }
+    }
+    for (std::size_t c = 0; c < ch_.size(); ++c) {
+      while (tx_free_[c] <= now_) {
+        auto p = ch_[c]->poll_transmit(now_);
+        if (!p) {
+          break;
+        }
+        transmit(c, std::move(*p));
+      }
+    }
+    collect();
+  }
+
+  void offer() {
+    for (std::size_t i = 0; i < flows_.size(); ++i) {
+      Flow& f = flows_[i];
+      tp::TpChannel& s = *ch_[2 * i];
+      while (f.offered < cfg_.messages && s.queued_messages() < 16) {
+        fill(buf_, static_cast<std::uint32_t>(f.offered), cfg_.size);
+        if (s.send(buf_) != tp::TpChannel::SendStatus::Queued) {
+          break;
+        }
+        f.sent_at.push_back(now_);
+        ++f.offered;
+      }
+    }
+  }
+
+  void transmit(std::size_t c, tp::TpOut p) {
+    const auto wire = static_cast<std::uint32_t>(p.tp.size() + 40);
+    const Time s = ser(wire, cfg_.rate_bps);
+    tx_free_[c] = now_ + s;
+    const bool to_switch = c % 2 == 0 && !p.control;
+    const Time at = now_ + s + (to_switch ? cfg_.latency / 2 : cfg_.latency);
+    wire_.emplace(std::make_pair(at, seq_++), InFlight{to_switch, Pkt{c, std::move(p), wire}});
+  }
+
+  void enqueue(Pkt p) {
+    if (queued_ + p.wire > cfg_.buffer_bytes) {
+      ++drops_;
+      return;
+    }
+    queued_ += p.wire;
+    queue_peak_ = std::max(queue_peak_, queued_);
+    queue_.push_back(std::move(p));
+  }
+
+  void serve() {
+    while (!queue_.empty() && busy_until_ <= now_) {
+      Pkt p = std::move(queue_.front());
+      queue_.pop_front();
+      queued_ -= p.wire;
+      bool marked = false;
+      if (cfg_.cc == tp::CcAlgo::Ldcp || cfg_.cc == tp::CcAlgo::Dcqcn) {
+        marked = tp::fecn_on_dequeue(p.p.cci, queued_, true, cfg_.red, rng_);
+      } else if (cfg_.cc == tp::CcAlgo::Caqm) {
+        const tp::CaqmVerdict v = port_.on_forward(p.p.cci, p.wire, true, rng_);
+        marked = v == tp::CaqmVerdict::Congested || v == tp::CaqmVerdict::DeniedMarked;
+      }
+      marks_ += marked ? 1 : 0;
+      busy_until_ = now_ + ser(p.wire, bottleneck_bps_);
+      const Time at = busy_until_ + cfg_.latency / 2;
+      wire_.emplace(std::make_pair(at, seq_++), InFlight{false, std::move(p)});
+    }
+  }
+
+  void collect() {
+    const bool any_finished =
+        std::any_of(flows_.begin(), flows_.end(), [](const Flow& f) { return f.finished; });
+    for (std::size_t i = 0; i < flows_.size(); ++i) {
+      Flow& f = flows_[i];
+      while (auto m = ch_[2 * i + 1]->poll_deliver()) {
+        ++delivered_;
+        const auto& d = m->data;
+        if (d.size() < 4) {
+          ++corrupted_;
+          continue;
+        }
+        const std::uint32_t k = (std::uint32_t{d[0]} << 24) | (std::uint32_t{d[1]} << 16) |
+                                (std::uint32_t{d[2]} << 8) | d[3];
+        fill(check_, k, d.size());
+        if (check_ != d || d.size() != cfg_.size || k >= f.sent_at.size()) {
+          ++corrupted_;
+          continue;
+        }
+        if (k < f.next_expected) {
+          ++dup_delivered_;
+          continue;
+        }
+        if (k > f.next_expected) {
+          ++out_of_order_;
+        }
+        f.next_expected = k + 1;
+        f.bytes += d.size();
+        bytes_ += d.size();
+        last_delivery_ = now_;
+        latencies_.push_back(to_us(now_ - f.sent_at[k]));
+        fp_.add((std::uint64_t{i} << 32) | k);
+      }
+      while (auto e = ch_[2 * i]->poll_event()) {
+        if (std::get_if<tp::MsgAcked>(&*e) != nullptr) {
+          ++f.acked;
+        } else if (const auto* failed = std::get_if<tp::ChannelFailed>(&*e)) {
+          f.failed += failed->failed.size();
+        }
+      }
+      f.finished = f.offered >= cfg_.messages && f.acked + f.failed >= cfg_.messages;
+    }
+    if (!any_finished &&
+        std::any_of(flows_.begin(), flows_.end(), [](const Flow& f) { return f.finished; })) {
+      for (auto& f : flows_) {
+        f.bytes_at_first_finish = f.bytes;
+      }
+    }
+  }
+
+  [[nodiscard]] bool done() const {
+    return std::all_of(flows_.begin(), flows_.end(), [](const Flow& f) { return f.finished; });
+  }
+
+  [[nodiscard]] Time next_event() const {
+    Time t = kNever;
+    if (!wire_.empty()) {
+      t = wire_.begin()->first.first;
+    }
+    if (!queue_.empty()) {
+      t = std::min(t, busy_until_);
+    }
+    if (cfg_.cc == tp::CcAlgo::Caqm) {
+      t = std::min(t, port_.next_timeout());
+    }
+    for (std::size_t c = 0; c < ch_.size(); ++c) {
+      t = std::min(t, ch_[c]->next_timeout());
+      if (tx_free_[c] > now_) {
+        t = std::min(t, tx_free_[c]);
+      } else if (const tp::CongestionControl* cc = ch_[c]->congestion()) {
+        const Time paced = cc->next_send_time(0, now_);
+        if (paced > now_) {
+          t = std::min(t, paced); // a rate-based sender's next slot
+        }
+      }
+    }
+    return t;
+  }
+
+  TransportExperimentResult result() {
+    TransportExperimentResult r{};
+    std::uint64_t offered = 0;
+    double sum = 0, sq = 0;
+    for (std::size_t i = 0; i < flows_.size(); ++i) {
+      const Flow& f = flows_[i];
+      const auto& cs = ch_[2 * i]->counters();
+      const auto& cr = ch_[2 * i + 1]->counters();
+      offered += f.offered;
+      r.acked += f.acked;
+      r.failed += f.failed;
+      r.data_packets += cs.data_packets_sent;
+      r.retransmissions += cs.retransmissions;
+      r.spurious_retransmissions += cr.duplicates_received;
+      r.timeouts += cs.timeouts;
+      r.fast_retransmit_events += cs.fast_retransmit_events;
+      r.naks += cr.naks_sent;
+      r.sacks += cr.sacks_sent;
+      const auto x = static_cast<double>(f.bytes_at_first_finish);
+      sum += x;
+      sq += x * x;
+    }
+    r.messages = offered;
+    r.delivered = delivered_;
+    r.duplicates_delivered = dup_delivered_;
+    r.out_of_order = out_of_order_;
+    r.corrupted = corrupted_;
+    r.dropped = drops_;
+    r.goodput_gbps = goodput_gbps(bytes_, last_delivery_);
+    r.p50_latency_us = percentile(latencies_, 50);
+    r.p99_latency_us = percentile(latencies_, 99);
+    r.elapsed_us = to_us(now_);
+    const std::uint64_t total = cfg_.messages * flows_.size();
+    r.completed = r.acked == total && delivered_ == total && dup_delivered_ == 0 &&
+                  out_of_order_ == 0 && corrupted_ == 0;
+    r.queue_peak_bytes = queue_peak_;
+    r.queue_avg_bytes = now_ > Time{0} ? queue_area_ / static_cast<double>(now_.count()) : 0.0;
+    r.switch_drops = drops_;
+    r.switch_marks = marks_;
+    r.jain_fairness = sq > 0 ? sum * sum / (static_cast<double>(flows_.size()) * sq) : 0.0;
+    Fnv f = fp_;
+    for (const std::uint64_t v :
+         {r.delivered, r.acked, r.failed, r.data_packets, r.retransmissions, r.timeouts, drops_,
+          marks_, queue_peak_, static_cast<std::uint64_t>(now_.count())}) {
+      f.add(v);
+    }
+    r.fingerprint = f.h;
+    return r;
+  }
+
+  const TransportExperimentConfig& cfg_;
+  Rng rng_;
+  std::uint64_t bottleneck_bps_;
+  tp::CaqmSwitchPort port_;
+  std::vector<std::unique_ptr<tp::TpChannel>> ch_;
+  std::vector<Time> tx_free_;
+  std::vector<Flow> flows_;
+  std::map<std::pair<Time, std::uint64_t>, InFlight> wire_;
+  std::uint64_t seq_ = 0;
+  std::deque<Pkt> queue_;
+  std::uint64_t queued_ = 0, queue_peak_ = 0, drops_ = 0, marks_ = 0;
+  double queue_area_ = 0;
+  Time busy_until_{0};
+  std::vector<Byte> buf_, check_;
+  std::uint64_t delivered_ = 0, dup_delivered_ = 0, out_of_order_ = 0, corrupted_ = 0;
+  std::uint64_t bytes_ = 0;
+  Time last_delivery_{0};
+  Time now_{0};
+  std::vector<double> latencies_;
+  Fnv fp_{};
+};
+
 } // namespace
 
 Status TransportExperimentConfig::validate() const {
@@ -280,10 +594,33 @@ Status TransportExperimentConfig::validate() const {
   if (auto s = tp::validate(channel); !s) {
     return s;
   }
+  if (senders == 0 || senders > 64) {
+    return option_error("--senders", "must be 1..64", senders);
+  }
+  if (bottleneck_mode()) {
+    const std::uint64_t packet = std::uint64_t{channel.mtu} + 100;
+    if (buffer_bytes < packet || buffer_bytes > 1'000'000'000) {
+      return option_error(
+          "--buffer-kb",
+          "must hold one packet (MTU + 100 bytes) and be at most 1 GB; the value shown is in bytes",
+          buffer_bytes);
+    }
+    if (paths != 1 || per_packet) {
+      return option_error("--paths", "the bottleneck mode has one path", paths);
+    }
+    if (loss != 0 || dup != 0 || reorder != 0) {
+      return option_error(loss != 0 ? "--loss" : (dup != 0 ? "--dup" : "--reorder"),
+                          "random loss, duplication and reordering are off in the bottleneck mode");
+    }
+  }
   return {};
 }
 
 TransportExperimentResult run_transport_experiment(const TransportExperimentConfig& cfg) {
+  if (cfg.bottleneck_mode()) {
+    IncastRun r(cfg);
+    return r.run();
+  }
   Run r(cfg);
   return r.run();
 }

@@ -161,6 +161,25 @@ done
 expect_error "transport bad rto" "rto-us" -- "$ub" transport --rto-us 100
 expect_error "transport bad loss" "loss" -- "$ub" transport --loss 2
 expect_error "transport bad lb" "lb" -- "$ub" transport --lb spray
+for f in queue_peak_bytes queue_avg_bytes switch_drops jain_fairness; do
+  jq -e "has(\"$f\")" "$tmp/tr1" >/dev/null && ok || bad "transport --json lacks $f"
+done
+# Bottleneck (incast) mode: 4 senders into one port with LDCP marking, and without CC.
+bn=(transport --senders 4 --messages 20 --size 65536 --mtu 4096 --window 2048 --retx selective --json)
+"$ub" "${bn[@]}" --cc ldcp >"$tmp/bn1" || bad "transport --senders 4 --cc ldcp failed"
+"$ub" "${bn[@]}" --cc ldcp >"$tmp/bn2" || bad "transport --senders 4 --cc ldcp failed (2)"
+"$ub" "${bn[@]}" --cc none >"$tmp/bn0" || bad "transport --senders 4 --cc none failed"
+[ "$(jq '.delivered == 80 and .duplicates_delivered == 0 and .switch_drops == 0 and .switch_marks > 0 and .jain_fairness > 0.9 and .queue_peak_bytes > 0' "$tmp/bn1")" = true ] && ok ||
+  bad "transport bottleneck ldcp: $(jq -c '{delivered, switch_drops, switch_marks, jain_fairness, queue_peak_bytes}' "$tmp/bn1")"
+[ "$(jq -r .fingerprint "$tmp/bn1")" = "$(jq -r .fingerprint "$tmp/bn2")" ] && ok ||
+  bad "transport bottleneck: same seed, different fingerprints"
+[ "$(jq -s '.[0].queue_peak_bytes > .[1].queue_peak_bytes and .[0].switch_drops > 0' "$tmp/bn0" "$tmp/bn1")" = true ] && ok ||
+  bad "transport bottleneck: none does not queue more than ldcp"
+expect_error "transport zero senders" "senders" -- "$ub" transport --senders 0
+expect_error "transport bad bottleneck" "bottleneck-gbps" -- "$ub" transport --senders 2 --bottleneck-gbps 0
+expect_error "transport tiny buffer" "buffer-kb" -- "$ub" transport --senders 2 --buffer-kb 1
+expect_error "transport buffer without bottleneck" "buffer-kb" -- "$ub" transport --buffer-kb 500
+expect_error "transport bottleneck paths" "paths" -- "$ub" transport --senders 2 --paths 4
 expect_error "link trace path" "trace" -- "$ub" link --packets 10 --trace /nonexistent/dir/t.jsonl
 
 echo "cli: $checks checks, $fails failed"

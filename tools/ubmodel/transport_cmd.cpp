@@ -31,7 +31,14 @@ void add_transport_options(CLI::App* cmd, TransportOptions& o) {
   cmd->add_option("--window", o.window, "receive window, 128..2048 (default 512)");
   cmd->add_option("--latency-us", o.latency_us, "one-way delay of path 0 (default 2)");
   cmd->add_option("--skew-us", o.skew_us, "extra delay per path index (default 0.5)");
-  cmd->add_option("--seed", o.seed, "seed of the loss process (default 1)");
+  cmd->add_option("--seed", o.seed, "seed of the loss process and switch marking (default 1)");
+  cmd->add_option("--senders", o.senders,
+                  "senders into one bottleneck, each with its own receiver, 1..64 (default 1)");
+  cmd->add_option("--bottleneck-gbps", o.bottleneck_gbps,
+                  "bottleneck (switch egress) rate in Gbit/s; turns on the bottleneck mode "
+                  "(default: the 400 Gbit/s host rate when --senders > 1)");
+  cmd->add_option("--buffer-kb", o.buffer_kb,
+                  "bottleneck egress buffer in KB (1000 bytes; default 1000), tail drop beyond");
   cmd->add_flag("--json", o.json, "print one JSON object instead of text");
 }
 
@@ -81,6 +88,24 @@ int run_transport(const TransportOptions& o) {
          : o.cc == "caqm"  ? tp::CcAlgo::Caqm
          : o.cc == "dcqcn" ? tp::CcAlgo::Dcqcn
                            : tp::CcAlgo::None;
+  c.senders = o.senders;
+  if (o.bottleneck_gbps) {
+    if (!(*o.bottleneck_gbps > 0 && *o.bottleneck_gbps <= 100'000)) {
+      return bad(fmt::format("--bottleneck-gbps: must be above 0 and at most 100000, got {}",
+                             *o.bottleneck_gbps));
+    }
+    c.bottleneck_bps = static_cast<std::uint64_t>(std::llround(*o.bottleneck_gbps * 1e9));
+  }
+  if (o.buffer_kb) {
+    if (!(*o.buffer_kb > 0 && *o.buffer_kb <= 1e6)) {
+      return bad(
+          fmt::format("--buffer-kb: must be above 0 and at most 1000000, got {}", *o.buffer_kb));
+    }
+    if (!c.bottleneck_mode()) {
+      return bad("--buffer-kb: needs the bottleneck mode (--senders above 1 or --bottleneck-gbps)");
+    }
+    c.buffer_bytes = static_cast<std::uint64_t>(std::llround(*o.buffer_kb * 1000));
+  }
   c.cc_params.mtu = o.mtu;
   c.channel.mtu = o.mtu;
   c.channel.ooo_window = o.window;
@@ -113,6 +138,11 @@ int run_transport(const TransportOptions& o) {
     j["p99_latency_us"] = r.p99_latency_us;
     j["elapsed_us"] = r.elapsed_us;
     j["completed"] = r.completed;
+    j["queue_peak_bytes"] = r.queue_peak_bytes;
+    j["queue_avg_bytes"] = r.queue_avg_bytes;
+    j["switch_drops"] = r.switch_drops;
+    j["switch_marks"] = r.switch_marks;
+    j["jain_fairness"] = r.jain_fairness;
     j["fingerprint"] = fp;
     std::cout << j.dump() << '\n';
   } else {
@@ -126,6 +156,12 @@ int run_transport(const TransportOptions& o) {
                              r.spurious_retransmissions, r.timeouts);
     std::cout << fmt::format("  goodput {:.2f} Gbit/s  latency p50 {:.1f} us p99 {:.1f} us\n",
                              r.goodput_gbps, r.p50_latency_us, r.p99_latency_us);
+    if (c.bottleneck_mode()) {
+      std::cout << fmt::format("  bottleneck ({} senders, cc {}): queue peak {} B avg {:.0f} B  "
+                               "drops {}  marks {}  Jain {:.3f}\n",
+                               o.senders, o.cc, r.queue_peak_bytes, r.queue_avg_bytes,
+                               r.switch_drops, r.switch_marks, r.jain_fairness);
+    }
     std::cout << "run fingerprint: " << fp << '\n';
   }
   return r.completed ? 0 : 1;

@@ -1,6 +1,7 @@
 #pragma once
 // `ubmodel transport`: the transport experiment (sim/transport_experiment.hpp).
 
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -22,6 +23,9 @@ struct TransportOptions {
   double latency_us = 2.0;
   double skew_us = 0.5;
   std::uint64_t seed = 1;
+  unsigned senders = 1;                  // > 1: incast through one bottleneck
+  std::optional<double> bottleneck_gbps; // not given: the host rate when senders > 1
+  std::optional<double> buffer_kb;       // not given: 1000 KB
   bool json = false;
 };
 
