@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# Reproduces the link-layer experiments S13 and S14 with `ubmodel link`, and the transport experiment
-# S15 with `ubmodel transport` (ub-doc-facts §16), and
-# prints the Markdown tables of docs/experiments.md. Results are in model time and deterministic:
+# Reproduces the link-layer experiments S13 and S14 with `ubmodel link` and prints the Markdown
+# tables of docs/experiments.md (the transport ones are in scripts/transport_experiments.sh). Results are in model time and deterministic:
 # the same build gives the same tables on any machine.
 # Usage: scripts/link_experiments.sh [PATH/TO/ubmodel]   (default build/release/ubmodel)
 set -euo pipefail
@@ -64,20 +63,3 @@ done
 echo
 echo "(goodput in Gbit/s; line rate 850 Gbit/s)"
 echo
-echo "### S15: RTP retransmission modes under per-flow and per-packet load balancing"
-echo
-echo "\`ubmodel transport --messages 2000 --size 4096 --mtu 1024 --window 512 --paths 4 --lb L --retx R --trigger T --loss 0.001\`"
-echo "(4 paths 2, 2.5, 3, 3.5 us one way; per-packet spraying sends PSN p on path p mod 4; 400 Gbit/s links)"
-echo
-echo "| load balancing | retransmission | goodput Gbit/s | retransmissions | spurious | timeouts | p99 latency us |"
-echo "|---|---|---|---|---|---|---|"
-for lb in flow packet; do
-  for rt in "gbn fast" "gbn rto" "selective fast" "selective rto"; do
-    set -- $rt
-    j=$("$ub" transport --json --messages 2000 --size 4096 --mtu 1024 --window 512 --paths 4 \
-        --lb "$lb" --retx "$1" --trigger "$2" --loss 0.001 || true)
-    printf "| %s | %s + %s | %.1f | %s | %s | %s | %.1f |\n" "$lb" "$1" "$2" \
-      "$(jq .goodput_gbps <<<"$j")" "$(jq .retransmissions <<<"$j")" \
-      "$(jq .spurious_retransmissions <<<"$j")" "$(jq .timeouts <<<"$j")" "$(jq .p99_latency_us <<<"$j")"
-  done
-done

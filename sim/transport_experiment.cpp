@@ -184,10 +184,10 @@ private:
       fp_.add(i);
     }
     while (auto e = a_.poll_event()) {
-      if (std::holds_alternative<tp::MsgAcked>(*e)) {
+      if (std::holds_alternative<tp::MsgAcked>(*e) || std::holds_alternative<tp::TaStatus>(*e)) {
         ++acked_;
-      } else {
-        failed_ += std::get<tp::ChannelFailed>(*e).failed.size();
+      } else if (const auto* f = std::get_if<tp::ChannelFailed>(&*e)) {
+        failed_ += f->failed.size();
       }
     }
   }
@@ -212,6 +212,7 @@ private:
     r.spurious_retransmissions = cb.duplicates_received;
     r.timeouts = ca.timeouts;
     r.fast_retransmit_events = ca.fast_retransmit_events;
+    r.acks = cb.acks_sent;
     r.naks = cb.naks_sent;
     r.sacks = cb.sacks_sent;
     r.dropped = dropped_;
@@ -513,6 +514,7 @@ private:
       r.spurious_retransmissions += cr.duplicates_received;
       r.timeouts += cs.timeouts;
       r.fast_retransmit_events += cs.fast_retransmit_events;
+      r.acks += cr.acks_sent;
       r.naks += cr.naks_sent;
       r.sacks += cr.sacks_sent;
       const auto x = static_cast<double>(f.bytes_at_first_finish);

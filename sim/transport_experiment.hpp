@@ -67,7 +67,7 @@ struct TransportExperimentResult {
   std::uint64_t spurious_retransmissions = 0; // retransmitted packets the receiver already had
   std::uint64_t timeouts = 0;
   std::uint64_t fast_retransmit_events = 0;
-  std::uint64_t naks = 0, sacks = 0;
+  std::uint64_t acks = 0, naks = 0, sacks = 0; // control packets the receivers sent
   std::uint64_t dropped = 0, duplicated = 0, reordered = 0;
   double goodput_gbps = 0.0;
   double p50_latency_us = 0.0;

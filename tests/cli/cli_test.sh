@@ -180,6 +180,25 @@ expect_error "transport bad bottleneck" "bottleneck-gbps" -- "$ub" transport --s
 expect_error "transport tiny buffer" "buffer-kb" -- "$ub" transport --senders 2 --buffer-kb 1
 expect_error "transport buffer without bottleneck" "buffer-kb" -- "$ub" transport --buffer-kb 500
 expect_error "transport bottleneck paths" "paths" -- "$ub" transport --senders 2 --paths 4
+# MarkPSN: a retransmission lost again is resent without the RTO, so fewer timeouts at 5% loss.
+mk=(transport --messages 2000 --size 1024 --retx selective --trigger fast --loss 0.05 --json)
+"$ub" "${mk[@]}" >"$tmp/mk0" || bad "transport selective fast failed"
+"$ub" "${mk[@]}" --mark-psn >"$tmp/mk1" || bad "transport --mark-psn failed"
+jq -e '.completed and .delivered == 2000' "$tmp/mk1" >/dev/null && ok ||
+  bad "transport --mark-psn: $(jq -c '{delivered, completed}' "$tmp/mk1")"
+[ "$(jq .timeouts "$tmp/mk1")" -lt "$(jq .timeouts "$tmp/mk0")" ] && ok ||
+  bad "transport --mark-psn: timeouts $(jq .timeouts "$tmp/mk1") not below $(jq .timeouts "$tmp/mk0")"
+# ACK coalescing: fewer TPACKs for the same delivery.
+"$ub" transport --messages 300 --size 8192 --json >"$tmp/ac1" || bad "transport failed"
+"$ub" transport --messages 300 --size 8192 --ack-coalesce 4 --json >"$tmp/ac4" ||
+  bad "transport --ack-coalesce failed"
+jq -e '.completed' "$tmp/ac4" >/dev/null && ok || bad "transport --ack-coalesce 4 did not complete"
+[ "$(jq .acks "$tmp/ac4")" -lt "$(jq .acks "$tmp/ac1")" ] && ok ||
+  bad "transport --ack-coalesce 4: acks $(jq .acks "$tmp/ac4") not below $(jq .acks "$tmp/ac1")"
+expect_error "transport mark-psn with gbn" "mark-psn" -- "$ub" transport --mark-psn
+expect_error "transport zero ack-coalesce" "ack_coalesce" -- "$ub" transport --ack-coalesce 0
+expect_error "transport bad ack-delay" "ack-delay-us" -- "$ub" transport --ack-delay-us -1
+expect_error "transport bad rto base" "rto-base-us" -- "$ub" transport --rto-base-us 2
 expect_error "link trace path" "trace" -- "$ub" link --packets 10 --trace /nonexistent/dir/t.jsonl
 
 echo "cli: $checks checks, $fails failed"

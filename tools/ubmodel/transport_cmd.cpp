@@ -27,6 +27,14 @@ void add_transport_options(CLI::App* cmd, TransportOptions& o) {
                   "static RTO: 512, 16000, 128000 or 4000000 us (default: dynamic, Table 6-8)");
   cmd->add_option("--cc", o.cc, "congestion control: none (default), ldcp, caqm or dcqcn")
       ->check(CLI::IsMember({"none", "ldcp", "caqm", "dcqcn"}));
+  cmd->add_option("--rto-base-us", o.rto_base_us,
+                  "dynamic RTO Base_time in us, 4..2097152 (default 20, Table 6-8)");
+  cmd->add_flag("--mark-psn", o.mark_psn,
+                "MarkPSN: resend a lost retransmission without the RTO (selective + fast)");
+  cmd->add_option("--ack-coalesce", o.ack_coalesce,
+                  "in-order packets answered by one TPACK, 1..window (default 1)");
+  cmd->add_option("--ack-delay-us", o.ack_delay_us,
+                  "longest a coalesced TPACK waits, us (default 0: until the count or an A bit)");
   cmd->add_option("--mtu", o.mtu, "TP MTU, 256..8192 (default 1024)");
   cmd->add_option("--window", o.window, "receive window, 128..2048 (default 512)");
   cmd->add_option("--latency-us", o.latency_us, "one-way delay of path 0 (default 2)");
@@ -84,6 +92,19 @@ int run_transport(const TransportOptions& o) {
                              o.rto_us));
     }
   }
+  if (!(o.rto_base_us >= 4 && o.rto_base_us <= 2'097'152)) {
+    return bad(fmt::format("--rto-base-us: must be 4..2097152 (§6.4.2.1), got {}", o.rto_base_us));
+  }
+  c.channel.rto.base = Time{static_cast<std::int64_t>(std::llround(o.rto_base_us * 1e6))};
+  if (o.mark_psn && c.channel.retx != tp::RetxAlgo::SelectiveFast) {
+    return bad("--mark-psn: needs --retx selective --trigger fast (§6.4.2.3.1)");
+  }
+  c.channel.mark_psn = o.mark_psn;
+  if (!(o.ack_delay_us >= 0 && o.ack_delay_us <= 1e6)) {
+    return bad(fmt::format("--ack-delay-us: must be 0..1e6, got {}", o.ack_delay_us));
+  }
+  c.channel.ack_coalesce = o.ack_coalesce;
+  c.channel.ack_delay = Time{static_cast<std::int64_t>(std::llround(o.ack_delay_us * 1e6))};
   c.cc = o.cc == "ldcp"    ? tp::CcAlgo::Ldcp
          : o.cc == "caqm"  ? tp::CcAlgo::Caqm
          : o.cc == "dcqcn" ? tp::CcAlgo::Dcqcn
@@ -130,6 +151,7 @@ int run_transport(const TransportOptions& o) {
     j["spurious_retransmissions"] = r.spurious_retransmissions;
     j["timeouts"] = r.timeouts;
     j["fast_retransmit_events"] = r.fast_retransmit_events;
+    j["acks"] = r.acks;
     j["naks"] = r.naks;
     j["sacks"] = r.sacks;
     j["dropped"] = r.dropped;

@@ -16,7 +16,11 @@ struct TransportOptions {
   std::string lb = "flow";
   std::string retx = "gbn";
   std::string trigger = "fast";
-  double rto_us = -1; // < 0: dynamic (Table 6-8); else one of 512, 16000, 128000, 4000000
+  double rto_us = -1;        // < 0: dynamic (Table 6-8); else one of 512, 16000, 128000, 4000000
+  double rto_base_us = 20;   // dynamic RTO Base_time, 4..2,097,152 us
+  bool mark_psn = false;     // MarkPSN (selective + fast only)
+  unsigned ack_coalesce = 1; // in-order packets per TPACK
+  double ack_delay_us = 0;   // longest a coalesced ACK waits (0: no timer)
   std::string cc = "none";
   std::uint32_t mtu = 1024;
   std::uint32_t window = 512;
