@@ -11,7 +11,8 @@ ub=${1:-build/release/ubmodel}
 echo "### S15: RTP retransmission modes under per-flow and per-packet load balancing"
 echo
 echo "\`ubmodel transport --messages 2000 --size 4096 --mtu 1024 --window 512 --paths 4 --lb L --retx R --trigger T --loss 0.001\`"
-echo "(4 paths 2, 2.5, 3, 3.5 us one way; per-packet spraying sends PSN p on path p mod 4; 400 Gbit/s links)"
+echo "(4 paths 2, 2.5, 3, 3.5 us one way; per-packet spraying sends PSN p on path p mod 4; 400 Gbit/s links;"
+echo "initial PSNs drawn from the seed, §6.4.1)"
 echo
 echo "| load balancing | retransmission | goodput Gbit/s | retransmissions | spurious | timeouts | p99 latency us |"
 echo "|---|---|---|---|---|---|---|"

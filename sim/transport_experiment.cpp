@@ -35,9 +35,9 @@ using Fnv = RunFingerprint;
 class Run {
 public:
   explicit Run(const TransportExperimentConfig& cfg)
-      : cfg_(cfg), a_(side(cfg, true), tp::make_congestion_control(cfg.cc, cfg.cc_params),
-                      tp::make_cc_feedback(cfg.cc, cfg.cc_params)),
-        b_(side(cfg, false), tp::make_congestion_control(cfg.cc, cfg.cc_params),
+      : cfg_(cfg), ends_(ends(cfg)), a_(ends_.a, tp::make_congestion_control(cfg.cc, cfg.cc_params),
+                                        tp::make_cc_feedback(cfg.cc, cfg.cc_params)),
+        b_(ends_.b, tp::make_congestion_control(cfg.cc, cfg.cc_params),
            tp::make_cc_feedback(cfg.cc, cfg.cc_params)),
         rng_(cfg.seed, 3) {
     sent_at_.reserve(cfg.messages);
@@ -107,13 +107,16 @@ private:
     tp::TpOut p;
   };
 
-  static tp::TpChannelConfig side(const TransportExperimentConfig& c, bool a) {
-    tp::TpChannelConfig s = c.channel;
-    s.local_tpn = a ? 1 : 2;
-    s.peer_tpn = a ? 2 : 1;
-    s.tx_initial_psn = a ? c.channel.tx_initial_psn : c.channel.rx_initial_psn;
-    s.rx_initial_psn = a ? c.channel.rx_initial_psn : c.channel.tx_initial_psn;
-    return s;
+  static tp::TpChannelEnds ends(const TransportExperimentConfig& c) {
+    if (c.random_initial_psns) {
+      Rng setup(c.seed, 9);
+      return tp::connect_channel(c.channel, 1, 2, setup);
+    }
+    tp::TpChannelEnds e{c.channel, c.channel};
+    e.a.local_tpn = e.b.peer_tpn = 1;
+    e.a.peer_tpn = e.b.local_tpn = 2;
+    std::swap(e.b.tx_initial_psn, e.b.rx_initial_psn);
+    return e;
   }
 
   void offer(Time now) {
@@ -237,6 +240,7 @@ private:
   }
 
   const TransportExperimentConfig& cfg_;
+  tp::TpChannelEnds ends_;
   tp::TpChannel a_;
   tp::TpChannel b_;
   Rng rng_;
@@ -267,6 +271,7 @@ public:
         port_(caqm_params(cfg, bottleneck_bps_)) {
     tp::CcParams cc = cfg.cc_params;
     cc.line_rate_bps = cfg.rate_bps;
+    Rng setup(cfg.seed, 9); // initial PSNs (§6.4.1), apart from the marking stream
     for (unsigned i = 0; i < cfg.senders; ++i) {
       tp::TpChannelConfig s = cfg.channel;
       s.local_tpn = 2 * i + 1;
@@ -275,6 +280,11 @@ public:
       r.local_tpn = 2 * i + 2;
       r.peer_tpn = 2 * i + 1;
       std::swap(r.tx_initial_psn, r.rx_initial_psn);
+      if (cfg.random_initial_psns) {
+        const auto e = tp::connect_channel(cfg.channel, 2 * i + 1, 2 * i + 2, setup);
+        s = e.a;
+        r = e.b;
+      }
       ch_.push_back(std::make_unique<tp::TpChannel>(s, tp::make_congestion_control(cfg.cc, cc),
                                                     tp::make_cc_feedback(cfg.cc, cc)));
       ch_.push_back(std::make_unique<tp::TpChannel>(r, tp::make_congestion_control(cfg.cc, cc),

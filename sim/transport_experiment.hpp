@@ -41,6 +41,9 @@ struct TransportExperimentConfig {
   std::uint64_t seed = 1;
   Time time_limit = Time{10'000'000'000'000}; // 10 s of model time
   tp::TpChannelConfig channel{};              // retransmission algorithm, window, MTU, RTO
+  // Initial PSNs negotiated at setup, random (§6.4.1): drawn per channel and direction from the
+  // seed's own stream (9), so the loss process does not move. false: the channel's values.
+  bool random_initial_psns = true;
   tp::CcAlgo cc = tp::CcAlgo::None;
   tp::CcParams cc_params{};
   // Bottleneck mode (see above).

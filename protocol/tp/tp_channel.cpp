@@ -209,6 +209,16 @@ Status validate(const TpChannelConfig& c) noexcept {
   return {};
 }
 
+TpChannelEnds connect_channel(const TpChannelConfig& common, std::uint32_t tpn_a,
+                              std::uint32_t tpn_b, Rng& rng) noexcept {
+  TpChannelEnds e{common, common};
+  e.a.local_tpn = e.b.peer_tpn = tpn_a;
+  e.a.peer_tpn = e.b.local_tpn = tpn_b;
+  e.a.tx_initial_psn = e.b.rx_initial_psn = static_cast<std::uint32_t>(rng.below(kPsnModulus));
+  e.b.tx_initial_psn = e.a.rx_initial_psn = static_cast<std::uint32_t>(rng.below(kPsnModulus));
+  return e;
+}
+
 TpChannel::TpChannel(TpChannelConfig cfg, std::unique_ptr<CongestionControl> cc,
                      std::unique_ptr<CcFeedback> feedback, Tracer* tracer)
     : cfg_(cfg), cc_(std::move(cc)), feedback_(std::move(feedback)), tracer_(tracer),

@@ -45,6 +45,7 @@
 
 #include "protocol/common/bits.hpp"
 #include "protocol/common/error.hpp"
+#include "protocol/common/rng.hpp"
 #include "protocol/common/trace.hpp"
 #include "protocol/common/units.hpp"
 #include "protocol/nl/cci.hpp"
@@ -110,6 +111,15 @@ struct TpChannelConfig {
 
 // Ok, or an Error naming the field (header "TpChannelConfig").
 [[nodiscard]] Status validate(const TpChannelConfig& c) noexcept;
+
+// Channel setup, which the spec leaves to implementations (§6.3.1): the two ends' configurations
+// from one template, with TPNs `tpn_a` / `tpn_b` and, per direction, an initial PSN drawn
+// uniformly from [0, 2^24) (§6.4.1: negotiated at setup, random). a.tx = b.rx and b.tx = a.rx.
+struct TpChannelEnds {
+  TpChannelConfig a, b;
+};
+[[nodiscard]] TpChannelEnds connect_channel(const TpChannelConfig& common, std::uint32_t tpn_a,
+                                            std::uint32_t tpn_b, Rng& rng) noexcept;
 
 using MsgId = std::uint64_t;
 

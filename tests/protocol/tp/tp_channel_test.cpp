@@ -1,5 +1,7 @@
 // Two RTP TP Channel ends over the test network: the four retransmission algorithms under loss,
 // tail loss, lost ACKs, reordering, PSN wrap and retry exhaustion. UB-Base-2.0 §6.4.
+#include <set>
+
 #include <catch2/catch.hpp>
 
 #include "protocol/tp/test_net.hpp"
@@ -555,4 +557,35 @@ TEST_CASE("Goodput under a fixed loss rate below 10% stays above the stated boun
       CHECK(ratio >= (loss < 0.02 ? b.at1 : loss < 0.06 ? b.at5 : b.at9));
     }
   }
+}
+
+TEST_CASE("Channel setup draws each direction's initial PSN at random and the ends agree",
+          "[tp][rtp]") {
+  TpChannelConfig common = pair_config(RetxAlgo::SelectiveFast, true);
+  std::set<std::uint32_t> seen;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    Rng rng(seed, 9);
+    const auto e = connect_channel(common, 7, 9, rng);
+    CHECK(e.a.local_tpn == 7);
+    CHECK(e.a.peer_tpn == 9);
+    CHECK(e.b.local_tpn == 9);
+    CHECK(e.b.peer_tpn == 7);
+    CHECK(e.a.tx_initial_psn == e.b.rx_initial_psn);
+    CHECK(e.b.tx_initial_psn == e.a.rx_initial_psn);
+    CHECK(e.a.tx_initial_psn <= kPsnMask);
+    CHECK(e.b.tx_initial_psn <= kPsnMask);
+    CHECK(validate(e.a).has_value());
+    seen.insert(e.a.tx_initial_psn);
+    seen.insert(e.b.tx_initial_psn);
+    if (seed <= 3) {
+      TestNet net(e.a, e.b, seed);
+      net.loss_data = 0.02;
+      net.source(0).to_send = 50;
+      net.source(1).to_send = 50;
+      REQUIRE(run_checked(net, Time{100'000'000'000'000}));
+      CHECK(net.sink(1).delivered == 50);
+      CHECK(net.sink(0).delivered == 50);
+    }
+  }
+  CHECK(seen.size() == 40); // 40 draws from 2^24 values: all different
 }
