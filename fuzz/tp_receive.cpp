@@ -242,7 +242,7 @@ void deliver(Fixture& f, std::span<const Byte> tp, const nl::Cci& cci, std::uint
   const CtpCounters cb = f.ctp->counters();
   CtpIn ci{};
   ci.src_cna = (meta & 0x80U) != 0 ? 0x1'0000U + meta : meta; // sometimes too wide for CNA16
-  ci.vl = static_cast<std::uint8_t>((meta >> 1) & 0x1FU);      // 0..31: 16..31 are bad
+  ci.vl = static_cast<std::uint8_t>((meta >> 1) & 0x1FU);     // 0..31: 16..31 are bad
   ci.sl = static_cast<std::uint8_t>((meta >> 3) & 0xFU);
   ci.cci = cci;
   ci.tp = tp;
@@ -366,14 +366,10 @@ std::vector<Byte> rtp_packet(const Fixture& f, ub::fuzz::Provider& in) {
   const std::uint8_t b1 = in.byte();
   const std::uint8_t b2 = in.byte();
   static constexpr std::uint8_t kOps[] = {
-      tp_opcode::kRtpData,
-      tp_opcode::kRtpData | tp_opcode::kLastFlag,
-      tp_opcode::kAck,
-      tp_opcode::kAckCc,
-      tp_opcode::kSack,
-      tp_opcode::kSackCc,
-      tp_opcode::kCnp,
-      0x00,
+      tp_opcode::kRtpData, tp_opcode::kRtpData | tp_opcode::kLastFlag,
+      tp_opcode::kAck,     tp_opcode::kAckCc,
+      tp_opcode::kSack,    tp_opcode::kSackCc,
+      tp_opcode::kCnp,     0x00,
   };
   Rtph h{};
   // Any opcode byte, reserved ones included: the encoder refuses those, so it is written over
@@ -467,7 +463,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (in.remaining() > 0 && ops++ < 4096) {
     const std::uint8_t op = in.byte();
     const std::uint8_t meta = in.byte();
-    const nl::Cci cci = nl::unpack_cci(static_cast<std::uint16_t>((std::uint16_t{in.byte()} << 8U) | in.byte()));
+    const nl::Cci cci =
+        nl::unpack_cci(static_cast<std::uint16_t>((std::uint16_t{in.byte()} << 8U) | in.byte()));
     switch (op % 8U) {
     case 0: { // raw bytes
       const auto raw = in.bytes(in.byte());

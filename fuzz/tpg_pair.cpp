@@ -90,7 +90,8 @@ Pair make_pair_config(ub::fuzz::Provider& in) {
     mb.channel.local_tpn = ma.channel.peer_tpn = 200 + ui;
     // Near the wrap: each direction starts 0..15 PSNs below 2^24 (from m1 and i).
     const std::uint32_t ab = near_wrap ? kPsnMask - ((m1 + ui) & 15U) : 1000 + 7919 * ui;
-    const std::uint32_t ba = near_wrap ? kPsnMask - ((m1 >> 4) + 3 * ui) % 16U : 50'000 + 104'729 * ui;
+    const std::uint32_t ba =
+        near_wrap ? kPsnMask - ((m1 >> 4) + 3 * ui) % 16U : 50'000 + 104'729 * ui;
     ma.channel.tx_initial_psn = mb.channel.rx_initial_psn = ab;
     mb.channel.tx_initial_psn = ma.channel.rx_initial_psn = ba;
     p.a.members.push_back(ma);
@@ -242,8 +243,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
     }
     // Spraying is what the configuration allows: per-flow members never spray.
-    if (std::all_of(g.config().members.begin(), g.config().members.end(),
-                    [](const TpgMemberConfig& m) { return std::holds_alternative<PerFlow>(m.lb); })) {
+    if (std::all_of(
+            g.config().members.begin(), g.config().members.end(),
+            [](const TpgMemberConfig& m) { return std::holds_alternative<PerFlow>(m.lb); })) {
       UB_FUZZ_CHECK(c.sprayed_packets == 0);
     }
   }
