@@ -16,8 +16,9 @@ using namespace ub::tp;
 
 namespace {
 
-TpChannelConfig config(RetxAlgo algo, std::uint32_t mtu, bool a) {
+TpChannelConfig config(RetxAlgo algo, std::uint32_t mtu, bool a, unsigned coalesce = 1) {
   TpChannelConfig c{};
+  c.ack_coalesce = coalesce;
   c.retx = algo;
   c.mtu = mtu;
   c.local_tpn = a ? 1 : 2;
@@ -29,8 +30,9 @@ TpChannelConfig config(RetxAlgo algo, std::uint32_t mtu, bool a) {
 void BM_RtpPair(benchmark::State& state) {
   const auto algo = static_cast<RetxAlgo>(state.range(0));
   const auto mtu = static_cast<std::uint32_t>(state.range(1));
-  TpChannel a(config(algo, mtu, true));
-  TpChannel b(config(algo, mtu, false));
+  const auto coalesce = static_cast<unsigned>(state.range(2));
+  TpChannel a(config(algo, mtu, true, coalesce));
+  TpChannel b(config(algo, mtu, false, coalesce));
   const std::vector<Byte> msg(mtu * 4, 0x5A); // 4 packets per message
   Time now{0};
   std::uint64_t packets = 0;
@@ -57,7 +59,10 @@ void BM_RtpPair(benchmark::State& state) {
   state.counters["packets/s"] =
       benchmark::Counter(static_cast<double>(packets), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_RtpPair)->ArgsProduct({{0, 2}, {1024, 4096}})->ArgNames({"algo", "mtu"});
+// ack: in-order packets per TPACK (the A bit still asks for one on each message's last packet).
+BENCHMARK(BM_RtpPair)
+    ->ArgsProduct({{0, 2}, {1024, 4096}, {1, 4}})
+    ->ArgNames({"algo", "mtu", "ack"});
 
 void BM_CopyBaseline(benchmark::State& state) {
   const auto mtu = static_cast<std::size_t>(state.range(0));
