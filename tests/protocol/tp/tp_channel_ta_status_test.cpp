@@ -5,12 +5,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "protocol/tp/run_checked.hpp"
 #include "protocol/tp/test_net.hpp"
 #include "protocol/tp/tp_channel.hpp"
 
 using namespace ub;
 using namespace ub::tp;
 using ub::tp::test::TestNet;
+
+using ub::tp::test::run_checked;
 
 namespace {
 
@@ -31,18 +34,6 @@ TpChannelConfig status_config(bool a_side, TaStatusMode mode,
 std::optional<Rtph> rtph_of(const TpOut& o) {
   auto h = Codec<Rtph>::decode(o.tp);
   return h ? std::optional<Rtph>(*h) : std::nullopt;
-}
-
-bool run_checked(TestNet& n, Time limit) {
-  std::string broken;
-  const bool ok = n.run_until_done(limit, [&] {
-    if (broken.empty()) {
-      broken = n.check();
-    }
-  });
-  INFO(broken);
-  CHECK(broken.empty());
-  return ok;
 }
 
 } // namespace

@@ -4,12 +4,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "protocol/tp/run_checked.hpp"
 #include "protocol/tp/test_net.hpp"
 #include "protocol/tp/tp_channel.hpp"
 
 using namespace ub;
 using namespace ub::tp;
 using ub::tp::test::TestNet;
+
+using ub::tp::test::run_checked;
 
 namespace {
 
@@ -30,18 +33,6 @@ struct Pair {
   explicit Pair(RetxAlgo algo, std::uint64_t seed = 1)
       : net(pair_config(algo, true), pair_config(algo, false), seed) {}
 };
-
-bool run_checked(TestNet& n, Time limit) {
-  std::string broken;
-  const bool ok = n.run_until_done(limit, [&] {
-    if (broken.empty()) {
-      broken = n.check();
-    }
-  });
-  INFO(broken);
-  CHECK(broken.empty());
-  return ok;
-}
 
 const RetxAlgo kAll[] = {RetxAlgo::GbnFast, RetxAlgo::GbnRto, RetxAlgo::SelectiveFast,
                          RetxAlgo::SelectiveRto};

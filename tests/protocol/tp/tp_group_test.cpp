@@ -8,6 +8,7 @@
 
 #include "protocol/tp/multipath_net.hpp"
 #include "protocol/tp/rtph.hpp"
+#include "protocol/tp/run_checked.hpp"
 #include "protocol/tp/tp_group.hpp"
 
 using namespace ub;
@@ -15,6 +16,8 @@ using namespace ub::tp;
 using ub::tp::test::group_pair;
 using ub::tp::test::make_message;
 using ub::tp::test::MultipathNet;
+
+using ub::tp::test::run_checked;
 
 namespace {
 
@@ -33,18 +36,6 @@ TpGroupConfig with_policy(TpGroupConfig c, TpgPolicy p) {
 MultipathNet make_net(const std::pair<TpGroupConfig, TpGroupConfig>& cfg, std::size_t paths,
                       std::uint64_t seed = 1) {
   return MultipathNet(make_group(cfg.first), make_group(cfg.second), paths, seed);
-}
-
-bool run_checked(MultipathNet& n, Time limit) {
-  std::string broken;
-  const bool ok = n.run_until_done(limit, [&] {
-    if (broken.empty()) {
-      broken = n.check();
-    }
-  });
-  INFO(broken);
-  CHECK(broken.empty());
-  return ok;
 }
 
 std::size_t send_to(TpGroup& g, std::uint32_t i, std::size_t size, const SendOptions& o = {}) {
