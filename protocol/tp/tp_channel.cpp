@@ -246,21 +246,49 @@ bool TpChannel::cc_allows(std::uint32_t bytes, Time now) const noexcept {
 // Upper layer
 
 TpChannel::SendStatus TpChannel::send(std::span<const Byte> message, MsgId* id) {
+  if (message.empty()) {
+    return failed_ ? SendStatus::Failed : SendStatus::Empty;
+  }
+  TxMsg m{};
+  m.data.assign(message.begin(), message.end());
+  return enqueue(std::move(m), id);
+}
+
+TpChannel::SendStatus TpChannel::send_packets(std::span<const TpPacketUnit> units, MsgId* id) {
+  if (units.empty()) {
+    return failed_ ? SendStatus::Failed : SendStatus::Empty;
+  }
+  // §6.7.1.1.1: one MTU of TA payload per packet, the last 0..MTU, and above 0 when the
+  // operation spans more than one MTU.
+  TxMsg m{};
+  for (std::size_t k = 0; k < units.size(); ++k) {
+    const TpPacketUnit& u = units[k];
+    if (u.ta_header_bytes > u.bytes.size()) {
+      return SendStatus::BadPacketing;
+    }
+    const std::size_t payload = u.bytes.size() - u.ta_header_bytes;
+    const bool last = k + 1 == units.size();
+    if (payload > cfg_.mtu || (!last && payload != cfg_.mtu) ||
+        (last && units.size() > 1 && payload == 0) || u.bytes.empty()) {
+      return SendStatus::BadPacketing;
+    }
+    m.data.insert(m.data.end(), u.bytes.begin(), u.bytes.end());
+    m.unit_ends.push_back(m.data.size());
+  }
+  return enqueue(std::move(m), id);
+}
+
+TpChannel::SendStatus TpChannel::enqueue(TxMsg m, MsgId* id) {
   if (failed_) {
     return SendStatus::Failed;
-  }
-  if (message.empty()) {
-    return SendStatus::Empty;
   }
   if (tx_queue_.size() >= cfg_.tx_queue_limit) {
     return SendStatus::QueueFull;
   }
-  TxMsg m{};
   m.id = next_id_++;
   m.tpmsn = next_tpmsn_;
   next_tpmsn_ = (next_tpmsn_ + 1) & kPsnMask; // TPMSN is 24 bits (Table 6-2)
-  m.data.assign(message.begin(), message.end());
-  m.expects_status = expects_ta_status(cfg_.ta_status, message);
+  m.expects_status = expects_ta_status(cfg_.ta_status, m.data);
   if (id != nullptr) {
     *id = m.id;
   }
@@ -398,7 +426,10 @@ std::optional<TpOut> TpChannel::send_new(Time now) {
   }
   TxMsg& m = tx_queue_.front();
   const std::size_t left = m.data.size() - m.next_offset;
-  const std::size_t len = std::min<std::size_t>(left, cfg_.mtu);
+  std::size_t len = std::min<std::size_t>(left, cfg_.mtu);
+  if (!m.unit_ends.empty()) {
+    len = m.unit_ends[m.next_unit] - m.next_offset; // the caller's packet, TA headers included
+  }
   const bool last = len == left;
   // Build the packet: RTPH, payload, padding so that NTH..payload is 4-byte aligned.
   Rtph h{};
@@ -422,6 +453,7 @@ std::optional<TpOut> TpChannel::send_new(Time now) {
   std::copy_n(m.data.begin() + static_cast<std::ptrdiff_t>(m.next_offset), len,
               tp.begin() + kRtphBytes);
   m.next_offset += len;
+  ++m.next_unit;
   if (last && m.expects_status) {
     m.last_pkt = tp;
   }
@@ -1043,15 +1075,19 @@ void TpChannel::accept_packet(std::uint32_t psn, bool last, bool fake, std::uint
     rx_in_msg_ = true;
     rx_msg_first_psn_ = psn;
     rx_msg_.clear();
+    rx_msg_ends_.clear();
     rx_msg_held_ = expects_ta_status(cfg_.ta_status, payload);
   }
   rx_msg_.insert(rx_msg_.end(), payload.begin(), payload.end());
+  rx_msg_ends_.push_back(static_cast<std::uint32_t>(rx_msg_.size()));
   if (last) {
     RxMessage m{};
     m.tpmsn = rx_msn_done_;
     m.first_psn = rx_msg_first_psn_;
     m.last_psn = psn;
     m.data = std::move(rx_msg_);
+    m.packet_ends = std::move(rx_msg_ends_);
+    rx_msg_ends_ = {};
     m.needs_verdict = rx_msg_held_;
     if (rx_msg_held_) {
       // The ACK of this packet waits for the TA (§6.8.2): later ACKs stop below it.

@@ -123,11 +123,21 @@ struct TpChannelEnds {
 
 using MsgId = std::uint64_t;
 
+// One TP packet's worth of TA bytes for TpChannel::send_packets: its TA headers (the first
+// `ta_header_bytes` bytes) and its TA payload. The TP MTU bounds the payload only (§6.7.1.1.1).
+struct TpPacketUnit {
+  std::vector<Byte> bytes;
+  std::uint32_t ta_header_bytes = 0;
+};
+
 struct RxMessage {
   std::uint32_t tpmsn = 0;
   std::uint32_t first_psn = 0;
   std::uint32_t last_psn = 0;
   std::vector<Byte> data; // the payloads of its packets, in order
+  // Where each packet's bytes end in `data` (one entry per packet): with send_packets() every
+  // packet carries its own TA headers, and the TA layer reads them packet by packet.
+  std::vector<std::uint32_t> packet_ends;
   // The ACK of its last packet is withheld until ta_verdict(last_psn, ...) (TaStatusMode).
   bool needs_verdict = false;
 };
@@ -214,9 +224,17 @@ public:
                      std::unique_ptr<CcFeedback> feedback = nullptr, Tracer* tracer = nullptr);
 
   // ---- upper layer ----
-  enum class SendStatus : std::uint8_t { Queued, Failed, QueueFull, Empty };
+  // BadPacketing: send_packets() units that break the §6.7.1.1.1 rule (a payload above the MTU,
+  // a payload below it before the last unit, an empty last payload after a full one, or
+  // ta_header_bytes above the unit's size).
+  enum class SendStatus : std::uint8_t { Queued, Failed, QueueFull, Empty, BadPacketing };
   // Queues a message; it goes out in MTU-sized packets. Returns its id through `id`.
   [[nodiscard]] SendStatus send(std::span<const Byte> message, MsgId* id = nullptr);
+  // Queues a message whose packets the caller has cut (§6.7.1.1.1): one packet per unit, each
+  // with its own TA headers and a payload of exactly one MTU, except the last (0..MTU, above 0
+  // when the operation spans more than one MTU). The receiver gets the bytes concatenated with
+  // RxMessage::packet_ends marking the packets.
+  [[nodiscard]] SendStatus send_packets(std::span<const TpPacketUnit> units, MsgId* id = nullptr);
   [[nodiscard]] std::optional<RxMessage> poll_deliver();
   [[nodiscard]] std::optional<TpEvent> poll_event();
   // The TA's verdict on a delivered message with needs_verdict (handle = its last_psn). Status
@@ -252,9 +270,11 @@ private:
     std::vector<Byte> data;
     std::uint64_t last_seq = 0; // sequence number of its last packet, once assigned
     bool started = false;
-    std::size_t next_offset = 0; // bytes of data already packetised
-    bool expects_status = false; // its outcome is a TaStatus from the peer's TP ACK
-    std::vector<Byte> last_pkt;  // expects_status: its last packet, kept for RTO probes
+    std::size_t next_offset = 0;        // bytes of data already packetised
+    bool expects_status = false;        // its outcome is a TaStatus from the peer's TP ACK
+    std::vector<std::size_t> unit_ends; // send_packets(): packet boundaries in data (else MTU)
+    std::size_t next_unit = 0;
+    std::vector<Byte> last_pkt; // expects_status: its last packet, kept for RTO probes
   };
   struct TxPkt {
     std::vector<Byte> tp; // RTPH onward, as first sent
@@ -270,6 +290,7 @@ private:
   [[nodiscard]] std::uint64_t send_limit() const noexcept;
 
   // sender
+  [[nodiscard]] SendStatus enqueue(TxMsg m, MsgId* id);
   std::optional<TpOut> send_new(Time now);
   std::optional<TpOut> send_retransmission(Time now);
   std::optional<TpOut> send_fake(Time now);
@@ -352,6 +373,7 @@ private:
   std::vector<std::optional<RxPkt>> ooo_; // 2W slots, slot = PSN mod 2W
   std::uint32_t ooo_count_ = 0;
   std::vector<Byte> rx_msg_;
+  std::vector<std::uint32_t> rx_msg_ends_;
   std::uint32_t rx_msg_first_psn_ = 0;
   bool rx_in_msg_ = false;
   std::uint32_t rx_msn_done_ = 0;

@@ -56,6 +56,8 @@ std::string_view to_string(GroupSendError e) noexcept {
     return "queue full";
   case GroupSendError::FlowChannelFailed:
     return "the ordered flow's channel has failed";
+  case GroupSendError::BadPacketing:
+    return "the packets break the MTU rule (§6.7.1.1.1)";
   case GroupSendError::AllChannelsFailed:
     return "every channel has failed";
   }
@@ -175,11 +177,24 @@ std::optional<std::size_t> TpGroup::choose(std::uint32_t exclude) const {
 
 Expected<GroupSent, GroupSendError> TpGroup::send(std::span<const Byte> message,
                                                   const SendOptions& opt) {
+  return submit(message.empty(), opt,
+                [&](TpChannel& ch, MsgId* id) { return ch.send(message, id); });
+}
+
+Expected<GroupSent, GroupSendError> TpGroup::send_packets(std::span<const TpPacketUnit> units,
+                                                          const SendOptions& opt) {
+  return submit(units.empty(), opt,
+                [&](TpChannel& ch, MsgId* id) { return ch.send_packets(units, id); });
+}
+
+template <class Submit>
+Expected<GroupSent, GroupSendError> TpGroup::submit(bool empty, const SendOptions& opt,
+                                                    Submit&& to_channel) {
   auto refuse = [this](GroupSendError e) -> Expected<GroupSent, GroupSendError> {
     ++counters_.messages_refused;
     return make_unexpected(e);
   };
-  if (message.empty()) {
+  if (empty) {
     return refuse(GroupSendError::Empty);
   }
   std::optional<std::size_t> pinned;
@@ -201,7 +216,10 @@ Expected<GroupSent, GroupSendError> TpGroup::send(std::span<const Byte> message,
     }
     Member& m = members_[*pick];
     MsgId id = 0;
-    const auto st = m.ch.send(message, &id);
+    const auto st = to_channel(m.ch, &id);
+    if (st == TpChannel::SendStatus::BadPacketing) {
+      return refuse(GroupSendError::BadPacketing);
+    }
     if (st == TpChannel::SendStatus::Queued) {
       if (!pinned) {
         rr_next_ = (*pick + 1) % members_.size();

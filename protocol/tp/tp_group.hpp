@@ -116,6 +116,7 @@ enum class GroupSendError : std::uint8_t {
   QueueFull,         // the chosen member's queue is full (ordered flow), or every live member's
   FlowChannelFailed, // the ordered flow's member has failed; release_flow() lets it re-pin
   AllChannelsFailed, // no live member left
+  BadPacketing,      // send_packets() units that break the MTU rule (TpChannel::send_packets)
 };
 [[nodiscard]] std::string_view to_string(GroupSendError e) noexcept;
 
@@ -164,6 +165,10 @@ public:
   // the first time), otherwise the policy's choice among the live members whose queue has room.
   [[nodiscard]] Expected<GroupSent, GroupSendError> send(std::span<const Byte> message,
                                                          const SendOptions& opt = {});
+  // The same with the packets cut by the caller, each with its own TA headers
+  // (TpChannel::send_packets).
+  [[nodiscard]] Expected<GroupSent, GroupSendError>
+  send_packets(std::span<const TpPacketUnit> units, const SendOptions& opt = {});
   // The member an ordered flow is pinned to, if it is.
   [[nodiscard]] std::optional<std::size_t> flow_channel(std::uint64_t flow) const;
   // Forgets a flow's pin (after the upper layer has dealt with a failure, or the flow ended);
@@ -197,6 +202,9 @@ public:
   [[nodiscard]] const TpGroupConfig& config() const noexcept { return cfg_; }
 
 private:
+  template <class Submit>
+  Expected<GroupSent, GroupSendError> submit(bool empty, const SendOptions& opt,
+                                             Submit&& to_channel);
   struct MsgInfo {
     MsgId id = 0;
     std::uint32_t tpmsn = 0;

@@ -580,3 +580,84 @@ TEST_CASE("Channel setup draws each direction's initial PSN at random and the en
   }
   CHECK(seen.size() == 40); // 40 draws from 2^24 values: all different
 }
+
+TEST_CASE("send_packets: every packet carries its own TA headers, the MTU bounds the payload",
+          "[tp][rtp]") {
+  // A 3.1-MTU operation cut by the caller: each unit is 8 bytes of TA headers (say, a MAETAH whose
+  // address advances by one MTU per packet, §7.4.2.1.1) and one MTU of payload, the last 100.
+  auto unit = [](std::uint32_t k, std::size_t payload) {
+    TpPacketUnit u{};
+    u.ta_header_bytes = 8;
+    u.bytes.assign(8 + payload, static_cast<Byte>(0x40 + k));
+    u.bytes[0] = static_cast<Byte>(k); // the "header" names its packet
+    return u;
+  };
+  for (const RetxAlgo algo : kAll) {
+    CAPTURE(to_string(algo));
+    TpChannel a(pair_config(algo, true));
+    TpChannel b(pair_config(algo, false));
+    const std::vector<TpPacketUnit> units = {unit(0, 1024), unit(1, 1024), unit(2, 1024),
+                                             unit(3, 100)};
+    for (int m = 0; m < 5; ++m) {
+      REQUIRE(a.send_packets(units) == TpChannel::SendStatus::Queued);
+    }
+    std::vector<RxMessage> got;
+    Time now{0};
+    std::uint64_t n = 0;
+    for (int step = 0; step < 100'000 && (got.size() < 5 || a.unacked_messages() > 0); ++step) {
+      now += Time{10'000};
+      if (auto p = a.poll_transmit(now)) {
+        if (++n % 7 != 3) { // lose every 7th transmission
+          b.on_receive(p->tp, p->cci, now);
+        }
+      }
+      while (auto c = b.poll_transmit(now)) {
+        a.on_receive(c->tp, c->cci, now);
+      }
+      for (TpChannel* ch : {&a, &b}) {
+        if (ch->next_timeout() <= now) {
+          ch->on_timeout(now);
+        }
+      }
+      while (auto m = b.poll_deliver()) {
+        got.push_back(std::move(*m));
+      }
+    }
+    REQUIRE(got.size() == 5);
+    CHECK(a.unacked_messages() == 0);
+    for (const RxMessage& m : got) {
+      CHECK(m.packet_ends == std::vector<std::uint32_t>{1032, 2064, 3096, 3204});
+      CHECK(m.data.size() == 3204);
+      for (std::uint32_t k = 0; k < 4; ++k) {
+        const std::uint32_t start = k == 0 ? 0 : m.packet_ends[k - 1];
+        CHECK(m.data[start] == static_cast<Byte>(k)); // each packet starts with its headers
+      }
+      CHECK(psn_dist(m.last_psn, m.first_psn) == 3); // four packets
+    }
+    CHECK(b.counters().tpmsn_mismatches == 0);
+  }
+  // The rule of §6.7.1.1.1, refused with BadPacketing (nothing queued).
+  TpChannel a(pair_config(RetxAlgo::GbnFast, true));
+  const auto bad = [&](std::vector<TpPacketUnit> u) { return a.send_packets(u); };
+  CHECK(bad({unit(0, 1025)}) == TpChannel::SendStatus::BadPacketing);              // > MTU
+  CHECK(bad({unit(0, 1000), unit(1, 10)}) == TpChannel::SendStatus::BadPacketing); // short
+  CHECK(bad({unit(0, 1024), unit(1, 0)}) == TpChannel::SendStatus::BadPacketing);  // empty last
+  CHECK(bad({TpPacketUnit{{Byte{1}, Byte{2}}, 3}}) == TpChannel::SendStatus::BadPacketing);
+  CHECK(bad({TpPacketUnit{}}) == TpChannel::SendStatus::BadPacketing); // no bytes at all
+  CHECK(a.queued_messages() == 0);
+  CHECK(a.send_packets({}) == TpChannel::SendStatus::Empty);
+  // One unit of headers only (a Read request: no payload) is a packet.
+  CHECK(bad({unit(0, 0)}) == TpChannel::SendStatus::Queued);
+  // Delivery of plain send(): one packet end per MTU.
+  TpChannel s(pair_config(RetxAlgo::GbnFast, true));
+  TpChannel r(pair_config(RetxAlgo::GbnFast, false));
+  REQUIRE(s.send(std::vector<Byte>(2500, Byte{7})) == TpChannel::SendStatus::Queued);
+  for (int i = 0; i < 3; ++i) {
+    auto p = s.poll_transmit(Time{0});
+    REQUIRE(p.has_value());
+    r.on_receive(p->tp, p->cci, Time{0});
+  }
+  const auto m = r.poll_deliver();
+  REQUIRE(m.has_value());
+  CHECK(m->packet_ends == std::vector<std::uint32_t>{1024, 2048, 2500});
+}

@@ -558,3 +558,21 @@ TEST_CASE("TPG members keep their own congestion-control contexts", "[tp][tpg]")
   CHECK(net.a().channel(1).congestion()->window_bytes() == initial);
   CHECK(net.a().channel(1).counters().data_packets_sent == 0);
 }
+
+TEST_CASE("TPG send_packets: caller-cut packets go whole on one member, bad cuts are refused",
+          "[tp][tpg]") {
+  TpGroup g = make_group(group_pair(2, RetxAlgo::GbnFast, PerFlow{}).first);
+  const std::uint32_t mtu = g.channel(0).config().mtu;
+  TpPacketUnit full{std::vector<Byte>(8 + mtu, Byte{1}), 8};
+  TpPacketUnit tail{std::vector<Byte>(8 + 10, Byte{2}), 8};
+  const std::vector<TpPacketUnit> good = {full, tail};
+  const auto sent = g.send_packets(good);
+  REQUIRE(sent.has_value());
+  CHECK(g.channel(sent->channel).queued_messages() == 1);
+  const std::vector<TpPacketUnit> bad = {tail, full}; // a short packet before the last
+  const auto refused = g.send_packets(bad);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error() == GroupSendError::BadPacketing);
+  CHECK(g.counters().messages_refused == 1);
+  CHECK(g.send_packets({}).error() == GroupSendError::Empty);
+}
