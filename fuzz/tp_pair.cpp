@@ -13,6 +13,7 @@
 #include <cstdlib>
 
 #include "fuzz_check.hpp"
+#include "net_ops.hpp"
 #include "protocol/tp/test_net.hpp"
 #include "provider.hpp"
 
@@ -89,47 +90,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   };
   net.verdict_delay = Time{std::int64_t{c3 >> 4} * 1'000'000};
   // Scripted drops: the next `n` data (or control) packets in a direction.
-  std::array<unsigned, 2> drop_data{}, drop_ctrl{};
+  ub::fuzz::ScriptedDrops drops;
   bool faults = true;
   net.drop = [&](std::size_t dir, const TpOut& p, std::uint64_t) {
     if (!faults) {
       return false;
     }
-    unsigned& n = p.control ? drop_ctrl[dir] : drop_data[dir];
-    if (n > 0) {
-      --n;
-      return true;
-    }
-    return false;
+    return drops.take(dir, p.control);
   };
 
   std::uint64_t steps = 0;
   while (in.remaining() > 0 && steps < 20'000) {
     const std::uint8_t op = in.byte();
     const std::size_t d = op & 1U;
-    switch ((op >> 1) % 8) {
+    const unsigned kind = (op >> 1) % 8;
+    if (ub::fuzz::shared_net_op(kind, d, in, net, drops, steps, [](const auto& n) { check(n); })) {
+      continue;
+    }
+    switch (kind) {
     case 0:
     case 1:
       net.source(d).to_send += 1U + in.byte() % 16U;
       net.source(d).size = 1U + in.byte() * 23U; // up to ~5.8 KB: several packets
-      break;
-    case 2: {
-      const unsigned n = 1U + in.byte() % 200U;
-      for (unsigned i = 0; i < n; ++i, ++steps) {
-        net.step();
-        check(net);
-      }
-      break;
-    }
-    case 3:
-      drop_data[d] = in.byte() % 8U;
-      break;
-    case 4:
-      drop_ctrl[d] = in.byte() % 8U;
-      break;
-    case 5:
-      net.loss_data = (in.byte() % 16U) / 100.0; // up to 15%
-      net.loss_ctrl = (in.byte() % 16U) / 100.0;
       break;
     case 6:
       net.dup = (in.byte() % 8U) / 100.0;
