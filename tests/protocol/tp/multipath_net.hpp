@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "protocol/common/rng.hpp"
+#include "protocol/tp/run_loop.hpp"
 #include "protocol/tp/test_net.hpp"
 #include "protocol/tp/tp_group.hpp"
 
@@ -109,7 +110,7 @@ struct MpSource {
   [[nodiscard]] bool all_offered() const { return queued + refused == total(); }
 };
 
-class MultipathNet {
+class MultipathNet : public RunLoop<MultipathNet> {
 public:
   using DropFn = std::function<bool(std::size_t dir, const GroupOut& p, std::uint64_t nth)>;
 
@@ -186,19 +187,6 @@ public:
       }
     }
     now_ = next;
-  }
-
-  bool run_until_done(Time limit, const std::function<void()>& after_step = {}) {
-    while (now_ < limit) {
-      step();
-      if (after_step) {
-        after_step();
-      }
-      if (done()) {
-        return true;
-      }
-    }
-    return false;
   }
 
   [[nodiscard]] bool done() const {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "protocol/common/rng.hpp"
+#include "protocol/tp/run_loop.hpp"
 #include "protocol/tp/tp_channel.hpp"
 
 namespace ub::tp::test {
@@ -82,7 +83,7 @@ struct Source {
   Byte first_byte = 0;            // the first byte of every message (TAOpcode, for TaStatusMode)
 };
 
-class TestNet {
+class TestNet : public RunLoop<TestNet> {
 public:
   using DropFn = std::function<bool(std::size_t dir, const TpOut& p, std::uint64_t nth)>;
 
@@ -183,20 +184,6 @@ public:
       }
     }
     now_ = next;
-  }
-
-  // Steps until both sources are done (every message acked or failed) or `limit` model time.
-  bool run_until_done(Time limit, const std::function<void()>& after_step = {}) {
-    while (now_ < limit) {
-      step();
-      if (after_step) {
-        after_step();
-      }
-      if (done()) {
-        return true;
-      }
-    }
-    return false;
   }
 
   [[nodiscard]] bool done() const {
