@@ -1,0 +1,81 @@
+#pragma once
+// One packet's transaction-layer bytes: the base header (BTAH / ATAH, full or compact), the
+// extension headers the opcode and flags call for, in wire order, and the TA payload.
+// UB-Base-2.0 §7.2 (Tables 7-1..7-4: which extension headers each opcode carries and in what
+// order), §7.4 (per-opcode payload rules), App. B.2 (which CFG carries which form).
+//
+// This is what travels inside a TP message (RTP/CTP/UTP: the bytes after the TPH) or directly
+// after the NTH (TP bypass, CFG 9). The whole-packet codec (protocol/packet) follows the same
+// grammar from the LPH; this one starts at the TAH, so the transaction engines can build and read
+// per-packet TA bytes without the layers below.
+//
+// Three wire forms, chosen by the packet's CFG:
+//   TaWire::Cna16    full BTAH/ATAH; Read and Atomic requests and responses carry no TAIDETAH /
+//                    OFSTETAH (CFG 6: NTH_CNA16 with CTPH or RTPH/UTPH)
+//   TaWire::Taid     full BTAH/ATAH with TAIDETAH (and OFSTETAH for Read / Read_response)
+//                    (CFG 3/4 IP and CFG 7 CNA24)
+//   TaWire::Compact  BTAH_COMPACT / ATAH_COMPACT with MAETAH_COMPACT (CFG 9, TP bypass)
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "protocol/common/error.hpp"
+#include "protocol/ta/beetah.hpp"
+#include "protocol/ta/ext_headers.hpp"
+#include "protocol/ta/ta_opcode.hpp"
+#include "protocol/ta/tah.hpp"
+
+namespace ub::ta {
+
+enum class TaWire : std::uint8_t { Cna16, Taid, Compact };
+[[nodiscard]] std::string_view to_string(TaWire w) noexcept;
+
+using TaBase = std::variant<Btah, BtahCompact, Atah, AtahCompact>;
+
+struct TaPacket {
+  TaBase base{Btah{}};
+  // Extension headers: present iff the opcode, the flags (UD_Flag, TV_EN, MT_EN) and the wire
+  // form call for them (Table 7-2). The encoder refuses a packet whose set does not match.
+  std::optional<Udetah> ud;
+  std::optional<Mtetah> mt;
+  std::optional<Taidetah> taid;
+  std::optional<Ofstetah> ofst;
+  std::optional<Maetah> ma;
+  std::optional<MaetahCompact> ma_compact;
+  std::optional<Immetah> imm;
+  std::optional<Ntfetah> ntf;
+  std::optional<Tvetah> tv;
+  std::optional<Beetah> be;
+  std::optional<Mgmtetah> mgmt;
+  std::vector<Byte> payload;
+
+  [[nodiscard]] std::uint8_t opcode() const noexcept;
+  [[nodiscard]] bool is_response() const noexcept; // ATAH or ATAH_COMPACT
+  [[nodiscard]] std::uint16_t ini_tassn() const noexcept;
+  friend bool operator==(const TaPacket&, const TaPacket&) = default;
+};
+
+// Bytes of the headers alone (base + extensions) for `p` in form `w`.
+[[nodiscard]] std::size_t ta_header_size(const TaPacket& p, TaWire w) noexcept;
+
+// Appends the packet's bytes to `out`: headers, then payload. Errors (nothing appended):
+//   NotAllowed      a header the opcode / flags / form forbid, or a missing one it requires
+//                   (field names the header, e.g. "MTETAH"), a base header of the wrong form
+//                   (full vs compact), a response opcode in a BTAH or a request opcode in an ATAH
+//   ReservedValue   reserved TAOpcode (0x02, 0x16, 0x19..)
+//   LengthMismatch  the payload against the opcode's rules (§7.4: no payload for Read /
+//                   Prefetch / Transaction_ACK, 2 x Length for atomics, PDU_Length, compact
+//                   Length for CFG 9 writes)
+// Header field range errors come from each header's own encoder.
+[[nodiscard]] Status encode_ta(const TaPacket& p, TaWire w, std::vector<Byte>& out);
+[[nodiscard]] Result<std::vector<Byte>> encode_ta(const TaPacket& p, TaWire w);
+
+// Decodes one packet's TA bytes. Error offsets are relative to `bytes`; the same error kinds as
+// encode_ta, plus Truncated. Never reads past `bytes`, never crashes on any input.
+[[nodiscard]] Result<TaPacket> decode_ta(std::span<const Byte> bytes, TaWire w);
+
+} // namespace ub::ta
