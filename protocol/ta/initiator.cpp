@@ -33,7 +33,9 @@ std::uint8_t compact_length_code(std::uint32_t len) noexcept {
   return l;
 }
 
-bool ordered(ExecOrder o) noexcept { return o != ExecOrder::No; }
+bool ordered(ExecOrder o) noexcept {
+  return o != ExecOrder::No;
+}
 
 } // namespace
 
@@ -49,9 +51,9 @@ TaInitiator::TaInitiator(PeerId self, InitiatorConfig cfg, TxnObserver* observer
 
 Status TaInitiator::add_queue(std::uint32_t id, const QueueConfig& cfg) {
   if (id >= (1U << 20)) {
-    return make_unexpected(Error{Errc::OutOfRange, 0, "queue", "id",
-                                 "INI_RC_ID has 20 bits", "§7.2.1"}
-                               .with_value(id));
+    return make_unexpected(
+        Error{Errc::OutOfRange, 0, "queue", "id", "INI_RC_ID has 20 bits", "§7.2.1"}.with_value(
+            id));
   }
   if (queues_.count(id) != 0) {
     return make_unexpected(
@@ -363,16 +365,19 @@ TaInitiator::SendResult TaInitiator::send_slice(std::uint32_t qid, Queue& q, Op&
   send.expects_ta_status = tp_status;
   send.tag = s.tag;
   // The wire key: INI_RC_Type 10 + SCID once ROT has its SC, else 00 + the queue (Table 7-1).
-  WireKey wk;
-  wk.initiator = self_;
-  wk.target = op.op.target;
-  wk.tassn = s.tassn;
-  if (t.wire() != TaWire::Compact) {
-    const bool sc = q.cfg.mode == TaMode::Rot && st.sc == ScState::Granted;
-    wk.rc_type = sc ? 0b10 : 0b00;
-    wk.rc_id = sc ? st.scid : qid;
+  // A retry keeps the key it was first sent with (same TASSN, same SC or queue).
+  if (!retry) {
+    WireKey wk;
+    wk.initiator = self_;
+    wk.target = op.op.target;
+    wk.tassn = s.tassn;
+    if (t.wire() != TaWire::Compact) {
+      const bool sc = q.cfg.mode == TaMode::Rot && st.sc == ScState::Granted;
+      wk.rc_type = sc ? 0b10 : 0b00;
+      wk.rc_id = sc ? st.scid : qid;
+    }
+    s.key = wk;
   }
-  s.key = wk;
   send.units = build_units(qid, q, op, s, st, t, retry);
   const std::size_t packets = send.units.size();
   auto r = t.send(std::move(send), now);
@@ -446,8 +451,8 @@ TaInitiator::SendResult TaInitiator::send_slice(std::uint32_t qid, Queue& q, Op&
 }
 
 std::vector<TaUnit> TaInitiator::build_units(std::uint32_t qid, const Queue& q, const Op& op,
-                                             const Slice& s, const Stream& st,
-                                             const TaTransport& t, bool retry) const {
+                                             const Slice& s, const Stream& st, const TaTransport& t,
+                                             bool retry) const {
   (void)qid;
   const TaWire wire = t.wire();
   const TxnOp& o = op.op;
@@ -459,9 +464,9 @@ std::vector<TaUnit> TaInitiator::build_units(std::uint32_t qid, const Queue& q, 
     code = TaOpcode::Write;
   }
   const bool carries_data = code != TaOpcode::Read && code != TaOpcode::PrefetchTgt;
-  const std::uint32_t payload_len =
-      is_atomic_request(static_cast<std::uint8_t>(code)) ? 2 * o.length
-                                                         : (carries_data ? s.length : 0);
+  const std::uint32_t payload_len = is_atomic_request(static_cast<std::uint8_t>(code))
+                                        ? 2 * o.length
+                                        : (carries_data ? s.length : 0);
   const bool multi = carries_data && !is_atomic_request(static_cast<std::uint8_t>(code)) &&
                      code != TaOpcode::WriteWithBe && code != TaOpcode::WritebackWithBe;
   const std::uint32_t npk = multi && payload_len > mtu ? (payload_len + mtu - 1) / mtu : 1;
@@ -486,8 +491,8 @@ std::vector<TaUnit> TaInitiator::build_units(std::uint32_t qid, const Queue& q, 
       MaetahCompact m;
       m.address_63_6 = addr >> 6;
       m.so = o.order == ExecOrder::So;
-      m.length = compact_length_code(is_atomic_request(static_cast<std::uint8_t>(code)) ? 64
-                                                                                       : s.length);
+      m.length =
+          compact_length_code(is_atomic_request(static_cast<std::uint8_t>(code)) ? 64 : s.length);
       m.token_id = o.token_id;
       p.ma_compact = m;
     } else {
@@ -531,8 +536,7 @@ std::vector<TaUnit> TaInitiator::build_units(std::uint32_t qid, const Queue& q, 
         break;
       case TaOpcode::WriteWithNotify:
         p.ma = Maetah{addr, 0, o.token_id, 0, s.length};
-        p.ntf = Ntfetah{o.notify_uba, 0, o.notify_token_id, 0, o.notify_token_value,
-                        o.notify_data};
+        p.ntf = Ntfetah{o.notify_uba, 0, o.notify_token_id, 0, o.notify_token_value, o.notify_data};
         break;
       case TaOpcode::Read:
         if (taid) {
@@ -734,8 +738,7 @@ void TaInitiator::apply_outcome(std::uint64_t tag, const TaOutcome& o,
         if (p.ofst) {
           at = std::uint64_t{p.ofst->offset} * 1024;
         }
-        if (at + p.payload.size() > op->result.size() ||
-            got + p.payload.size() > s->length) {
+        if (at + p.payload.size() > op->result.size() || got + p.payload.size() > s->length) {
           fail_op(qid, *op, fn::CqeStatus::RemoteResponseLength, now);
           return;
         }
@@ -799,8 +802,7 @@ void TaInitiator::on_response(PeerId peer, const std::vector<TaPacket>& packets,
       std::uint32_t aq = 0;
       Op* aop = nullptr;
       Slice* as = find_slice(st.alloc_tag, &aq, &aop);
-      if (as != nullptr && as->state == SliceState::Sent &&
-          (a->sv || a->ini_tassn == as->tassn)) {
+      if (as != nullptr && as->state == SliceState::Sent && (a->sv || a->ini_tassn == as->tassn)) {
         if (a->sv) {
           st.sc = ScState::Granted;
           st.scid = a->ini_tassn;
@@ -912,6 +914,8 @@ std::size_t TaInitiator::pending_ops() const noexcept {
   return n;
 }
 
-bool TaInitiator::idle() const noexcept { return pending_ops() == 0 && completions_.empty(); }
+bool TaInitiator::idle() const noexcept {
+  return pending_ops() == 0 && completions_.empty();
+}
 
 } // namespace ub::ta

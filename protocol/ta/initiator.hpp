@@ -61,9 +61,9 @@ struct QueueConfig {
 };
 
 struct InitiatorConfig {
-  std::uint32_t slice_bytes = 64 * 1024; // MODEL (the spec's example, §7.3.1.1)
-  std::uint8_t retry_limit = 7;          // MODEL: RNR / page-fault retries per slice
-  Time ack_timeout{1'000'000'000};       // MODEL: 1 ms without an answer fails the slice
+  std::uint32_t slice_bytes = 64 * 1024;   // MODEL (the spec's example, §7.3.1.1)
+  std::uint8_t retry_limit = 7;            // MODEL: RNR / page-fault retries per slice
+  Time ack_timeout{1'000'000'000};         // MODEL: 1 ms without an answer fails the slice
   std::uint32_t max_inflight_slices = 256; // MODEL: per queue
   // ROL over a transport with TP status: TAACK-type requests take their answer from the TP ACK
   // (§6.8.2, §7.3.1.1). Off: every answer is an ATAH message.
@@ -84,8 +84,8 @@ struct Completion {
 struct InitiatorCounters {
   std::uint64_t posted = 0, refused = 0, completed = 0, failed = 0, flushed = 0;
   std::uint64_t slices_sent = 0, retries = 0, timeouts = 0;
-  std::uint64_t stalls = 0;         // ordering stalls (§3.6 of the design note): waits for answers
-  std::uint64_t ordered_ops = 0;    // RO or SO ops sent
+  std::uint64_t stalls = 0;      // ordering stalls (§3.6 of the design note): waits for answers
+  std::uint64_t ordered_ops = 0; // RO or SO ops sent
   std::uint64_t sc_allocs = 0, sc_granted = 0, sc_refused = 0;
   std::uint64_t responses = 0, taack_coalesced = 0, unmatched = 0, malformed = 0;
   std::uint64_t tp_statuses = 0;
@@ -167,7 +167,7 @@ private:
     std::uint16_t next_tassn = 0;
     ScState sc = ScState::None;
     std::uint32_t scid = 0;
-    std::uint64_t alloc_tag = 0;                        // the slice asking for the SC
+    std::uint64_t alloc_tag = 0; // the slice asking for the SC
     bool alloc_stall_counted = false;
     std::map<std::uint16_t, std::uint64_t> outstanding; // tassn -> slice tag
   };
@@ -191,11 +191,10 @@ private:
   Op* find_op(Queue& q, std::uint64_t seq);
   Slice* find_slice(std::uint64_t tag, std::uint32_t* qid = nullptr, Op** op_out = nullptr);
   bool may_start(std::uint32_t qid, Queue& q, Op& op, std::size_t index, TaWire wire);
-  SendResult send_slice(std::uint32_t qid, Queue& q, Op& op, std::uint32_t index,
-                        TaTransport& t, Time now);
-  std::vector<TaUnit> build_units(std::uint32_t qid, const Queue& q, const Op& op,
-                                  const Slice& s, const Stream& st, const TaTransport& t,
-                                  bool retry) const;
+  SendResult send_slice(std::uint32_t qid, Queue& q, Op& op, std::uint32_t index, TaTransport& t,
+                        Time now);
+  std::vector<TaUnit> build_units(std::uint32_t qid, const Queue& q, const Op& op, const Slice& s,
+                                  const Stream& st, const TaTransport& t, bool retry) const;
   void set_timer(Slice& s, Time at);
   void clear_timer(Slice& s);
   void slice_done(std::uint32_t qid, Op& op, Slice& s, Time now);

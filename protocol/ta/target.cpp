@@ -1,0 +1,893 @@
+// The target engine (target.hpp). UB-Base-2.0 §7.3, §7.4, §9.4; readings in
+// docs/spec-coverage.md (A-135..A-139).
+
+#include "protocol/ta/target.hpp"
+
+#include <algorithm>
+
+#include "protocol/ta/ta_status.hpp"
+#include "protocol/ta/tassn.hpp"
+#include "protocol/ta/txn_op.hpp"
+
+namespace ub::ta {
+
+namespace {
+
+ExecOrder order_of(std::uint8_t odr_field) noexcept {
+  switch (odr_field & 0b11U) {
+  case odr::kRo:
+    return ExecOrder::Ro;
+  case odr::kSo:
+    return ExecOrder::So;
+  default:
+    return ExecOrder::No; // 11 is reserved: treated as NO (MODEL)
+  }
+}
+
+bool is_rnr_like(std::uint8_t rspst) noexcept {
+  return rspst == ta_rspst::kRnr || rspst == ta_rspst::kPageFault;
+}
+
+std::vector<Byte> le64(std::uint64_t v) {
+  std::vector<Byte> b(8);
+  for (std::size_t i = 0; i < 8; ++i) {
+    b[i] = static_cast<Byte>(v >> (8 * i));
+  }
+  return b;
+}
+
+} // namespace
+
+TaTarget::TaTarget(PeerId self, TargetConfig cfg, TxnObserver* observer)
+    : self_(self), cfg_(cfg), observer_(observer) {
+  cfg_.taack_coalesce = std::clamp<std::uint8_t>(cfg_.taack_coalesce, 1, kMaxTaackCoalesce + 1);
+  scs_.resize(cfg_.sc_count);
+}
+
+Status TaTarget::add_receive_queue(std::uint32_t jetty, const ReceiveQueueConfig& cfg) {
+  if (rqs_.count(jetty) != 0) {
+    return make_unexpected(
+        Error{Errc::NotAllowed, 0, "receive queue", "jetty", "exists already", ""}.with_value(
+            jetty));
+  }
+  rqs_[jetty].cfg = cfg;
+  return {};
+}
+
+Status TaTarget::post_receive(std::uint32_t jetty, std::uint32_t capacity) {
+  auto it = rqs_.find(jetty);
+  if (it == rqs_.end()) {
+    return make_unexpected(
+        Error{Errc::NotAllowed, 0, "receive queue", "jetty", "no such receive queue", ""}
+            .with_value(jetty));
+  }
+  it->second.buffers.push_back(capacity);
+  return {};
+}
+
+Status TaTarget::add_static_sc(std::uint32_t scid, PeerId initiator, std::uint32_t rcid) {
+  if (scid >= scs_.size() || scs_[scid].used) {
+    return make_unexpected(
+        Error{Errc::NotAllowed, 0, "sequence context", "SCID", "out of range or in use", "§7.3.3.3"}
+            .with_value(scid));
+  }
+  SeqContext& sc = scs_[scid];
+  sc = SeqContext{};
+  sc.used = true;
+  sc.peer = initiator;
+  sc.rcid = rcid;
+  return {};
+}
+
+std::uint64_t TaTarget::unwrap(const SeqContext& sc, std::uint16_t t) const noexcept {
+  return sc.base + tassn_dist(t, sc.base16);
+}
+
+// An SO request may run once every earlier TASSN of its SC has arrived and every earlier RO/SO
+// one has run (§7.3.3.3).
+bool TaTarget::sc_executable(const SeqContext& sc, std::uint64_t u) const {
+  std::uint64_t expect = sc.base;
+  for (const auto& [v, e] : sc.entries) {
+    if (v >= u) {
+      break;
+    }
+    if (v != expect || !e.arrived || (e.order != ExecOrder::No && !e.executed)) {
+      return false;
+    }
+    ++expect;
+  }
+  return expect == u;
+}
+
+void TaTarget::sc_settle(SeqContext& sc) {
+  while (!sc.entries.empty()) {
+    auto it = sc.entries.begin();
+    if (it->first != sc.base || !it->second.arrived || !it->second.executed) {
+      break;
+    }
+    sc.entries.erase(it);
+    ++sc.base;
+    sc.base16 = tassn_add(sc.base16, 1);
+  }
+}
+
+void TaTarget::on_request(const TaDelivery& d, std::vector<TaPacket> packets, Time now) {
+  ++counters_.requests;
+  if (packets.empty()) {
+    ++counters_.malformed;
+    return;
+  }
+  Request r;
+  r.peer = d.peer;
+  r.verdict_handle = d.verdict_handle;
+  r.key.initiator = d.peer;
+  r.key.target = self_;
+  const TaPacket& first = packets.front();
+  bool alloc = false;
+  if (const auto* b = std::get_if<Btah>(&first.base)) {
+    r.key.rc_type = b->ini_rc_type;
+    r.key.rc_id = b->ini_rc_id;
+    r.key.tassn = b->ini_tassn;
+    r.order = order_of(b->odr);
+    r.retry = b->retry;
+    r.answer_rc_id = b->ini_rc_id;
+    alloc = b->alloc;
+  } else if (const auto* c = std::get_if<BtahCompact>(&first.base)) {
+    r.key.tassn = c->ini_tassn;
+    r.compact = true;
+    r.order = first.ma_compact && first.ma_compact->so ? ExecOrder::So : ExecOrder::Ro;
+  } else {
+    ++counters_.malformed; // an answer delivered to the target side
+    return;
+  }
+  // The slice's opcode is its last packet's (Send_with_immediate's earlier packets are Sends).
+  const auto info = ta_opcode_info(packets.back().opcode());
+  if (!info || info->response) {
+    ++counters_.malformed;
+    return;
+  }
+  r.code = info->op;
+  r.packets = std::move(packets);
+  if (r.code == TaOpcode::WriteWithNotify || r.code == TaOpcode::WriteWithImmediate) {
+    // All packets but the last are Writes: the slice's kind is the last packet's.
+  }
+  if (!r.compact && r.key.rc_type == 0b10) {
+    // A ROT request: its SC (INI_RC_ID = SCID, §7.3.3.3).
+    const std::uint32_t scid = r.key.rc_id;
+    if (scid >= scs_.size() || !scs_[scid].used || scs_[scid].peer != r.peer) {
+      Answer a;
+      a.rspst = ta_rspst::kTargetError;
+      a.rspinfo = 0b00001;
+      a.unsupported = true;
+      ++counters_.unsupported;
+      respond(r, a, now);
+      return;
+    }
+    r.sc = scid;
+    r.answer_rc_id = scs_[scid].rcid;
+  } else if (alloc) {
+    // Alloc: the stream's first request asks for an SC; a retry of it finds the one it got.
+    std::optional<std::uint32_t> found;
+    for (std::uint32_t i = 0; i < scs_.size(); ++i) {
+      const SeqContext& sc = scs_[i];
+      if (sc.used && sc.peer == r.peer && sc.rcid == r.key.rc_id) {
+        found = i;
+        break;
+      }
+    }
+    if (!found) {
+      for (std::uint32_t i = 0; i < scs_.size(); ++i) {
+        if (!scs_[i].used) {
+          SeqContext& sc = scs_[i];
+          sc = SeqContext{};
+          sc.used = true;
+          sc.peer = r.peer;
+          sc.rcid = r.key.rc_id;
+          sc.base16 = r.key.tassn;
+          found = i;
+          ++counters_.sc_granted;
+          break;
+        }
+      }
+    }
+    if (found) {
+      r.sc = *found;
+      r.grant_sv = true;
+    } else {
+      ++counters_.sc_refused; // SV = 0: the request runs, the stream stays without SC
+    }
+  }
+  if (r.sc) {
+    SeqContext& sc = scs_[*r.sc];
+    const std::uint64_t u = unwrap(sc, r.key.tassn);
+    ScEntry& e = sc.entries[u];
+    e.order = r.order;
+    if (e.executed) {
+      return; // already run (a duplicate): nothing to do twice
+    }
+    e.arrived = true;
+    if (r.order == ExecOrder::So && !sc_executable(sc, u)) {
+      if (cfg_.rot_policy == RotOutOfOrder::Buffer && sc.buffered.size() < cfg_.sc_buffer_slices) {
+        ++counters_.sc_buffered;
+        sc.buffered[u] = std::move(r);
+        return;
+      }
+      e.arrived = false; // as if dropped: it comes again
+      ++counters_.sc_dropped;
+      Answer a;
+      a.rspst = ta_rspst::kRnr;
+      a.rspinfo = 0;
+      respond(r, a, now);
+      return;
+    }
+  }
+  process(std::move(r), now);
+}
+
+bool TaTarget::blocked_by_barrier(const Request& r) const {
+  auto it = barrier_.lower_bound({r.peer, r.key.rc_id, 0});
+  for (; it != barrier_.end(); ++it) {
+    const auto& [peer, rc, t] = *it;
+    if (peer != r.peer || rc != r.key.rc_id) {
+      break;
+    }
+    if (tassn_before(t, r.key.tassn)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void TaTarget::process(Request r, Time now) {
+  const auto bkey = std::make_tuple(r.peer, r.key.rc_id, r.key.tassn);
+  if (!r.sc && !r.compact && r.order == ExecOrder::So && blocked_by_barrier(r)) {
+    // An earlier RO/SO request of the stream was answered RNR and has not run: this one must
+    // not overtake it (§7.3.3.4; design X-reading of the RNR barrier).
+    ++counters_.barrier_rnr;
+    barrier_.insert(bkey);
+    Answer a;
+    a.rspst = ta_rspst::kRnr;
+    a.rspinfo = cfg_.rnr_timer;
+    respond(r, a, now);
+    return;
+  }
+  bool ran = false;
+  Answer a = execute(r, now, ran);
+  if (ran) {
+    barrier_.erase(bkey);
+    ++counters_.executed_slices;
+  } else if (is_rnr_like(a.rspst) && !a.unsupported && r.order != ExecOrder::No && !r.compact) {
+    barrier_.insert(bkey);
+  }
+  std::optional<std::uint32_t> sc = r.sc;
+  if (sc && ran) {
+    SeqContext& c = scs_[*sc];
+    c.entries[unwrap(c, r.key.tassn)].executed = true;
+  }
+  respond(r, std::move(a), now);
+  if (sc && ran) {
+    sc_settle(scs_[*sc]);
+    retry_buffered(*sc, now);
+  }
+}
+
+void TaTarget::retry_buffered(std::uint32_t scid, Time now) {
+  bool progress = true;
+  while (progress) {
+    progress = false;
+    SeqContext& sc = scs_[scid];
+    for (auto it = sc.buffered.begin(); it != sc.buffered.end(); ++it) {
+      if (sc_executable(sc, it->first)) {
+        Request r = std::move(it->second);
+        sc.buffered.erase(it);
+        process(std::move(r), now);
+        progress = true;
+        break; // process() may have changed the maps
+      }
+    }
+  }
+}
+
+// Every packet's UMMU check, before anything is touched (§9.4.1). nullopt: all pass.
+std::optional<TaTarget::Answer> TaTarget::check_packets(const Request& r, Time now) {
+  for (const TaPacket& p : r.packets) {
+    UmmuRequest q;
+    q.eid = self_;
+    q.e_bit = false;
+    if (const auto* b = std::get_if<Btah>(&p.base)) {
+      q.e_bit = b->e_bit;
+    }
+    if (p.tv) {
+      q.token_value = p.tv->token_value;
+    }
+    const auto pinfo = ta_opcode_info(p.opcode());
+    const TaOpcode code = pinfo ? pinfo->op : TaOpcode::Write;
+    if (p.ma) {
+      q.token_id = p.ma->token_id;
+      q.uba = p.ma->address;
+    } else if (p.ma_compact) {
+      q.token_id = p.ma_compact->token_id;
+      q.uba = p.ma_compact->address();
+    } else {
+      continue; // Send / Management: no memory
+    }
+    if (code == TaOpcode::Read || code == TaOpcode::PrefetchTgt) {
+      q.access = MemAccess::Read;
+      q.length = p.ma ? p.ma->length : p.ma_compact->length_bytes();
+    } else if (is_atomic_request(static_cast<std::uint8_t>(code))) {
+      q.access = MemAccess::Atomic;
+      q.length = p.ma ? p.ma->length : p.ma_compact->length_bytes();
+    } else {
+      q.access = MemAccess::Write;
+      q.length = p.payload.size();
+    }
+    auto pa = ummu_.check(q);
+    if (!pa) {
+      Answer a;
+      const TaAnswer ans = answer_for(pa.error(), cfg_.pf_rnr_timer);
+      a.rspst = ans.rspst;
+      a.rspinfo = ans.rspinfo;
+      if (pa.error() == UmmuFault::PageFault) {
+        ++counters_.page_faults;
+        present_at_.emplace(now + cfg_.page_fault_service,
+                            std::make_tuple(self_, q.token_id, q.uba));
+      } else {
+        ++counters_.aborts;
+      }
+      return a;
+    }
+    if (p.ntf) {
+      // Write_with_notify: the notify word goes to another segment (§7.4.2.1.2, X33).
+      if (p.ntf->notify_token_id == q.token_id) {
+        Answer a;
+        a.rspst = ta_rspst::kTargetError;
+        a.rspinfo = 0b00001;
+        a.unsupported = true;
+        ++counters_.unsupported;
+        return a;
+      }
+      UmmuRequest n;
+      n.eid = self_;
+      n.token_id = p.ntf->notify_token_id;
+      n.uba = p.ntf->address;
+      n.length = 8;
+      n.access = MemAccess::Write;
+      n.token_value = p.ntf->notify_token_value;
+      n.e_bit = q.e_bit;
+      auto npa = ummu_.check(n);
+      if (!npa) {
+        Answer a;
+        const TaAnswer ans = answer_for(npa.error(), cfg_.pf_rnr_timer);
+        a.rspst = ans.rspst;
+        a.rspinfo = ans.rspinfo;
+        if (npa.error() == UmmuFault::PageFault) {
+          ++counters_.page_faults;
+          present_at_.emplace(now + cfg_.page_fault_service,
+                              std::make_tuple(self_, n.token_id, n.uba));
+        } else {
+          ++counters_.aborts;
+        }
+        return a;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
+  Answer a;
+  auto unsupported = [&] {
+    Answer u;
+    u.rspst = ta_rspst::kTargetError;
+    u.rspinfo = 0b00001;
+    u.unsupported = true;
+    ++counters_.unsupported;
+    return u;
+  };
+  if (r.code == TaOpcode::Management) {
+    ++counters_.management;
+    ran = true;
+    return a;
+  }
+  // Injected faults come before any side effect (an atomic must never run twice, X19).
+  if (fault_hook_) {
+    if (auto v = fault_hook_(r.key, r.code, r.retry)) {
+      if (v->kind == tp::TaStatusKind::PageFault) {
+        ++counters_.page_faults;
+        a.rspst = ta_rspst::kPageFault;
+      } else {
+        ++counters_.rnr;
+        a.rspst = ta_rspst::kRnr;
+      }
+      a.rspinfo = static_cast<std::uint8_t>(std::min<unsigned>(v->rnr_timer, 19));
+      return a;
+    }
+  }
+  // Receive buffer for Send* and Write_with_immediate (§7.4.3).
+  Rq* rq = nullptr;
+  std::uint64_t total = 0;
+  for (const TaPacket& p : r.packets) {
+    total += p.payload.size();
+  }
+  const bool consumes_rqe = is_send_like(r.code) || r.code == TaOpcode::WriteWithImmediate;
+  if (consumes_rqe) {
+    const TaPacket& last = r.packets.back();
+    const std::uint32_t jetty = last.mt ? last.mt->tgt_tc_id : 0;
+    auto it = rqs_.find(jetty);
+    if (it == rqs_.end()) {
+      return unsupported();
+    }
+    rq = &it->second;
+    if (rq->cfg.token_value) {
+      const std::optional<std::uint32_t> given =
+          r.code == TaOpcode::WriteWithImmediate
+              ? (last.imm ? std::optional<std::uint32_t>{last.imm->immediate_token_value}
+                          : std::nullopt)
+              : (last.tv ? std::optional<std::uint32_t>{last.tv->token_value} : std::nullopt);
+      if (given != rq->cfg.token_value) {
+        ++counters_.aborts;
+        a.rspst = ta_rspst::kTargetError;
+        a.rspinfo = 0b00010; // Remote Abort: the Jetty's token (§11.4)
+        return a;
+      }
+    }
+    if (rq->buffers.empty()) {
+      ++counters_.rnr;
+      a.rspst = ta_rspst::kRnr;
+      a.rspinfo = cfg_.rnr_timer;
+      return a;
+    }
+  }
+  if (auto bad = check_packets(r, now)) {
+    return *bad;
+  }
+  if (r.code == TaOpcode::PrefetchTgt) {
+    ++counters_.prefetches; // a hint: the check passed, nothing is accessed
+    ran = true;
+    return a;
+  }
+  // Execute, packet by packet.
+  std::uint64_t first_addr = 0;
+  bool have_first = false;
+  for (std::size_t k = 0; k < r.packets.size(); ++k) {
+    TaPacket& p = r.packets[k];
+    const auto pinfo = ta_opcode_info(p.opcode());
+    const TaOpcode code = pinfo ? pinfo->op : TaOpcode::Write;
+    if (!p.ma && !p.ma_compact) {
+      continue; // Send packets: the data goes to the receive buffer
+    }
+    const std::uint32_t token_id = p.ma ? p.ma->token_id : p.ma_compact->token_id;
+    const std::uint64_t uba = p.ma ? p.ma->address : p.ma_compact->address();
+    if (!have_first) {
+      first_addr = uba;
+      have_first = true;
+    }
+    UmmuRequest q;
+    q.eid = self_;
+    q.token_id = token_id;
+    q.uba = uba;
+    q.token_value = p.tv ? std::optional<std::uint32_t>{p.tv->token_value} : std::nullopt;
+    if (const auto* b = std::get_if<Btah>(&p.base)) {
+      q.e_bit = b->e_bit;
+    }
+    Executed ex;
+    ex.key = r.key;
+    ex.packet = static_cast<std::uint32_t>(k);
+    ex.offset = uba - first_addr;
+    ex.token_id = token_id;
+    ex.uba = uba;
+    ex.t = now;
+    if (code == TaOpcode::Read) {
+      q.access = MemAccess::Read;
+      q.length = p.ma ? p.ma->length : p.ma_compact->length_bytes();
+      const std::uint64_t pa = q.length == 0 ? 0 : ummu_.check(q).value_or(0);
+      a.data = mem_.read(pa, static_cast<std::size_t>(q.length));
+      ++counters_.executed_packets;
+      if (observer_ != nullptr) {
+        ex.access = MemAccess::Read;
+        ex.pa = pa;
+        ex.before = a.data;
+        ex.after = a.data;
+        ex.returned = a.data;
+        observer_->on_executed(ex);
+      }
+      continue;
+    }
+    if (is_atomic_request(static_cast<std::uint8_t>(code))) {
+      q.access = MemAccess::Atomic;
+      q.length = p.ma ? p.ma->length : 64;
+      auto pa = ummu_.check(q);
+      const std::size_t n = static_cast<std::size_t>(q.length);
+      std::optional<std::uint8_t> subop;
+      if (p.ud) {
+        subop = p.ud->atomic_subop();
+      }
+      std::vector<Byte> before;
+      if (observer_ != nullptr) {
+        before = mem_.read(pa.value_or(0), n);
+      }
+      auto res = mem_.atomic(code, pa.value_or(0), n, p.payload, subop);
+      if (!res) {
+        return unsupported(); // bad size, payload or sub-operation: nothing touched
+      }
+      a.data = std::move(*res);
+      ++counters_.executed_packets;
+      if (observer_ != nullptr) {
+        ex.access = MemAccess::Atomic;
+        ex.pa = pa.value_or(0);
+        ex.before = std::move(before);
+        ex.after = mem_.read(ex.pa, n);
+        ex.returned = a.data;
+        observer_->on_executed(ex);
+      }
+      continue;
+    }
+    // Writes: Write, Writeback, the *_with_be forms, Write_with_notify / _immediate data.
+    q.access = MemAccess::Write;
+    q.length = p.payload.size();
+    const std::uint64_t pa = q.length == 0 ? 0 : ummu_.check(q).value_or(0);
+    std::vector<Byte> before;
+    if (observer_ != nullptr) {
+      before = mem_.read(pa, p.payload.size());
+    }
+    if (p.be) {
+      // BE[n] = 0 leaves byte n alone; bytes past the BE width are written (§7.4.2.1.3).
+      for (std::size_t i = 0; i < p.payload.size(); ++i) {
+        if (p.be->enabled(i)) {
+          mem_.write(pa + i, std::span<const Byte>(&p.payload[i], 1));
+        }
+      }
+    } else if (!p.payload.empty()) {
+      mem_.write(pa, p.payload);
+    }
+    ++counters_.executed_packets;
+    if (observer_ != nullptr) {
+      ex.access = MemAccess::Write;
+      ex.pa = pa;
+      ex.before = std::move(before);
+      ex.after = mem_.read(pa, p.payload.size());
+      observer_->on_executed(ex);
+    }
+    if (p.ntf) {
+      // The notify word after every data byte (§7.4.2.1.2), little-endian (§7.2.13).
+      UmmuRequest n;
+      n.eid = self_;
+      n.token_id = p.ntf->notify_token_id;
+      n.uba = p.ntf->address;
+      n.length = 8;
+      n.access = MemAccess::Write;
+      n.token_value = p.ntf->notify_token_value;
+      n.e_bit = q.e_bit;
+      const std::uint64_t npa = ummu_.check(n).value_or(0);
+      const std::vector<Byte> word = le64(p.ntf->notify_data);
+      Executed ne;
+      ne.key = r.key;
+      ne.packet = static_cast<std::uint32_t>(k);
+      ne.access = MemAccess::Write;
+      ne.token_id = n.token_id;
+      ne.uba = n.uba;
+      ne.pa = npa;
+      ne.notify = true;
+      ne.t = now;
+      if (observer_ != nullptr) {
+        ne.before = mem_.read(npa, 8);
+      }
+      mem_.write(npa, word);
+      if (observer_ != nullptr) {
+        ne.after = word;
+        observer_->on_executed(ne);
+      }
+    }
+  }
+  if (consumes_rqe && rq != nullptr) {
+    const std::uint32_t cap = rq->buffers.front();
+    rq->buffers.pop_front();
+    ReceiveCompleted rc;
+    rc.key = r.key;
+    rc.length = static_cast<std::uint32_t>(r.code == TaOpcode::WriteWithImmediate ? 0 : total);
+    rc.t = now;
+    const TaPacket& last = r.packets.back();
+    if (last.imm) {
+      rc.immediate = last.imm->immediate_data;
+    }
+    if (is_send_like(r.code) && total > cap) {
+      // X34: a Send longer than the buffer: the initiator gets UR, the receiver a length error.
+      rc.status = fn::CqeStatus::LocalLength;
+      receives_.push_back(rc);
+      ++counters_.receive_completions;
+      ++counters_.send_refused;
+      return unsupported();
+    }
+    receives_.push_back(rc);
+    ++counters_.receive_completions;
+    if (observer_ != nullptr) {
+      observer_->on_received(rc);
+    }
+  }
+  ran = true;
+  if (!cfg_.persisted && !is_read_like(r.code)) {
+    a.rspst = ta_rspst::kNotPersisted;
+    a.rspinfo = 0;
+  }
+  return a;
+}
+
+void TaTarget::respond(const Request& r, Answer a, Time now) {
+  if (r.code == TaOpcode::PrefetchTgt || r.code == TaOpcode::Management) {
+    if (r.verdict_handle) {
+      verdicts_.push_back({now + cfg_.exec_time, *r.verdict_handle, tp::TaVerdict{}});
+    }
+    return; // no answer (§7.4.2.4, §7.4.4)
+  }
+  const bool ok = a.rspst == ta_rspst::kSuccess || a.rspst == ta_rspst::kNotPersisted;
+  if (!ok) {
+    if (a.rspst == ta_rspst::kRnr) {
+      ++counters_.rnr;
+    }
+  }
+  const Time at = now + cfg_.exec_time;
+  if (r.verdict_handle) {
+    tp::TaVerdict v;
+    if (ok) {
+      v.kind = tp::TaStatusKind::Ok;
+    } else if (a.rspst == ta_rspst::kRnr) {
+      v.kind = tp::TaStatusKind::ReceiverNotReady;
+      v.rnr_timer = a.rspinfo;
+    } else if (a.rspst == ta_rspst::kPageFault) {
+      v.kind = tp::TaStatusKind::PageFault;
+      v.rnr_timer = a.rspinfo;
+    } else if (a.unsupported) {
+      v.kind = tp::TaStatusKind::UnsupportedRequest;
+    } else {
+      v.kind = tp::TaStatusKind::RemoteAbort;
+    }
+    verdicts_.push_back({at, *r.verdict_handle, v});
+    ++counters_.verdicts;
+    if (!is_read_like(r.code) || !ok) {
+      return; // the TP ACK is the answer
+    }
+  }
+  const std::uint8_t resp_code = r.code == TaOpcode::Read
+                                     ? static_cast<std::uint8_t>(TaOpcode::ReadResponse)
+                                 : is_atomic_request(static_cast<std::uint8_t>(r.code))
+                                     ? static_cast<std::uint8_t>(TaOpcode::AtomicResponse)
+                                     : static_cast<std::uint8_t>(TaOpcode::TransactionAck);
+  if (r.compact) {
+    if (is_rnr_like(a.rspst)) {
+      // CFG 9 has no code for RNR or a page fault: hold the request until the fault clears.
+      ++counters_.held_compact;
+      const Time wait = std::max(cfg_.page_fault_service, tp::rnr_timeout(a.rspinfo)) + Time{1};
+      held_.push_back({now + wait, r});
+      return;
+    }
+    TaPacket p;
+    AtahCompact c;
+    c.ta_opcode = resp_code;
+    c.status = ok ? 0b00 : 0b01;
+    c.ini_tassn = r.key.tassn;
+    p.base = c;
+    if (ok && resp_code != static_cast<std::uint8_t>(TaOpcode::TransactionAck)) {
+      p.payload = std::move(a.data);
+    }
+    if (resp_code == static_cast<std::uint8_t>(TaOpcode::ReadResponse)) {
+      ++counters_.read_responses;
+    } else if (resp_code == static_cast<std::uint8_t>(TaOpcode::AtomicResponse)) {
+      ++counters_.atomic_responses;
+    } else {
+      ++counters_.taacks;
+    }
+    send_answer(r.peer, {std::move(p)}, at);
+    return;
+  }
+  Atah h;
+  h.ta_opcode = resp_code;
+  h.sv = r.grant_sv;
+  h.ini_tassn = r.grant_sv && r.sc ? static_cast<std::uint16_t>(*r.sc) : r.key.tassn;
+  h.rspst = a.rspst;
+  h.rspinfo = a.rspinfo;
+  h.ini_rc_type = r.key.rc_type;
+  h.ini_rc_id = r.answer_rc_id;
+  if (resp_code == static_cast<std::uint8_t>(TaOpcode::TransactionAck)) {
+    ++counters_.taacks;
+    if (ok && cfg_.taack_coalesce > 1 && !r.grant_sv) {
+      queue_taack(r, a.rspst, at);
+      return;
+    }
+    flush_run(now);
+    TaPacket p;
+    p.base = h;
+    send_answer(r.peer, {std::move(p)}, at);
+    return;
+  }
+  // Read_response / Atomic_response: echo TAIDETAH (and OFSTETAH for Read) in the Taid form.
+  const TaPacket& req = r.packets.front();
+  std::vector<TaPacket> out;
+  if (resp_code == static_cast<std::uint8_t>(TaOpcode::ReadResponse)) {
+    ++counters_.read_responses;
+    const std::size_t mtu = std::max<std::uint32_t>(1, mtu_);
+    const std::size_t n = a.data.empty() ? 1 : (a.data.size() + mtu - 1) / mtu;
+    for (std::size_t k = 0; k < n; ++k) {
+      TaPacket p;
+      p.base = h;
+      if (wire_ == TaWire::Taid) {
+        p.taid = req.taid.value_or(Taidetah{});
+        const std::uint32_t base_kb = req.ofst ? req.ofst->offset : 0;
+        p.ofst = Ofstetah{0, base_kb + static_cast<std::uint32_t>(k * mtu / 1024)};
+      }
+      if (ok && !a.data.empty()) {
+        const std::size_t from = k * mtu;
+        const std::size_t to = std::min(a.data.size(), from + mtu);
+        p.payload.assign(a.data.begin() + static_cast<std::ptrdiff_t>(from),
+                         a.data.begin() + static_cast<std::ptrdiff_t>(to));
+      }
+      out.push_back(std::move(p));
+      if (!ok) {
+        break;
+      }
+    }
+  } else {
+    ++counters_.atomic_responses;
+    TaPacket p;
+    p.base = h;
+    if (wire_ == TaWire::Taid) {
+      p.taid = req.taid.value_or(Taidetah{});
+    }
+    if (ok) {
+      p.payload = std::move(a.data);
+    }
+    out.push_back(std::move(p));
+  }
+  send_answer(r.peer, std::move(out), at);
+}
+
+void TaTarget::queue_taack(const Request& r, std::uint8_t rspst, Time at) {
+  if (run_) {
+    Run& run = *run_;
+    const bool joins = run.peer == r.peer && run.rc_type == r.key.rc_type &&
+                       run.rc_id == r.answer_rc_id && run.rspst == rspst &&
+                       r.key.tassn == tassn_add(run.first, std::uint32_t{run.extra} + 1) &&
+                       run.extra + 1U < cfg_.taack_coalesce;
+    if (joins) {
+      ++run.extra;
+      ++counters_.taack_merged;
+      if (run.extra + 1U >= cfg_.taack_coalesce) {
+        flush_run(Time{0});
+      }
+      return;
+    }
+    flush_run(Time{0});
+  }
+  Run run;
+  run.peer = r.peer;
+  run.rc_type = r.key.rc_type;
+  run.rc_id = r.answer_rc_id;
+  run.first = r.key.tassn;
+  run.rspst = rspst;
+  run.flush_at = at + cfg_.taack_delay;
+  run_ = run;
+}
+
+// Sends the pending coalesced TAACK (INI_TASSN = first, RSPINFO = how many more, Table 7-3).
+void TaTarget::flush_run(Time) {
+  if (!run_) {
+    return;
+  }
+  const Run run = *run_;
+  run_.reset();
+  Atah h;
+  h.ta_opcode = static_cast<std::uint8_t>(TaOpcode::TransactionAck);
+  h.ini_tassn = run.first;
+  h.rspst = run.rspst;
+  h.rspinfo = run.extra;
+  h.ini_rc_type = run.rc_type;
+  h.ini_rc_id = run.rc_id;
+  TaPacket p;
+  p.base = h;
+  send_answer(run.peer, {std::move(p)}, run.flush_at - cfg_.taack_delay);
+}
+
+void TaTarget::send_answer(PeerId peer, std::vector<TaPacket> packets, Time at) {
+  Outgoing o;
+  o.at = at;
+  o.send.peer = peer;
+  o.send.mode = TaMode::Roi;
+  o.send.tag = kAnswerTagBase | next_answer_++;
+  for (TaPacket& p : packets) {
+    TaUnit u;
+    u.header_bytes = static_cast<std::uint32_t>(ta_header_size(p, wire_));
+    if (encode_ta(p, wire_, u.bytes)) {
+      o.send.units.push_back(std::move(u));
+    } else {
+      ++counters_.malformed; // a model bug: never an answer we cannot encode
+    }
+  }
+  if (o.send.units.empty()) {
+    return;
+  }
+  // Keep out_ ordered by time (answers are due in the order they were made, except the
+  // coalesced run, which may be older).
+  auto it = std::upper_bound(out_.begin(), out_.end(), o.at,
+                             [](Time t, const Outgoing& x) { return t < x.at; });
+  out_.insert(it, std::move(o));
+}
+
+void TaTarget::pump(TaTransport& t, Time now) {
+  mtu_ = t.max_payload();
+  wire_ = t.wire();
+  if (run_ && run_->flush_at <= now) {
+    flush_run(now);
+  }
+  while (!verdicts_.empty() && verdicts_.front().at <= now) {
+    const PendingVerdict v = verdicts_.front();
+    verdicts_.pop_front();
+    (void)t.verdict(v.handle, v.verdict, now);
+  }
+  while (!out_.empty() && out_.front().at <= now) {
+    TaSend s = out_.front().send;
+    auto r = t.send(s, now);
+    if (!r) {
+      if (r.error() == TaSendError::QueueFull) {
+        break; // try again on the next pump
+      }
+      ++counters_.malformed; // the answer cannot go: the initiator times out
+    }
+    out_.pop_front();
+  }
+}
+
+Time TaTarget::next_timeout() const noexcept {
+  Time t = kNever;
+  if (!out_.empty()) {
+    t = std::min(t, out_.front().at);
+  }
+  if (!verdicts_.empty()) {
+    t = std::min(t, verdicts_.front().at);
+  }
+  if (run_) {
+    t = std::min(t, run_->flush_at);
+  }
+  if (!present_at_.empty()) {
+    t = std::min(t, present_at_.begin()->first);
+  }
+  if (!held_.empty()) {
+    t = std::min(t, held_.front().first);
+  }
+  return t;
+}
+
+void TaTarget::on_timeout(Time now) {
+  while (!present_at_.empty() && present_at_.begin()->first <= now) {
+    const auto [eid, token, uba] = present_at_.begin()->second;
+    present_at_.erase(present_at_.begin());
+    (void)ummu_.make_present(eid, token, uba);
+  }
+  while (!held_.empty() && held_.front().first <= now) {
+    Request r = std::move(held_.front().second);
+    held_.pop_front();
+    r.retry = true;
+    process(std::move(r), now);
+  }
+}
+
+std::optional<ReceiveCompleted> TaTarget::poll_receive() {
+  if (receives_.empty()) {
+    return std::nullopt;
+  }
+  ReceiveCompleted r = receives_.front();
+  receives_.pop_front();
+  return r;
+}
+
+bool TaTarget::idle() const noexcept {
+  if (!out_.empty() || run_ || !held_.empty() || !verdicts_.empty()) {
+    return false;
+  }
+  for (const SeqContext& sc : scs_) {
+    if (!sc.buffered.empty()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+} // namespace ub::ta

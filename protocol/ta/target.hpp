@@ -1,0 +1,203 @@
+#pragma once
+// The transaction layer's target engine. UB-Base-2.0 §7.3 (ordering at the target: ROT Sequence
+// Contexts §7.3.3.3, ROL streams §7.3.3.4; answers and retries §7.3.1.1; TAACK coalescing,
+// Table 7-3), §7.4 (what each opcode does to memory and what it answers), §8.2.1 and §9.4 (the
+// memory segment and the UMMU check before any access), §7.2.5 (zero length).
+//
+// A delivered request slice is decoded packet by packet, then:
+//   1. ordering: a ROT request (INI_RC_Type 10) goes through its Sequence Context; an SO
+//      request runs only once every earlier TASSN of the stream has arrived and every earlier
+//      RO/SO one has run (else it is buffered, or answered RNR when the buffer is full). Any
+//      stream: an SO request behind an RO/SO request that was answered RNR / page fault and has
+//      not run yet is answered RNR too (the order must survive the retry).
+//   2. resources and faults, before any side effect: a receive buffer (RQE) for Send*,
+//      Write_with_immediate; an injected RNR or page fault (the fault hook); the UMMU check of
+//      every packet's range (page fault: recoverable, RSPST 010; otherwise Remote Abort).
+//   3. execution, packet by packet (writes, BE masks, notify after data, atomics via the ALU),
+//      each reported to the observer with the bytes before and after.
+//   4. the answer: a TAACK (possibly coalesced with its consecutive neighbours), Read_response
+//      or Atomic_response; over RTP with a held ACK, the verdict in the TP ACK instead. The
+//      compact form (CFG 9) has no RNR or page-fault code: the target holds the request and runs
+//      it once the fault clears (MODEL).
+// Prefetch_tgt and Management get no answer; Management PDUs are counted (the management
+// model is another issue's).
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <tuple>
+#include <vector>
+
+#include "protocol/common/units.hpp"
+#include "protocol/ta/ta_packet.hpp"
+#include "protocol/ta/target_memory.hpp"
+#include "protocol/ta/transport.hpp"
+#include "protocol/ta/txn_events.hpp"
+#include "protocol/ta/ummu.hpp"
+
+namespace ub::ta {
+
+enum class RotOutOfOrder : std::uint8_t {
+  Buffer, // keep an SO request that cannot run yet (§7.3.3.3 option 2)
+  Drop,   // answer it RNR (RNR_Timer 0) so the initiator sends it again (option 1)
+};
+
+struct TargetConfig {
+  Time exec_time{0};                   // MODEL: from arrival to the answer leaving
+  std::uint8_t taack_coalesce = 1;     // MODEL: TAACKs merged into one (1 = off, at most 32)
+  Time taack_delay{1'000'000};         // MODEL: how long a partial run waits for more (1 us)
+  bool persisted = true;               // false: writes answer 101 (accepted, not yet persisted)
+  std::uint32_t sc_count = 64;         // MODEL: ROT Sequence Contexts
+  std::uint32_t sc_buffer_slices = 64; // MODEL: SO requests one SC may hold
+  RotOutOfOrder rot_policy = RotOutOfOrder::Buffer;
+  std::uint8_t rnr_timer = 0;    // RNR_Timer when no receive buffer is free
+  std::uint8_t pf_rnr_timer = 0; // RNR_Timer with a page fault
+  Time page_fault_service{0};    // MODEL: the Home makes a faulted page present this long after
+};
+
+// A receive queue (the Jetty / JFR side of Send and Write_with_immediate).
+struct ReceiveQueueConfig {
+  std::optional<std::uint32_t> token_value; // the Jetty's token (checked against TVETAH)
+};
+
+// An injected fault for a request about to run (tests and fuzzing): RNR or page fault.
+using FaultHook = std::function<std::optional<tp::TaVerdict>(const WireKey&, TaOpcode, bool retry)>;
+
+struct TargetCounters {
+  std::uint64_t requests = 0, executed_slices = 0, executed_packets = 0, malformed = 0;
+  std::uint64_t taacks = 0, taack_merged = 0, read_responses = 0, atomic_responses = 0;
+  std::uint64_t rnr = 0, page_faults = 0, aborts = 0, unsupported = 0, verdicts = 0;
+  std::uint64_t sc_granted = 0, sc_refused = 0, sc_buffered = 0, sc_dropped = 0;
+  std::uint64_t barrier_rnr = 0; // SO requests answered RNR behind an unexecuted one
+  std::uint64_t prefetches = 0, management = 0, held_compact = 0;
+  std::uint64_t receive_completions = 0, send_refused = 0;
+};
+
+class TaTarget {
+public:
+  TaTarget(PeerId self, TargetConfig cfg, TxnObserver* observer = nullptr);
+
+  // ---- set-up (the Home) ----
+  [[nodiscard]] Ummu& ummu() noexcept { return ummu_; }
+  [[nodiscard]] TargetMemory& memory() noexcept { return mem_; }
+  [[nodiscard]] const TargetMemory& memory() const noexcept { return mem_; }
+  [[nodiscard]] Status add_receive_queue(std::uint32_t jetty, const ReceiveQueueConfig& cfg);
+  // One receive buffer of `capacity` bytes on `jetty` (an RQE).
+  [[nodiscard]] Status post_receive(std::uint32_t jetty, std::uint32_t capacity);
+  // A static Sequence Context: SCID `scid` orders (initiator, rcid) from TASSN 0.
+  [[nodiscard]] Status add_static_sc(std::uint32_t scid, PeerId initiator, std::uint32_t rcid);
+  void set_fault_hook(FaultHook h) { fault_hook_ = std::move(h); }
+
+  // ---- engine side ----
+  void on_request(const TaDelivery& d, std::vector<TaPacket> packets, Time now);
+  // Answers that are due go out through `t`.
+  void pump(TaTransport& t, Time now);
+  [[nodiscard]] Time next_timeout() const noexcept;
+  void on_timeout(Time now);
+
+  // ---- upper side ----
+  [[nodiscard]] std::optional<ReceiveCompleted> poll_receive();
+
+  [[nodiscard]] const TargetCounters& counters() const noexcept { return counters_; }
+  [[nodiscard]] bool idle() const noexcept;
+
+private:
+  struct Request {
+    PeerId peer = 0;
+    WireKey key{};
+    std::vector<TaPacket> packets;
+    std::optional<std::uint64_t> verdict_handle;
+    TaOpcode code = TaOpcode::Write;
+    ExecOrder order = ExecOrder::No;
+    bool compact = false;
+    bool retry = false;
+    std::optional<std::uint32_t> sc; // the SC it belongs to
+    bool grant_sv = false;           // answer with SV = 1 and INI_TASSN = SCID
+    std::uint32_t answer_rc_id = 0;  // INI_RC_ID of the answer
+  };
+  // An answer: RSPST/RSPINFO (or the compact Status) and the data for Read / Atomic.
+  struct Answer {
+    std::uint8_t rspst = 0;
+    std::uint8_t rspinfo = 0;
+    bool unsupported = false; // 011/00001
+    std::vector<Byte> data;
+  };
+  struct Outgoing {
+    Time at{0};
+    TaSend send;
+  };
+  struct ScEntry {
+    bool arrived = false;
+    bool executed = false;
+    ExecOrder order = ExecOrder::No;
+  };
+  struct SeqContext {
+    bool used = false;
+    PeerId peer = 0;
+    std::uint32_t rcid = 0;
+    std::uint64_t base = 0; // unwrapped TASSN of the oldest entry kept
+    std::uint16_t base16 = 0;
+    std::map<std::uint64_t, ScEntry> entries;
+    std::map<std::uint64_t, Request> buffered;
+  };
+  struct Run { // a pending coalesced TAACK
+    PeerId peer = 0;
+    std::uint8_t rc_type = 0;
+    std::uint32_t rc_id = 0;
+    std::uint16_t first = 0;
+    std::uint8_t extra = 0;
+    std::uint8_t rspst = 0;
+    Time flush_at{0};
+  };
+  struct Rq {
+    ReceiveQueueConfig cfg;
+    std::deque<std::uint32_t> buffers;
+  };
+
+  std::uint64_t unwrap(const SeqContext& sc, std::uint16_t t) const noexcept;
+  bool sc_executable(const SeqContext& sc, std::uint64_t u) const;
+  void sc_settle(SeqContext& sc);
+  void process(Request r, Time now);
+  bool blocked_by_barrier(const Request& r) const;
+  Answer execute(Request& r, Time now, bool& ran);
+  std::optional<Answer> check_packets(const Request& r, Time now);
+  void respond(const Request& r, Answer a, Time now);
+  void queue_taack(const Request& r, std::uint8_t rspst, Time now);
+  void flush_run(Time now);
+  void send_answer(PeerId peer, std::vector<TaPacket> packets, Time at);
+  void retry_buffered(std::uint32_t scid, Time now);
+
+  // Answer tags, apart from the initiator's slice tags on the same transport.
+  static constexpr std::uint64_t kAnswerTagBase = std::uint64_t{1} << 63;
+  struct PendingVerdict {
+    Time at{0};
+    std::uint64_t handle = 0;
+    tp::TaVerdict verdict{};
+  };
+
+  PeerId self_;
+  TargetConfig cfg_;
+  TxnObserver* observer_;
+  Ummu ummu_;
+  TargetMemory mem_;
+  FaultHook fault_hook_;
+  std::map<std::uint32_t, Rq> rqs_;
+  std::vector<SeqContext> scs_;
+  // RNR barrier: RO/SO requests answered RNR / page fault and not yet run, per (peer, rc id).
+  std::set<std::tuple<PeerId, std::uint32_t, std::uint16_t>> barrier_;
+  std::deque<Outgoing> out_;
+  std::deque<PendingVerdict> verdicts_;
+  std::uint64_t next_answer_ = 0;
+  std::optional<Run> run_;
+  std::deque<std::pair<Time, Request>> held_; // compact requests waiting for a fault to clear
+  std::multimap<Time, std::tuple<PeerId, std::uint32_t, std::uint64_t>> present_at_;
+  std::deque<ReceiveCompleted> receives_;
+  std::uint32_t mtu_ = 4096;
+  TaWire wire_ = TaWire::Cna16;
+  TargetCounters counters_;
+};
+
+} // namespace ub::ta

@@ -1,0 +1,158 @@
+#pragma once
+// Test harness for the transaction engines: N TaEndpoints over their transports, a network that
+// carries NetPackets with a fixed delay plus seeded jitter (which reorders) and loss, and a loop
+// that runs until everything is quiet. Each target gets the same two memory segments.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "protocol/common/rng.hpp"
+#include "protocol/ta/ta_endpoint.hpp"
+
+namespace ub::ta::test {
+
+inline constexpr std::uint32_t kSegToken = 1;    // data segment TokenID
+inline constexpr std::uint32_t kNotifyToken = 2; // notify segment TokenID
+inline constexpr std::uint64_t kSegUba = 0x10000;
+inline constexpr std::uint64_t kSegSize = 1 << 20;
+inline constexpr std::uint64_t kNotifyUba = 0x400000;
+inline constexpr std::uint32_t kTokenValue = 0xC0FFEE;
+inline constexpr std::uint32_t kJetty = 7;
+inline constexpr std::uint32_t kJettyToken = 0x5EED;
+
+struct NetConfig {
+  Time delay{100'000}; // one way (100 ns)
+  Time jitter{0};      // extra uniform delay in [0, jitter): reorders packets
+  double loss = 0.0;   // packets dropped
+  std::uint64_t seed = 1;
+};
+
+// Makes a target's two segments (read / write / atomic, token checked) and a receive queue.
+inline void set_up_target(TaTarget& t, PeerId self, std::uint32_t rqes = 64,
+                          std::uint32_t rqe_bytes = 64 * 1024, bool lazy = false) {
+  auto& u = t.ummu();
+  (void)u.add_entity(self);
+  (void)u.add_token_context(self, kSegToken);
+  (void)u.map(self, kSegToken, kSegUba, kSegSize, 0x100000, !lazy);
+  PermissionEntry e;
+  e.base = kSegUba;
+  e.limit = kSegUba + kSegSize - 1;
+  e.token_val0 = kTokenValue;
+  (void)u.add_permission(self, kSegToken, e);
+  (void)u.add_token_context(self, kNotifyToken);
+  (void)u.map(self, kNotifyToken, kNotifyUba, 4096, 0x900000);
+  PermissionEntry n = e;
+  n.base = kNotifyUba;
+  n.limit = kNotifyUba + 4095;
+  (void)u.add_permission(self, kNotifyToken, n);
+  (void)t.add_receive_queue(kJetty, ReceiveQueueConfig{kJettyToken});
+  for (std::uint32_t i = 0; i < rqes; ++i) {
+    (void)t.post_receive(kJetty, rqe_bytes);
+  }
+}
+
+class TxnNet {
+public:
+  TxnNet(std::vector<std::unique_ptr<TaTransport>> transports, const EndpointConfig& ep,
+         const NetConfig& net, TxnObserver* observer = nullptr)
+      : net_(net), rng_(net.seed, 21) {
+    for (auto& t : transports) {
+      eps_.push_back(std::make_unique<TaEndpoint>(std::move(t), ep, observer));
+    }
+  }
+
+  TaEndpoint& ep(std::size_t i) { return *eps_.at(i); }
+  [[nodiscard]] std::size_t size() const noexcept { return eps_.size(); }
+  [[nodiscard]] Time now() const noexcept { return now_; }
+  [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_; }
+  // Called for every packet before it enters the network: return false to drop it.
+  std::function<bool(const NetPacket&)> filter;
+
+  // Runs until nothing is in flight and no timer is due before `limit`. Returns false if the
+  // limit was reached with work left.
+  bool run(Time limit = Time{10'000'000'000'000}) {
+    for (int guard = 0; guard < 10'000'000; ++guard) {
+      flush_transmits();
+      Time next = kNever;
+      if (!wire_.empty()) {
+        next = wire_.begin()->first.first;
+      }
+      for (auto& e : eps_) {
+        next = std::min(next, e->next_timeout());
+      }
+      if (next == kNever) {
+        return true;
+      }
+      if (next > limit) {
+        return false;
+      }
+      now_ = std::max(now_, next);
+      while (!wire_.empty() && wire_.begin()->first.first <= now_) {
+        NetPacket p = std::move(wire_.begin()->second);
+        wire_.erase(wire_.begin());
+        if (p.dst < eps_.size()) {
+          eps_[p.dst]->on_receive(p, now_);
+        }
+      }
+      for (auto& e : eps_) {
+        if (e->next_timeout() <= now_) {
+          e->on_timeout(now_);
+        }
+      }
+    }
+    return false;
+  }
+
+  void flush_transmits() {
+    bool any = true;
+    while (any) {
+      any = false;
+      for (auto& e : eps_) {
+        while (auto p = e->poll_transmit(now_)) {
+          any = true;
+          if ((filter && !filter(*p)) || (net_.loss > 0 && rng_.uniform() < net_.loss)) {
+            ++dropped_;
+            continue;
+          }
+          Time at = now_ + net_.delay;
+          if (net_.jitter > Time{0}) {
+            at += Time{static_cast<std::int64_t>(
+                rng_.below(static_cast<std::uint64_t>(net_.jitter.count())))};
+          }
+          wire_.emplace(std::make_pair(at, seq_++), std::move(*p));
+        }
+      }
+    }
+  }
+
+private:
+  NetConfig net_;
+  Rng rng_;
+  std::vector<std::unique_ptr<TaEndpoint>> eps_;
+  std::map<std::pair<Time, std::uint64_t>, NetPacket> wire_;
+  std::uint64_t seq_ = 0;
+  std::uint64_t dropped_ = 0;
+  Time now_{0};
+};
+
+// N ideal transports.
+inline std::vector<std::unique_ptr<TaTransport>> ideal_transports(std::size_t n,
+                                                                  TaWire wire = TaWire::Cna16,
+                                                                  std::uint32_t mtu = 4096,
+                                                                  bool multi = true) {
+  std::vector<std::unique_ptr<TaTransport>> v;
+  for (std::size_t i = 0; i < n; ++i) {
+    IdealConfig c;
+    c.self = static_cast<PeerId>(i);
+    c.wire = wire;
+    c.mtu = mtu;
+    c.multi_packet = multi;
+    v.push_back(make_ideal_transport(c));
+  }
+  return v;
+}
+
+} // namespace ub::ta::test
