@@ -148,8 +148,8 @@ std::optional<PostError> check_post(const TxnOp& op, const PostRules& r) noexcep
   case TaOpcode::AtomicFetchOr:
   case TaOpcode::AtomicFetchXor: {
     const std::uint32_t n = op.length;
-    if (n == 0 || n > 64 || (n & (n - 1)) != 0 || op.uba % n != 0 ||
-        op.data.size() != 2U * n || (compact && n != 64)) {
+    if (n == 0 || n > 64 || (n & (n - 1)) != 0 || op.uba % n != 0 || op.data.size() != 2U * n ||
+        (compact && n != 64)) {
       return PostError::LocalLength;
     }
     const bool needs_sub = code == TaOpcode::AtomicStore || code == TaOpcode::AtomicLoad;

@@ -23,9 +23,9 @@ struct TxnOp {
   OpId id = 0;
   std::uint8_t opcode = 0x03; // a TAOpcode code as given: reserved codes are refused at post
   ExecOrder order = ExecOrder::No;
-  bool fence = false;      // sent only after earlier Reads / Atomics of the queue completed
-  bool comp_order = false; // its completion after every earlier op's of the queue (§7.3.2.3)
-  bool complete = true;    // whether a completion is reported for it (§7.3.2.3, CQE enable)
+  bool fence = false;        // sent only after earlier Reads / Atomics of the queue completed
+  bool comp_order = false;   // its completion after every earlier op's of the queue (§7.3.2.3)
+  bool complete = true;      // whether a completion is reported for it (§7.3.2.3, CQE enable)
   bool target_order = false; // ODR[2]: the target's receive completions in send order
   PeerId target = 0;
   // The memory segment (UBMD: EID = target, TokenID, UBA; §9.3) and its access token.
@@ -34,11 +34,11 @@ struct TxnOp {
   std::uint32_t length = 0; // bytes (atomics: operand size 1..64; Read: bytes to read)
   std::optional<std::uint32_t> token_value; // TVETAH (TV_EN = 1)
   bool e_bit = false;
-  std::vector<Byte> data;              // Write*/Send* data; atomics: Operand1 | Operand2 (2 x length)
-  std::optional<std::uint8_t> subop;   // Atomic_store / Atomic_load: UD[23:20]
-  std::optional<Beetah> be;            // Write_with_be / Writeback_with_be
-  std::uint32_t target_jetty = 0;      // Send*, Write_with_immediate: the receiving Jetty (MTETAH)
-  std::uint64_t immediate = 0;         // *_with_immediate
+  std::vector<Byte> data;            // Write*/Send* data; atomics: Operand1 | Operand2 (2 x length)
+  std::optional<std::uint8_t> subop; // Atomic_store / Atomic_load: UD[23:20]
+  std::optional<Beetah> be;          // Write_with_be / Writeback_with_be
+  std::uint32_t target_jetty = 0;    // Send*, Write_with_immediate: the receiving Jetty (MTETAH)
+  std::uint64_t immediate = 0;       // *_with_immediate
   std::optional<std::uint32_t> immediate_token_value; // Write_with_immediate: the Jetty's token
   // Write_with_notify: the 8-byte notify write (§7.4.2.1.2), in another segment.
   std::uint64_t notify_uba = 0;
@@ -64,8 +64,8 @@ enum class PostError : std::uint8_t {
 struct PostRules {
   TaMode mode = TaMode::Roi;
   TaWire wire = TaWire::Cna16;
-  bool multi_packet = true;       // RTP
-  std::uint32_t mtu = 4096;       // TA payload per packet
+  bool multi_packet = true; // RTP
+  std::uint32_t mtu = 4096; // TA payload per packet
 };
 [[nodiscard]] std::optional<PostError> check_post(const TxnOp& op, const PostRules& r) noexcept;
 
