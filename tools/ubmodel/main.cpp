@@ -6,6 +6,7 @@
 //   ubmodel headers                   the header names decode/encode --header accept
 //   ubmodel link [options] [--json]   two ports over one link: retry, credits, goodput
 //   ubmodel transport [options] [--json]  two RTP ends over a lossy multipath network
+//   ubmodel txn [options] [--json]    initiators and targets: memory semantics, ordering, oracle
 // Bad input of any kind: exit status 2 and one line on stderr.
 
 #include <cstdio>
@@ -25,6 +26,7 @@
 #include "tools/ubmodel/link_cmd.hpp"
 #include "tools/ubmodel/pretty.hpp"
 #include "tools/ubmodel/transport_cmd.hpp"
+#include "tools/ubmodel/txn_cmd.hpp"
 
 namespace {
 
@@ -318,6 +320,12 @@ int main(int argc, char** argv) {
       "transport", "two RTP TP Channel ends over a lossy, reordering, multipath network");
   add_transport_options(transport, transport_opts);
 
+  TxnOptions txn_opts;
+  auto* txn = app.add_subcommand(
+      "txn", "initiators and targets over a lossy transport: reads, writes, atomics, sends on "
+             "shared segments, checked by the reference oracle");
+  add_txn_options(txn, txn_opts);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -348,6 +356,9 @@ int main(int argc, char** argv) {
   }
   if (transport->parsed()) {
     return run_transport(transport_opts);
+  }
+  if (txn->parsed()) {
+    return run_txn(txn_opts);
   }
   return fail("no command given (see ubmodel --help)");
 }
