@@ -70,6 +70,29 @@ void TaInitiator::resume_queue(std::uint32_t id) {
   }
 }
 
+void TaInitiator::suspend_queue(std::uint32_t id) {
+  auto it = queues_.find(id);
+  if (it != queues_.end()) {
+    it->second.suspended = true;
+  }
+}
+
+void TaInitiator::flush_queue(std::uint32_t id, Time now) {
+  auto it = queues_.find(id);
+  if (it == queues_.end()) {
+    return;
+  }
+  it->second.suspended = true;
+  // fail_op may pop finished ops off the front (report): walk by sequence number.
+  const std::uint64_t end = it->second.next_seq;
+  for (std::uint64_t seq = 0; seq < end; ++seq) {
+    if (Op* op = find_op(it->second, seq); op != nullptr && !op->finished) {
+      fail_op(id, *op, fn::CqeStatus::Flushed, now);
+    }
+  }
+  report(id, it->second);
+}
+
 bool TaInitiator::suspended(std::uint32_t id) const {
   auto it = queues_.find(id);
   return it != queues_.end() && it->second.suspended;
@@ -516,7 +539,8 @@ std::vector<TaUnit> TaInitiator::build_units(std::uint32_t qid, const Queue& q, 
       switch (pcode) {
       case TaOpcode::Send:
       case TaOpcode::SendWithImmediate:
-        p.mt = Mtetah{0, 0, 0, o.target_jetty};
+        p.mt = Mtetah{o.hint, 0, static_cast<std::uint8_t>(o.target_group ? 0b10 : 0b00),
+                      o.target_jetty};
         p.ofst = Ofstetah{0, pk_off / 1024};
         if (pcode == TaOpcode::SendWithImmediate) {
           p.imm = Immetah{o.immediate, 0, 0};
@@ -530,7 +554,8 @@ std::vector<TaUnit> TaInitiator::build_units(std::uint32_t qid, const Queue& q, 
         p.ma = Maetah{addr, 0, o.token_id, 0, s.length};
         break;
       case TaOpcode::WriteWithImmediate:
-        p.mt = Mtetah{0, 0, 0, o.target_jetty};
+        p.mt = Mtetah{o.hint, 0, static_cast<std::uint8_t>(o.target_group ? 0b10 : 0b00),
+                      o.target_jetty};
         p.ma = Maetah{addr, 0, o.token_id, 0, s.length};
         p.imm = Immetah{o.immediate, o.immediate_token_value.value_or(0), o.length};
         break;
@@ -682,10 +707,9 @@ void TaInitiator::finish(std::uint32_t qid, Op& op, Time now) {
     c.t = now;
     observer_->on_completed(c);
   }
-  auto qit = queues_.find(qid);
-  if (qit != queues_.end()) {
-    report(qid, qit->second);
-  }
+  // Completions are reported (and finished ops dropped) by the public entry points once their
+  // work is done, never here: callers still hold references to this op.
+  (void)qid;
 }
 
 // Completions leave in post order for comp_order ops, at once for the others (§7.3.2.3).
@@ -780,7 +804,18 @@ void TaInitiator::apply_outcome(std::uint64_t tag, const TaOutcome& o,
   fail_op(qid, *op, std::get<Fail>(o).status, now);
 }
 
+void TaInitiator::report_all() {
+  for (auto& [qid, q] : queues_) {
+    report(qid, q);
+  }
+}
+
 void TaInitiator::on_response(PeerId peer, const std::vector<TaPacket>& packets, Time now) {
+  handle_response(peer, packets, now);
+  report_all();
+}
+
+void TaInitiator::handle_response(PeerId peer, const std::vector<TaPacket>& packets, Time now) {
   if (packets.empty()) {
     ++counters_.malformed;
     return;
@@ -853,6 +888,11 @@ void TaInitiator::on_response(PeerId peer, const std::vector<TaPacket>& packets,
 }
 
 void TaInitiator::on_tx_event(const TaTxEvent& e, Time now) {
+  handle_tx_event(e, now);
+  report_all();
+}
+
+void TaInitiator::handle_tx_event(const TaTxEvent& e, Time now) {
   std::uint32_t qid = 0;
   Op* op = nullptr;
   Slice* s = find_slice(e.tag, &qid, &op);
@@ -904,6 +944,7 @@ void TaInitiator::on_timeout(Time now) {
     }
     // RetryWait: due now; pump() resends it.
   }
+  report_all();
 }
 
 std::size_t TaInitiator::pending_ops() const noexcept {

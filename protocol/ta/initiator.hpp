@@ -101,6 +101,12 @@ public:
   [[nodiscard]] Status add_queue(std::uint32_t id, const QueueConfig& cfg);
   // Takes a suspended queue back to work (the Jetty's Suspend -> Ready, §8.2.2.3).
   void resume_queue(std::uint32_t id);
+  // Stops a queue taking new ops out (the Jetty's Ready -> Suspend); in-flight ones finish.
+  void suspend_queue(std::uint32_t id);
+  // Completes every op of the queue not finished yet with Flushed, abandoning those in flight
+  // (the Jetty's move to Error, §8.2.2.3); the queue stays suspended.
+  void flush_queue(std::uint32_t id, Time now);
+  [[nodiscard]] bool has_queue(std::uint32_t id) const { return queues_.count(id) != 0; }
   [[nodiscard]] bool suspended(std::uint32_t id) const;
 
   // ---- upper side ----
@@ -203,6 +209,9 @@ private:
                      Time now);
   void finish(std::uint32_t qid, Op& op, Time now);
   void report(std::uint32_t qid, Queue& q);
+  void report_all();
+  void handle_response(PeerId peer, const std::vector<TaPacket>& packets, Time now);
+  void handle_tx_event(const TaTxEvent& e, Time now);
 
   PeerId self_;
   InitiatorConfig cfg_;

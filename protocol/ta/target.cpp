@@ -65,6 +65,40 @@ Status TaTarget::post_receive(std::uint32_t jetty, std::uint32_t capacity) {
   return {};
 }
 
+Status TaTarget::set_receive_enabled(std::uint32_t jetty, bool enabled) {
+  auto it = rqs_.find(jetty);
+  if (it == rqs_.end()) {
+    return make_unexpected(
+        Error{Errc::NotAllowed, 0, "receive queue", "jetty", "no such receive queue", ""}
+            .with_value(jetty));
+  }
+  it->second.enabled = enabled;
+  return {};
+}
+
+Status TaTarget::add_receive_group(std::uint32_t group, std::vector<std::uint32_t> members,
+                                   GroupPolicy policy) {
+  if (members.empty() || members.size() > 32 || groups_.count(group) != 0) {
+    return make_unexpected(Error{Errc::NotAllowed, 0, "jetty group", "members",
+                                 "1..32 members, and a new group id", "§8.2.2.1"}
+                               .with_value(members.size()));
+  }
+  for (std::uint32_t m : members) {
+    if (rqs_.count(m) == 0) {
+      return make_unexpected(
+          Error{Errc::NotAllowed, 0, "jetty group", "members", "no such receive queue", ""}
+              .with_value(m));
+    }
+  }
+  groups_[group] = Group{std::move(members), policy, 0};
+  return {};
+}
+
+std::size_t TaTarget::free_receives(std::uint32_t jetty) const {
+  auto it = rqs_.find(jetty);
+  return it == rqs_.end() ? 0 : it->second.buffers.size();
+}
+
 Status TaTarget::add_static_sc(std::uint32_t scid, PeerId initiator, std::uint32_t rcid) {
   if (scid >= scs_.size() || scs_[scid].used) {
     return make_unexpected(
@@ -405,6 +439,7 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
   }
   // Receive buffer for Send* and Write_with_immediate (§7.4.3).
   Rq* rq = nullptr;
+  std::uint32_t rq_id = 0;
   std::uint64_t total = 0;
   for (const TaPacket& p : r.packets) {
     total += p.payload.size();
@@ -412,12 +447,45 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
   const bool consumes_rqe = is_send_like(r.code) || r.code == TaOpcode::WriteWithImmediate;
   if (consumes_rqe) {
     const TaPacket& last = r.packets.back();
-    const std::uint32_t jetty = last.mt ? last.mt->tgt_tc_id : 0;
+    std::uint32_t jetty = last.mt ? last.mt->tgt_tc_id : 0;
+    if (last.mt && last.mt->tgt_tc_type == 0b10) {
+      // A Jetty Group: its policy picks the member (§8.2.2.1).
+      auto g = groups_.find(jetty);
+      if (g == groups_.end()) {
+        return unsupported();
+      }
+      Group& grp = g->second;
+      std::size_t pick = 0;
+      switch (grp.policy) {
+      case GroupPolicy::HintHash:
+        pick = last.mt->hint % grp.members.size();
+        break;
+      case GroupPolicy::RoundRobin:
+        pick = grp.next;
+        grp.next = (grp.next + 1) % grp.members.size();
+        break;
+      case GroupPolicy::RqDepth:
+        for (std::size_t i = 1; i < grp.members.size(); ++i) {
+          if (free_receives(grp.members[i]) > free_receives(grp.members[pick])) {
+            pick = i;
+          }
+        }
+        break;
+      }
+      jetty = grp.members[pick];
+    }
     auto it = rqs_.find(jetty);
     if (it == rqs_.end()) {
       return unsupported();
     }
+    if (!it->second.enabled) {
+      ++counters_.dropped_disabled;
+      Answer d;
+      d.drop = true;
+      return d;
+    }
     rq = &it->second;
+    rq_id = jetty;
     if (rq->cfg.token_value) {
       const std::optional<std::uint32_t> given =
           r.code == TaOpcode::WriteWithImmediate
@@ -584,6 +652,8 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
     rq->buffers.pop_front();
     ReceiveCompleted rc;
     rc.key = r.key;
+    rc.jetty = rq_id;
+    rc.opcode = r.code;
     rc.length = static_cast<std::uint32_t>(r.code == TaOpcode::WriteWithImmediate ? 0 : total);
     rc.t = now;
     const TaPacket& last = r.packets.back();
@@ -613,6 +683,9 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
 }
 
 void TaTarget::respond(const Request& r, Answer a, Time now) {
+  if (a.drop) {
+    return; // silently dropped: the initiator's timeout acts (§8.2.2.3)
+  }
   if (r.code == TaOpcode::PrefetchTgt || r.code == TaOpcode::Management) {
     if (r.verdict_handle) {
       verdicts_.push_back({now + cfg_.exec_time, *r.verdict_handle, tp::TaVerdict{}});

@@ -63,6 +63,13 @@ struct ReceiveQueueConfig {
   std::optional<std::uint32_t> token_value; // the Jetty's token (checked against TVETAH)
 };
 
+// How a Jetty Group picks the member a request goes to (§8.2.2.1; design note 7.3).
+enum class GroupPolicy : std::uint8_t {
+  HintHash,   // member = MTETAH.Hint mod members (MODEL: the hash)
+  RoundRobin, // members in turn
+  RqDepth,    // the member with the most free receive buffers (ties: the first)
+};
+
 // An injected fault for a request about to run (tests and fuzzing): RNR or page fault.
 using FaultHook = std::function<std::optional<tp::TaVerdict>(const WireKey&, TaOpcode, bool retry)>;
 
@@ -73,7 +80,7 @@ struct TargetCounters {
   std::uint64_t sc_granted = 0, sc_refused = 0, sc_buffered = 0, sc_dropped = 0;
   std::uint64_t barrier_rnr = 0; // SO requests answered RNR behind an unexecuted one
   std::uint64_t prefetches = 0, management = 0, held_compact = 0;
-  std::uint64_t receive_completions = 0, send_refused = 0;
+  std::uint64_t receive_completions = 0, send_refused = 0, dropped_disabled = 0;
 };
 
 class TaTarget {
@@ -87,6 +94,14 @@ public:
   [[nodiscard]] Status add_receive_queue(std::uint32_t jetty, const ReceiveQueueConfig& cfg);
   // One receive buffer of `capacity` bytes on `jetty` (an RQE).
   [[nodiscard]] Status post_receive(std::uint32_t jetty, std::uint32_t capacity);
+  // A disabled receive queue (its Jetty in Reset or Error) drops what comes for it silently
+  // (§8.2.2.3).
+  [[nodiscard]] Status set_receive_enabled(std::uint32_t jetty, bool enabled);
+  // A Jetty Group: requests naming `group` (TGT_TC_Type 10) go to one of `members` (receive
+  // queues added before) by `policy`; a member with no free buffer answers RNR (no second pick).
+  [[nodiscard]] Status add_receive_group(std::uint32_t group, std::vector<std::uint32_t> members,
+                                         GroupPolicy policy);
+  [[nodiscard]] std::size_t free_receives(std::uint32_t jetty) const;
   // A static Sequence Context: SCID `scid` orders (initiator, rcid) from TASSN 0.
   [[nodiscard]] Status add_static_sc(std::uint32_t scid, PeerId initiator, std::uint32_t rcid);
   void set_fault_hook(FaultHook h) { fault_hook_ = std::move(h); }
@@ -123,6 +138,7 @@ private:
     std::uint8_t rspst = 0;
     std::uint8_t rspinfo = 0;
     bool unsupported = false; // 011/00001
+    bool drop = false;        // no answer at all (a disabled receive queue)
     std::vector<Byte> data;
   };
   struct Outgoing {
@@ -155,6 +171,12 @@ private:
   struct Rq {
     ReceiveQueueConfig cfg;
     std::deque<std::uint32_t> buffers;
+    bool enabled = true;
+  };
+  struct Group {
+    std::vector<std::uint32_t> members;
+    GroupPolicy policy = GroupPolicy::RoundRobin;
+    std::size_t next = 0;
   };
 
   std::uint64_t unwrap(const SeqContext& sc, std::uint16_t t) const noexcept;
@@ -185,6 +207,7 @@ private:
   TargetMemory mem_;
   FaultHook fault_hook_;
   std::map<std::uint32_t, Rq> rqs_;
+  std::map<std::uint32_t, Group> groups_;
   std::vector<SeqContext> scs_;
   // RNR barrier: RO/SO requests answered RNR / page fault and not yet run, per (peer, rc id).
   std::set<std::tuple<PeerId, std::uint32_t, std::uint16_t>> barrier_;

@@ -38,6 +38,8 @@ struct TxnOp {
   std::optional<std::uint8_t> subop; // Atomic_store / Atomic_load: UD[23:20]
   std::optional<Beetah> be;          // Write_with_be / Writeback_with_be
   std::uint32_t target_jetty = 0;    // Send*, Write_with_immediate: the receiving Jetty (MTETAH)
+  bool target_group = false;         // target_jetty names a Jetty Group (TGT_TC_Type 10)
+  std::uint8_t hint = 0;             // MTETAH.Hint (a Jetty Group's hash policy reads it)
   std::uint64_t immediate = 0;       // *_with_immediate
   std::optional<std::uint32_t> immediate_token_value; // Write_with_immediate: the Jetty's token
   // Write_with_notify: the 8-byte notify write (§7.4.2.1.2), in another segment.

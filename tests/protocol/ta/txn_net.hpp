@@ -54,17 +54,20 @@ inline void set_up_target(TaTarget& t, PeerId self, std::uint32_t rqes = 64,
   }
 }
 
-class TxnNet {
+// Node: anything with on_receive / poll_transmit / next_timeout / on_timeout built from
+// (transport, EndpointConfig, observer): TaEndpoint, fn::UrmaDevice.
+template <class Node>
+class NodeNet {
 public:
-  TxnNet(std::vector<std::unique_ptr<TaTransport>> transports, const EndpointConfig& ep,
-         const NetConfig& net, TxnObserver* observer = nullptr)
+  NodeNet(std::vector<std::unique_ptr<TaTransport>> transports, const EndpointConfig& ep,
+          const NetConfig& net, TxnObserver* observer = nullptr)
       : net_(net), rng_(net.seed, 21) {
     for (auto& t : transports) {
-      eps_.push_back(std::make_unique<TaEndpoint>(std::move(t), ep, observer));
+      eps_.push_back(std::make_unique<Node>(std::move(t), ep, observer));
     }
   }
 
-  TaEndpoint& ep(std::size_t i) { return *eps_.at(i); }
+  Node& ep(std::size_t i) { return *eps_.at(i); }
   [[nodiscard]] std::size_t size() const noexcept { return eps_.size(); }
   [[nodiscard]] Time now() const noexcept { return now_; }
   [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_; }
@@ -131,12 +134,14 @@ public:
 private:
   NetConfig net_;
   Rng rng_;
-  std::vector<std::unique_ptr<TaEndpoint>> eps_;
+  std::vector<std::unique_ptr<Node>> eps_;
   std::map<std::pair<Time, std::uint64_t>, NetPacket> wire_;
   std::uint64_t seq_ = 0;
   std::uint64_t dropped_ = 0;
   Time now_{0};
 };
+
+using TxnNet = NodeNet<TaEndpoint>;
 
 // N ideal transports.
 inline std::vector<std::unique_ptr<TaTransport>> ideal_transports(std::size_t n,

@@ -1,0 +1,277 @@
+// The function layer: Jettys, JFCs, Jetty Groups, the state machine, load/store (UB-Base-2.0 §8).
+
+#include <catch2/catch.hpp>
+
+#include "protocol/fn/urma_device.hpp"
+#include "tests/protocol/ta/txn_net.hpp"
+
+namespace ub::fn {
+namespace {
+
+using DevNet = ta::test::NodeNet<UrmaDevice>;
+
+constexpr std::uint32_t kToken = 3;
+constexpr std::uint32_t kTokenValue = 0xAB12;
+
+// Device 1 exports a 64 KiB segment at UBA 0 (PA 0x200000).
+void export_segment(UrmaDevice& d, ta::PeerId self) {
+  auto& u = d.endpoint().target().ummu();
+  REQUIRE(u.add_entity(self));
+  REQUIRE(u.add_token_context(self, kToken));
+  REQUIRE(u.map(self, kToken, 0, 65536, 0x200000));
+  ta::PermissionEntry e;
+  e.base = 0;
+  e.limit = 65535;
+  e.token_val0 = kTokenValue;
+  REQUIRE(u.add_permission(self, kToken, e));
+}
+
+RemoteSegment segment() {
+  return RemoteSegment{1, kToken, 0, 65536, kTokenValue};
+}
+
+struct Fixture {
+  explicit Fixture(ta::TaWire wire = ta::TaWire::Cna16, bool multi = true,
+                   ta::TaMode mode = ta::TaMode::Roi)
+      : net(ta::test::ideal_transports(2, wire, 4096, multi), {}, {}) {
+    export_segment(net.ep(1), 1);
+    jfc0 = *net.ep(0).create_jfc(64);
+    jfc1 = *net.ep(1).create_jfc(64);
+    JettyConfig c;
+    c.mode = mode;
+    c.send_jfc = jfc0;
+    c.recv_jfc = jfc0;
+    j0 = *net.ep(0).create_jetty(c);
+    c.send_jfc = jfc1;
+    c.recv_jfc = jfc1;
+    c.token = 0x77;
+    j1 = *net.ep(1).create_jetty(c);
+    REQUIRE(net.ep(0).modify(j0, JettyState::Ready, Time{0}));
+    REQUIRE(net.ep(1).modify(j1, JettyState::Ready, Time{0}));
+  }
+  std::vector<Cqe> cqes(std::size_t dev, JfcId c) {
+    std::vector<Cqe> v;
+    while (auto q = net.ep(dev).poll_jfc(c)) {
+      v.push_back(std::move(*q));
+    }
+    return v;
+  }
+  DevNet net;
+  JfcId jfc0 = 0, jfc1 = 0;
+  JettyId j0 = 0, j1 = 0;
+};
+
+WorkRequest write_wr(std::uint64_t ctx, std::uint64_t off, std::vector<Byte> data) {
+  WorkRequest w;
+  w.opcode = WrOpcode::Write;
+  w.user_ctx = ctx;
+  w.seg = segment();
+  w.offset = off;
+  w.length = static_cast<std::uint32_t>(data.size());
+  w.data = std::move(data);
+  return w;
+}
+
+TEST_CASE("URMA: write, read and send complete on the JFCs with the user context", "[fn][urma]") {
+  Fixture f;
+  REQUIRE(f.net.ep(0).post_send(f.j0, write_wr(11, 128, std::vector<Byte>(100, Byte{9})), Time{0}));
+  WorkRequest r;
+  r.opcode = WrOpcode::Read;
+  r.user_ctx = 12;
+  r.seg = segment();
+  r.offset = 128;
+  r.length = 100;
+  r.place_order = PlaceOrder::Strong; // SO behind the write
+  REQUIRE(f.net.ep(0).post_send(f.j0, r, Time{0}));
+  REQUIRE(f.net.ep(1).post_recv(f.j1, 256));
+  WorkRequest s;
+  s.opcode = WrOpcode::SendImm;
+  s.user_ctx = 13;
+  s.jetty = RemoteJetty{1, f.j1, false, 0x77};
+  s.length = 10;
+  s.data = std::vector<Byte>(10, Byte{1});
+  s.imm = 42;
+  REQUIRE(f.net.ep(0).post_send(f.j0, s, Time{0}));
+  REQUIRE(f.net.run());
+  const auto c0 = f.cqes(0, f.jfc0);
+  REQUIRE(c0.size() == 3);
+  CHECK(c0[0].user_ctx == 11);
+  CHECK(c0[1].user_ctx == 12);
+  CHECK(c0[1].data == std::vector<Byte>(100, Byte{9}));
+  CHECK(c0[2].user_ctx == 13);
+  for (const auto& c : c0) {
+    CHECK(c.status == CqeStatus::Success);
+    CHECK_FALSE(c.recv);
+  }
+  const auto c1 = f.cqes(1, f.jfc1);
+  REQUIRE(c1.size() == 1);
+  CHECK(c1[0].recv);
+  CHECK(c1[0].opcode == WrOpcode::SendImm);
+  CHECK(c1[0].byte_len == 10);
+  CHECK(c1[0].imm == std::optional<std::uint64_t>{42});
+  CHECK(c1[0].remote == 0);
+}
+
+TEST_CASE("URMA: Jetty states gate posting and serving", "[fn][urma]") {
+  Fixture f;
+  auto& d0 = f.net.ep(0);
+  // Illegal transitions are refused with the clause.
+  REQUIRE(d0.modify(f.j0, JettyState::Error, Time{0}));
+  CHECK(d0.post_send(f.j0, write_wr(1, 0, {Byte{1}}), Time{0}).error() == WrError::BadState);
+  const auto e = d0.modify(f.j0, JettyState::Ready, Time{0});
+  REQUIRE_FALSE(e);
+  CHECK(e.error().clause == "§8.2.2.3");
+  REQUIRE(d0.modify(f.j0, JettyState::Reset, Time{0}));
+  CHECK_FALSE(d0.modify(f.j0, JettyState::Suspend, Time{0}));
+  CHECK(d0.state(f.j0) == JettyState::Reset);
+  REQUIRE(d0.modify(f.j0, JettyState::Ready, Time{0}));
+  // Suspend: posting succeeds, nothing goes until Ready again.
+  REQUIRE(d0.modify(f.j0, JettyState::Suspend, Time{0}));
+  REQUIRE(d0.post_send(f.j0, write_wr(2, 0, std::vector<Byte>(8, Byte{2})), Time{0}));
+  REQUIRE(f.net.run());
+  CHECK(f.cqes(0, f.jfc0).empty());
+  REQUIRE(d0.modify(f.j0, JettyState::Ready, f.net.now()));
+  REQUIRE(f.net.run());
+  const auto c = f.cqes(0, f.jfc0);
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].status == CqeStatus::Success);
+  // A receiving Jetty in Reset drops sends silently: the sender times out.
+  REQUIRE(f.net.ep(1).modify(f.j1, JettyState::Reset, f.net.now()));
+  REQUIRE(f.net.ep(1).post_recv(f.j1, 64));
+  WorkRequest s;
+  s.opcode = WrOpcode::Send;
+  s.jetty = RemoteJetty{1, f.j1, false, 0x77};
+  s.length = 4;
+  s.data = std::vector<Byte>(4, Byte{1});
+  REQUIRE(d0.post_send(f.j0, s, f.net.now()));
+  REQUIRE(f.net.run());
+  const auto c2 = f.cqes(0, f.jfc0);
+  REQUIRE(c2.size() == 1);
+  CHECK(c2[0].status == CqeStatus::TransactionAckTimeout);
+  CHECK(f.net.ep(1).endpoint().target().counters().dropped_disabled == 1);
+  // Exception mode suspend: the failure suspended the sender and raised a JFAE event.
+  CHECK(d0.state(f.j0) == JettyState::Suspend);
+  auto ev = d0.poll_async();
+  REQUIRE(ev);
+  CHECK(ev->kind == AsyncEvent::Kind::JettySuspended);
+}
+
+TEST_CASE("URMA: reserved SEND_INVALIDATE and one-to-one binding are refused at post",
+          "[fn][urma]") {
+  Fixture f;
+  WorkRequest s;
+  s.opcode = WrOpcode::SendInvalidate;
+  s.jetty = RemoteJetty{1, f.j1, false, 0x77};
+  CHECK(f.net.ep(0).post_send(f.j0, s, Time{0}).error() == WrError::UnsupportedOpcode);
+  JettyConfig c;
+  c.send_jfc = f.jfc0;
+  c.recv_jfc = f.jfc0;
+  c.bound = RemoteJetty{1, f.j1, false, 0x77};
+  const JettyId b = *f.net.ep(0).create_jetty(c);
+  REQUIRE(f.net.ep(0).modify(b, JettyState::Ready, Time{0}));
+  s.opcode = WrOpcode::Send;
+  s.jetty.id = f.j1 + 5;
+  CHECK(f.net.ep(0).post_send(b, s, Time{0}).error() == WrError::NotBound);
+  s.jetty.id = f.j1;
+  CHECK(f.net.ep(0).post_send(b, s, Time{0}).has_value());
+  // A JFS has no receive side; a JFR cannot send.
+  c.bound.reset();
+  c.kind = JettyKind::Jfr;
+  const JettyId r = *f.net.ep(0).create_jetty(c);
+  CHECK(f.net.ep(0).post_send(r, write_wr(1, 0, {Byte{1}}), Time{0}).error() == WrError::WrongKind);
+}
+
+TEST_CASE("URMA: Jetty Group policies pick the member", "[fn][urma]") {
+  for (const auto policy :
+       {ta::GroupPolicy::RoundRobin, ta::GroupPolicy::HintHash, ta::GroupPolicy::RqDepth}) {
+    Fixture f;
+    auto& d1 = f.net.ep(1);
+    JettyConfig c;
+    c.kind = JettyKind::Jfr;
+    c.recv_jfc = f.jfc1;
+    std::vector<JettyId> members;
+    for (int i = 0; i < 3; ++i) {
+      members.push_back(*d1.create_jetty(c));
+      REQUIRE(d1.modify(members.back(), JettyState::Ready, Time{0}));
+    }
+    // Uneven receive queues: 2, 3 and 8 buffers.
+    for (int i = 0; i < 3; ++i) {
+      for (int k = 0; k < (i == 0 ? 2 : i == 1 ? 3 : 8); ++k) {
+        REQUIRE(d1.post_recv(members[static_cast<std::size_t>(i)], 64));
+      }
+    }
+    const JettyId g = *d1.create_jetty_group(members, policy);
+    for (std::uint8_t i = 0; i < 3; ++i) {
+      WorkRequest s;
+      s.opcode = WrOpcode::Send;
+      s.jetty = RemoteJetty{1, g, true, std::nullopt};
+      s.hint = static_cast<std::uint8_t>(4 + 3 * i); // hash: every hint mod 3 = member 1
+      s.length = 4;
+      s.data = std::vector<Byte>(4, Byte{1});
+      REQUIRE(f.net.ep(0).post_send(f.j0, s, Time{0}));
+    }
+    REQUIRE(f.net.run());
+    std::vector<JettyId> got;
+    for (const auto& q : f.cqes(1, f.jfc1)) {
+      got.push_back(q.local_jetty);
+    }
+    REQUIRE(got.size() == 3);
+    switch (policy) {
+    case ta::GroupPolicy::RoundRobin:
+      CHECK(got == members);
+      break;
+    case ta::GroupPolicy::HintHash:
+      CHECK(got == std::vector<JettyId>(3, members[1]));
+      break;
+    case ta::GroupPolicy::RqDepth:
+      CHECK(got == std::vector<JettyId>(3, members[2]));
+      break;
+    }
+  }
+}
+
+TEST_CASE("URMA: load/store over bypass widens to 64-byte blocks and Write_with_be",
+          "[fn][urma][ls]") {
+  Fixture f(ta::TaWire::Compact, false, ta::TaMode::Rol);
+  auto& d0 = f.net.ep(0);
+  REQUIRE(d0.add_decoder_entry(DecoderEntry{0x8000'0000, 65536, segment()}));
+  REQUIRE(d0.enable_load_store(LsConfig{}));
+  // A 4-byte store at offset 70: a Write_with_be over the block at 64.
+  auto st =
+      d0.store(0x8000'0000 + 70, {Byte{1}, Byte{2}, Byte{3}, Byte{4}}, ta::ExecOrder::Ro, Time{0});
+  REQUIRE(st);
+  REQUIRE(f.net.run());
+  auto sc = d0.poll_ls();
+  REQUIRE(sc);
+  CHECK(sc->status == CqeStatus::Success);
+  auto& mem = f.net.ep(1).endpoint().target().memory();
+  CHECK(mem.read(0x200000 + 64, 10) == std::vector<Byte>{Byte{0}, Byte{0}, Byte{0}, Byte{0},
+                                                         Byte{0}, Byte{0}, Byte{1}, Byte{2},
+                                                         Byte{3}, Byte{4}});
+  // An 8-byte load at offset 68 reads the block and returns its 8 bytes.
+  auto ld = d0.load(0x8000'0000 + 68, 8, ta::ExecOrder::Ro, f.net.now());
+  REQUIRE(ld);
+  REQUIRE(f.net.run());
+  auto lc = d0.poll_ls();
+  REQUIRE(lc);
+  CHECK(lc->ticket == *ld);
+  CHECK(lc->data ==
+        std::vector<Byte>{Byte{0}, Byte{0}, Byte{1}, Byte{2}, Byte{3}, Byte{4}, Byte{0}, Byte{0}});
+  // An 8-byte atomic is not expressible in CFG 9; an address outside the decoder has no mapping.
+  CHECK(d0.atomic(0x8000'0000, ta::TaOpcode::AtomicFetchAdd, std::vector<Byte>(16), 8, f.net.now())
+            .error() == LsError::NotExpressible);
+  CHECK(d0.load(0x9000'0000, 8, ta::ExecOrder::Ro, f.net.now()).error() == LsError::NoMapping);
+  // A 64-byte atomic goes.
+  std::vector<Byte> ops(128, Byte{0});
+  ops[0] = Byte{5};
+  auto at = d0.atomic(0x8000'0000 + 128, ta::TaOpcode::AtomicFetchAdd, ops, 64, f.net.now());
+  REQUIRE(at);
+  REQUIRE(f.net.run());
+  auto ac = d0.poll_ls();
+  REQUIRE(ac);
+  CHECK(ac->status == CqeStatus::Success);
+  CHECK(mem.read(0x200000 + 128, 1)[0] == Byte{5});
+}
+
+} // namespace
+} // namespace ub::fn
