@@ -2,10 +2,13 @@
 // `ubmodel samples` prints): fuzz/corpus/<target>/<name>. Deterministic; run by
 // fuzz/make_corpus.sh, whose output is committed.
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "protocol/packet/registry.hpp"
@@ -42,6 +45,41 @@ std::vector<std::uint8_t> encode_one(const H& h) {
   return {};
 }
 
+bool is_tah(const pkt::Header& h) {
+  return std::holds_alternative<ta::Btah>(h) || std::holds_alternative<ta::Atah>(h) ||
+         std::holds_alternative<ta::BtahCompact>(h) || std::holds_alternative<ta::AtahCompact>(h);
+}
+
+// A ta_decode seed: the wire-form byte (0 CFG 6, 1 CFG 3/4/7, 2 CFG 9), then the sample's TA
+// bytes (its headers from the TAH on, each through its own codec, and its payload).
+std::vector<std::uint8_t> ta_seed(const pkt::Packet& p) {
+  const std::uint8_t form =
+      p.lph.cfg == dl::cfg::kLoadStore ? 2 : (p.lph.cfg == dl::cfg::kCna16 ? 0 : 1);
+  std::vector<std::uint8_t> out{form};
+  bool in_ta = false;
+  for (const auto& h : p.header_list()) {
+    in_ta = in_ta || is_tah(h);
+    if (in_ta) {
+      pkt::Header d = h;
+      if (auto* m = std::get_if<ta::Mgmtetah>(&d)) {
+        m->pdu_length = static_cast<std::uint16_t>(p.payload.size()); // derived by encode_network
+      }
+      const auto b = std::visit([](const auto& x) { return encode_one(x); }, d);
+      out.insert(out.end(), b.begin(), b.end());
+    }
+  }
+  out.insert(out.end(), p.payload.begin(), p.payload.end());
+  return out;
+}
+
+// The samples whose TA bytes seed fuzz_ta_decode: each wire form, requests and responses, every
+// kind of extension header.
+constexpr std::string_view kTaSeeds[] = {
+    "cfg6-ctp-write",        "cfg7-rtp-send-imm",   "cfg7-rtp-write-notify",  "cfg7-rtp-read",
+    "cfg7-rtp-atomic-store", "cfg7-rtp-management", "cfg7-rtp-read-response", "cfg7-rtp-write-be",
+    "cfg9-atomic-fetch-add", "cfg9-load-response",
+};
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -69,6 +107,9 @@ int main(int argc, char** argv) {
       in.insert(in.end(), wire.begin(), wire.end());
       write(root / "packet_decode",
             std::string(s.name) + "-" + std::string(dl::to_string(modes[mi])), in);
+    }
+    if (std::find(std::begin(kTaSeeds), std::end(kTaSeeds), s.name) != std::end(kTaSeeds)) {
+      write(root / "ta_decode", std::string(s.name), ta_seed(s.packet));
     }
     write(root / "packet_roundtrip", std::string(s.name),
           {static_cast<std::uint8_t>(si >> 8), static_cast<std::uint8_t>(si), 0, 0});

@@ -2,8 +2,10 @@
 
 #include <cstring>
 #include <optional>
+#include <type_traits>
 
 #include "protocol/nl/icrc.hpp"
+#include "protocol/ta/ta_chain.hpp"
 
 namespace ub::pkt {
 
@@ -175,7 +177,9 @@ public:
   [[nodiscard]] bool icrc() const noexcept { return icrc_; }
   [[nodiscard]] bool has_tph() const noexcept { return has_tph_; }
   [[nodiscard]] const DecodeOptions& opts() const noexcept { return opts_; }
-  [[nodiscard]] unsigned beetah_width() const noexcept { return ta::be_width_for_length(mae_len_); }
+  [[nodiscard]] unsigned beetah_width() const noexcept {
+    return ta::be_width_for_length(ta_.mae_len);
+  }
   [[nodiscard]] unsigned ip_version() const noexcept { return ip_version_; }
   [[nodiscard]] bool has_udp() const noexcept { return has_udp_; }
 
@@ -192,77 +196,19 @@ public:
   // Payload rules, checked once every header is in. `payload_at` is the payload's offset.
   [[nodiscard]] Status check_payload(std::size_t payload_size,
                                      std::size_t payload_at) const noexcept {
-    auto fail = [&](std::string_view header, std::string_view field, std::string_view reason,
-                    std::string_view clause) {
-      return make_unexpected(
-          grammar_error(Errc::LengthMismatch, payload_at, header, field, reason, clause)
-              .with_value(payload_size));
-    };
     if (!payload_allowed_ && payload_size != 0) {
-      return fail(tph_name_, {}, "this packet type carries no payload", "§6.2.1");
+      return make_unexpected(grammar_error(Errc::LengthMismatch, payload_at, tph_name_, {},
+                                           "this packet type carries no payload", "§6.2.1")
+                                 .with_value(payload_size));
     }
     if (!shape_) {
       return {};
     }
-    switch (*shape_) {
-    case ta::TaShape::ReadRequest:
-    case ta::TaShape::Prefetch:
-    case ta::TaShape::Ack:
-      if (payload_size != 0) {
-        return fail(tah_name_, "TAOpcode",
-                    "Read, Prefetch_tgt and Transaction_ACK carry no payload", "§7.2.1");
-      }
-      break;
-    case ta::TaShape::AtomicRequest:
-      if (compact_) {
-        // Ambiguity A13: the compact Length cannot express 1..32-byte operands.
-        if (mae_len_ != 64) {
-          return fail("MAETAH_COMPACT", "Length",
-                      "a CFG 9 atomic needs Length code 0 (64-byte operands)", "App. B.2.6");
-        }
-      } else if (mae_len_ == 0 || mae_len_ > 64 || (mae_len_ & (mae_len_ - 1)) != 0) {
-        return fail("MAETAH", "Length", "atomic operands are 1, 2, 4, 8, 16, 32 or 64 bytes",
-                    "§7.4.2.3.2");
-      }
-      if (mae_len_ != 0 && mae_addr_ % mae_len_ != 0) {
-        return make_unexpected(
-            grammar_error(Errc::NotAllowed, mae_at_, compact_ ? "MAETAH_COMPACT" : "MAETAH",
-                          "Address", "atomic address not aligned to the operand size", "§7.2.3")
-                .with_value(mae_addr_));
-      }
-      if (payload_size != 2 * mae_len_) {
-        return fail(compact_ ? "MAETAH_COMPACT" : "MAETAH", "Length",
-                    "an atomic request carries Operand1 and Operand2 (2 x Length bytes)",
-                    "§7.4.2.3.2");
-      }
-      break;
-    case ta::TaShape::AtomicResponse:
-      if (payload_size > 64 || (payload_size & (payload_size - 1)) != 0) {
-        return fail(tah_name_, "TAOpcode",
-                    "an atomic response carries 0 (Atomic_store) or 1..64 bytes in powers of two",
-                    "§7.4.2.3.3");
-      }
-      break;
-    case ta::TaShape::Management:
-      if (payload_size != mgmt_pdu_len_) {
-        return fail("MGMTETAH", "PDU_Length", "PDU_Length does not match the PDU", "§7.2.12");
-      }
-      break;
-    case ta::TaShape::WriteLike:
-      if (compact_ && payload_size != mae_len_) {
-        return fail("MAETAH_COMPACT", "Length",
-                    "a CFG 9 write carries exactly 64 B x 2^Length bytes", "§7.2.3");
-      }
-      break;
-    case ta::TaShape::SendLike:
-    case ta::TaShape::SendImmediate:
-    case ta::TaShape::WriteImmediate:
-    case ta::TaShape::WriteNotify:
-    case ta::TaShape::WriteBe:
-    case ta::TaShape::ReadResponse:
-      break;
-    }
-    return {};
+    ta::TaPayloadContext c = ta_;
+    c.shape = *shape_;
+    c.tah_name = tah_name_;
+    c.compact = compact_;
+    return ta::check_ta_payload(c, payload_size, payload_at);
   }
 
 private:
@@ -418,146 +364,81 @@ private:
   Status on(const tp::Saetph&, std::size_t) { return {}; }
   Status on(const tp::CnpCetph&, std::size_t) { return {}; }
 
-  // Table 7-2 / 7-4: the extension headers of each shape, in wire order.
-  Status on(const ta::Btah& h, std::size_t at) {
-    tah_name_ = "BTAH";
-    const auto info = ta::ta_opcode_info(h.ta_opcode);
-    if (!info) {
-      return {}; // the BTAH check has refused it already
+  // Table 7-2 / 7-4, App. B.2.6: the extension headers of each base header, in wire order
+  // (protocol/ta/ta_chain.hpp, shared with the per-packet TA codec).
+  static Kind kind_of(ta::TaExt e) noexcept {
+    switch (e) {
+    case ta::TaExt::Udetah:
+      return Kind::Udetah;
+    case ta::TaExt::Mtetah:
+      return Kind::Mtetah;
+    case ta::TaExt::Taidetah:
+      return Kind::Taidetah;
+    case ta::TaExt::Ofstetah:
+      return Kind::Ofstetah;
+    case ta::TaExt::Maetah:
+      return Kind::Maetah;
+    case ta::TaExt::MaetahCompact:
+      return Kind::MaetahCompact;
+    case ta::TaExt::Immetah:
+      return Kind::Immetah;
+    case ta::TaExt::Ntfetah:
+      return Kind::Ntfetah;
+    case ta::TaExt::Tvetah:
+      return Kind::Tvetah;
+    case ta::TaExt::Beetah:
+      return Kind::Beetah;
+    case ta::TaExt::Mgmtetah:
+      return Kind::Mgmtetah;
     }
-    shape_ = info->shape;
-    const bool needs_mt = info->shape == ta::TaShape::SendLike ||
-                          info->shape == ta::TaShape::SendImmediate ||
-                          info->shape == ta::TaShape::WriteImmediate;
-    if (h.mt_en != needs_mt) {
-      return not_allowed(at + 4, "BTAH", "MT_EN",
-                         needs_mt ? "this opcode carries an MTETAH: MT_EN must be 1"
-                                  : "MT_EN must be 0 for memory, management and prefetch opcodes",
-                         "§7.2.4", h.mt_en ? 1 : 0);
-    }
-    if (h.tv_en &&
-        (info->shape == ta::TaShape::Management || info->shape == ta::TaShape::Prefetch)) {
-      return not_allowed(at + 1, "BTAH", "TV_EN",
-                         "Management and Prefetch_tgt carry no TVETAH (TV_EN must be 0)", "§7.2.1",
-                         1);
-    }
-    if (h.ud_flag) {
-      push(Kind::Udetah);
-    }
-    const bool ip24 = cfg_ == dl::cfg::kIpv4 || cfg_ == dl::cfg::kIpv6 || cfg_ == dl::cfg::kCna24;
-    switch (info->shape) {
-    case ta::TaShape::SendLike:
-      push(Kind::Mtetah);
-      push(Kind::Ofstetah);
-      break;
-    case ta::TaShape::SendImmediate:
-      push(Kind::Mtetah);
-      push(Kind::Ofstetah);
-      push(Kind::Immetah);
-      break;
-    case ta::TaShape::WriteLike:
-    case ta::TaShape::WriteBe:
-      push(Kind::Maetah);
-      break;
-    case ta::TaShape::WriteImmediate:
-      push(Kind::Mtetah);
-      push(Kind::Maetah);
-      push(Kind::Immetah);
-      break;
-    case ta::TaShape::WriteNotify:
-      push(Kind::Maetah);
-      push(Kind::Ntfetah);
-      break;
-    case ta::TaShape::ReadRequest:
-      if (ip24) {
-        push(Kind::Taidetah);
-        push(Kind::Ofstetah);
+    return Kind::Udetah;
+  }
+  void push_chain(ta::TaChain c) noexcept {
+    for (const ta::TaExt e : ta::kTaExtOrder) {
+      if (c.has(e)) {
+        push(kind_of(e));
       }
-      push(Kind::Maetah);
-      break;
-    case ta::TaShape::AtomicRequest:
-      if (ip24) {
-        push(Kind::Taidetah);
+    }
+  }
+  [[nodiscard]] bool taid_form() const noexcept {
+    return cfg_ == dl::cfg::kIpv4 || cfg_ == dl::cfg::kIpv6 || cfg_ == dl::cfg::kCna24;
+  }
+  template <class H>
+  Status on_tah(const H& h, std::size_t at) {
+    tah_name_ = Codec<H>::kName;
+    const auto info = ta::ta_opcode_info(h.ta_opcode);
+    if (!info) {
+      return {}; // the header's own check has refused it already
+    }
+    shape_ = info->shape;
+    if constexpr (std::is_same_v<H, ta::Btah> || std::is_same_v<H, ta::BtahCompact>) {
+      if (auto st = ta::check_ta_flags(h); !st) {
+        return make_unexpected(st.error().shifted(at));
       }
-      push(Kind::Maetah);
-      break;
-    case ta::TaShape::Management:
-      push(Kind::Mgmtetah);
-      break;
-    case ta::TaShape::Prefetch:
-      push(Kind::Maetah);
-      break;
-    case ta::TaShape::Ack:
-    case ta::TaShape::ReadResponse:
-    case ta::TaShape::AtomicResponse:
-      break;
     }
-    if (h.tv_en) {
-      push(Kind::Tvetah);
-    }
-    if (info->shape == ta::TaShape::WriteBe) {
-      push(Kind::Beetah);
+    if constexpr (std::is_same_v<H, ta::Btah> || std::is_same_v<H, ta::Atah>) {
+      push_chain(ta::ta_chain(h, taid_form()));
+    } else {
+      push_chain(ta::ta_chain(h));
     }
     return {};
   }
-  Status on(const ta::Atah& h, std::size_t) {
-    tah_name_ = "ATAH";
-    const auto info = ta::ta_opcode_info(h.ta_opcode);
-    if (!info) {
-      return {};
-    }
-    shape_ = info->shape;
-    const bool ip24 = cfg_ == dl::cfg::kIpv4 || cfg_ == dl::cfg::kIpv6 || cfg_ == dl::cfg::kCna24;
-    if (ip24 && info->shape == ta::TaShape::ReadResponse) {
-      push(Kind::Taidetah);
-      push(Kind::Ofstetah);
-    } else if (ip24 && info->shape == ta::TaShape::AtomicResponse) {
-      push(Kind::Taidetah);
-    }
-    return {};
-  }
-  Status on(const ta::BtahCompact& h, std::size_t at) {
-    tah_name_ = "BTAH_COMPACT";
-    const auto info = ta::ta_opcode_info(h.ta_opcode);
-    if (!info) {
-      return {};
-    }
-    shape_ = info->shape;
-    if (h.tv_en && info->shape == ta::TaShape::Prefetch) {
-      return not_allowed(at + 1, "BTAH_COMPACT", "TV_EN",
-                         "Prefetch_tgt carries no TVETAH (TV_EN must be 0)", "§7.2.1", 1);
-    }
-    if (h.ud_flag) {
-      push(Kind::Udetah);
-    }
-    push(Kind::MaetahCompact);
-    if (h.tv_en) {
-      push(Kind::Tvetah);
-    }
-    if (info->shape == ta::TaShape::WriteBe) {
-      push(Kind::Beetah);
-    }
-    return {};
-  }
-  Status on(const ta::AtahCompact& h, std::size_t) {
-    tah_name_ = "ATAH_COMPACT";
-    if (const auto info = ta::ta_opcode_info(h.ta_opcode)) {
-      shape_ = info->shape;
-    }
-    return {};
-  }
+  Status on(const ta::Btah& h, std::size_t at) { return on_tah(h, at); }
+  Status on(const ta::Atah& h, std::size_t at) { return on_tah(h, at); }
+  Status on(const ta::BtahCompact& h, std::size_t at) { return on_tah(h, at); }
+  Status on(const ta::AtahCompact& h, std::size_t at) { return on_tah(h, at); }
   Status on(const ta::Udetah&, std::size_t) { return {}; }
   Status on(const ta::Mtetah&, std::size_t) { return {}; }
   Status on(const ta::Maetah& h, std::size_t at) {
-    mae_len_ = h.length;
-    mae_addr_ = h.address;
-    mae_at_ = at;
+    ta_.mae_len = h.length;
+    ta_.mae_addr = h.address;
+    ta_.mae_at = at;
     return {};
   }
   Status on(const ta::MaetahCompact& h, std::size_t at) {
-    mae_len_ = h.length_bytes();
-    mae_addr_ = h.address();
-    mae_at_ = at;
+    ta_.mae_len = h.length_bytes();
+    ta_.mae_addr = h.address();
+    ta_.mae_at = at;
     return {};
   }
   Status on(const ta::Tvetah&, std::size_t) { return {}; }
@@ -566,15 +447,10 @@ private:
   Status on(const ta::Immetah&, std::size_t) { return {}; }
   Status on(const ta::Ntfetah&, std::size_t) { return {}; }
   Status on(const ta::Beetah& h, std::size_t at) {
-    if (h.width_bits != beetah_width()) {
-      return not_allowed(at, "BEETAH", "BE",
-                         "BE width must be the smallest of 64..1024 bits covering MAETAH.Length",
-                         "§7.2.10", h.width_bits);
-    }
-    return {};
+    return ta::check_beetah_width(h, ta_.mae_len, at);
   }
   Status on(const ta::Mgmtetah& h, std::size_t) {
-    mgmt_pdu_len_ = h.pdu_length;
+    ta_.mgmt_pdu_len = h.pdu_length;
     return {};
   }
 
@@ -590,10 +466,7 @@ private:
   bool payload_allowed_ = true;
   bool compact_ = false;
   std::optional<ta::TaShape> shape_;
-  std::uint64_t mae_len_ = 0;
-  std::uint64_t mae_addr_ = 0;
-  std::size_t mae_at_ = 0;
-  std::size_t mgmt_pdu_len_ = 0;
+  ta::TaPayloadContext ta_{}; // MAETAH and MGMTETAH values for the payload rules
   unsigned ip_version_ = 4;
   bool has_udp_ = false;
 };

@@ -9,12 +9,19 @@
 // grammar from the LPH; this one starts at the TAH, so the transaction engines can build and read
 // per-packet TA bytes without the layers below.
 //
-// Three wire forms, chosen by the packet's CFG:
+// Three wire forms, chosen by the packet's CFG (nothing in the TA bytes names the form, so the
+// caller, which knows the CFG, passes it; A-140):
 //   TaWire::Cna16    full BTAH/ATAH; Read and Atomic requests and responses carry no TAIDETAH /
 //                    OFSTETAH (CFG 6: NTH_CNA16 with CTPH or RTPH/UTPH)
 //   TaWire::Taid     full BTAH/ATAH with TAIDETAH (and OFSTETAH for Read / Read_response)
 //                    (CFG 3/4 IP and CFG 7 CNA24)
-//   TaWire::Compact  BTAH_COMPACT / ATAH_COMPACT with MAETAH_COMPACT (CFG 9, TP bypass)
+//   TaWire::Compact  BTAH_COMPACT / ATAH_COMPACT with MAETAH_COMPACT (CFG 9, TP bypass). A
+//                    request is BTAH_COMPACT, [UDETAH], MAETAH_COMPACT, [TVETAH], [BEETAH],
+//                    payload; a response is ATAH_COMPACT and its payload (App. B.2.6).
+//
+// The chain rules (which extension headers, in which order, and the payload rules) live in
+// ta_chain.hpp, which the whole-packet codec walks too, so the two codecs cannot disagree.
+// Every field, reserved ones included, is kept as received, so encode_ta(decode_ta(b)) == b.
 
 #include <cstdint>
 #include <optional>
@@ -59,23 +66,33 @@ struct TaPacket {
   friend bool operator==(const TaPacket&, const TaPacket&) = default;
 };
 
-// Bytes of the headers alone (base + extensions) for `p` in form `w`.
+// Bytes of the headers alone (base + extensions) for `p` in form `w`: the base header and every
+// extension header present. For a packet encode_ta accepts, exactly what it writes before the
+// payload. (The base header's variant already tells full from compact; `w` is there so callers
+// state the form as they do for encode_ta.)
 [[nodiscard]] std::size_t ta_header_size(const TaPacket& p, TaWire w) noexcept;
 
-// Appends the packet's bytes to `out`: headers, then payload. Errors (nothing appended):
+// Appends the packet's bytes to `out`: headers, then payload. Errors (nothing appended), with the
+// byte offset the header has (or would have) in the output:
 //   NotAllowed      a header the opcode / flags / form forbid, or a missing one it requires
-//                   (field names the header, e.g. "MTETAH"), a base header of the wrong form
-//                   (full vs compact), a response opcode in a BTAH or a request opcode in an ATAH
-//   ReservedValue   reserved TAOpcode (0x02, 0x16, 0x19..)
+//                   (header "TaPacket", field the extension header's name, e.g. "MTETAH"); a base
+//                   header of the wrong form (header "TaPacket", field "BTAH", "ATAH_COMPACT",
+//                   ...); a response opcode in a BTAH or a request opcode in an ATAH, or an opcode
+//                   CFG 9 does not carry in a BTAH_COMPACT (field "TAOpcode"); MT_EN against the
+//                   opcode, TV_EN on Management / Prefetch_tgt; a BEETAH of the wrong width
+//   ReservedValue   reserved TAOpcode (0x02, 0x16, 0x19..) and the headers' other reserved codes
 //   LengthMismatch  the payload against the opcode's rules (§7.4: no payload for Read /
 //                   Prefetch / Transaction_ACK, 2 x Length for atomics, PDU_Length, compact
-//                   Length for CFG 9 writes)
-// Header field range errors come from each header's own encoder.
+//                   Length for CFG 9 writes). MGMTETAH.PDU_Length is checked, not computed.
+// Header field range errors (OutOfRange) come from each header's own encoder.
 [[nodiscard]] Status encode_ta(const TaPacket& p, TaWire w, std::vector<Byte>& out);
 [[nodiscard]] Result<std::vector<Byte>> encode_ta(const TaPacket& p, TaWire w);
 
-// Decodes one packet's TA bytes. Error offsets are relative to `bytes`; the same error kinds as
-// encode_ta, plus Truncated. Never reads past `bytes`, never crashes on any input.
+// Decodes one packet's TA bytes: the opcode in byte 0 picks the ATAH (0x11..0x13) or the BTAH,
+// whose opcode and flags pick the chain; every byte after the chain is payload (the TP padding
+// must already be gone; A-140). Error offsets are relative to `bytes`; the same error kinds as
+// encode_ta, plus Truncated (offset: the end of the input) when the bytes end inside a header the
+// chain calls for. Never reads past `bytes`, never crashes on any input.
 [[nodiscard]] Result<TaPacket> decode_ta(std::span<const Byte> bytes, TaWire w);
 
 } // namespace ub::ta
