@@ -21,6 +21,7 @@
 
 #include "protocol/common/error.hpp"
 #include "protocol/common/units.hpp"
+#include "protocol/nl/cci.hpp"
 #include "protocol/ta/ta_packet.hpp"
 #include "protocol/tp/bypass.hpp"
 #include "protocol/tp/tp_channel.hpp"
@@ -103,6 +104,12 @@ struct NetPacket {
   bool control = false;      // TP ACK / NAK / SACK / CNP
   std::uint16_t entropy = 0; // path choice (UDP source port / LBF)
   std::uint8_t rt = 0;       // LPH RT[1:0] (Table 5-7): bit 0 per-packet routing
+  // The network-header fields an adapter needs beside its bytes (RTP, CTP, UTP; the bypass
+  // adapter carries its NTH in `bytes`): the NTH's CCI (§5.3.5.1, which a switch may mark), the
+  // LPH's VL (§4.3.2.2.2) and the NTH's SL (§5.2.1).
+  nl::Cci cci{};
+  std::uint8_t vl = 0;
+  std::uint8_t sl = 0;
 };
 
 struct TransportCounters {
@@ -153,5 +160,9 @@ struct IdealConfig {
   bool multi_packet = true;
 };
 [[nodiscard]] std::unique_ptr<TaTransport> make_ideal_transport(const IdealConfig& cfg);
+
+// The UB transports behind this interface, each with its config, validate() and mesh factory:
+// transport_rtp.hpp (RtpTransport, make_rtp_mesh), transport_ctp.hpp, transport_utp.hpp,
+// transport_bypass.hpp. sim/ta_network.hpp carries their NetPackets in tests and experiments.
 
 } // namespace ub::ta

@@ -272,6 +272,18 @@ std::optional<GroupEvent> TpGroup::poll_event() {
   return e;
 }
 
+Status TpGroup::ta_verdict(std::size_t channel, std::uint32_t handle, const TaVerdict& v,
+                           Time now) {
+  if (channel >= members_.size()) {
+    return make_unexpected(
+        Error{Errc::OutOfRange, 0, "TpGroup", "channel", "no such member", "§6.5.1.1"}.with_value(
+            channel));
+  }
+  auto st = members_[channel].ch.ta_verdict(handle, v, now);
+  drain_events(channel, now);
+  return st;
+}
+
 void TpGroup::drain_events(std::size_t i, Time now) {
   Member& m = members_[i];
   while (auto ev = m.ch.poll_event()) {

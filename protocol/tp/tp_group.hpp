@@ -178,6 +178,11 @@ public:
   [[nodiscard]] std::optional<GroupDelivery> poll_deliver();
   // Outcomes of sent messages, in the order the members reported them.
   [[nodiscard]] std::optional<GroupEvent> poll_event();
+  // The TA's verdict on a message member `channel` delivered with needs_verdict (handle = its
+  // last_psn): forwarded to that member's TpChannel::ta_verdict (§6.8.2), whose errors it
+  // returns; OutOfRange on "channel" when there is no such member.
+  [[nodiscard]] Status ta_verdict(std::size_t channel, std::uint32_t handle, const TaVerdict& v,
+                                  Time now);
 
   // ---- network side ----
   // A TP packet (RTPH onward) that arrived on `port`; it goes to the member whose local TPN is

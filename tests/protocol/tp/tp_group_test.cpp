@@ -576,3 +576,62 @@ TEST_CASE("TPG send_packets: caller-cut packets go whole on one member, bad cuts
   CHECK(g.counters().messages_refused == 1);
   CHECK(g.send_packets({}).error() == GroupSendError::Empty);
 }
+
+TEST_CASE("TPG ta_verdict forwards the TA's verdict to the member that delivered the message",
+          "[tp][tpg][spec:§6.8.2]") {
+  auto cfg = group_pair(2, RetxAlgo::GbnFast, PerFlow{});
+  for (auto* side : {&cfg.first, &cfg.second}) {
+    for (auto& m : side->members) {
+      m.channel.ta_status = TaStatusMode::RolRequests;
+    }
+  }
+  TpGroup a = make_group(cfg.first);
+  TpGroup b = make_group(cfg.second);
+  auto msg = make_message(1, 300);
+  msg[0] = 0x03; // TAOpcode Write: its ACK waits for the TA
+  SendOptions o{};
+  o.ordered_flow = 4;
+  REQUIRE(a.send(msg, o));
+  REQUIRE(a.send(msg, o));
+  auto exchange = [&] {
+    for (int k = 0; k < 8; ++k) {
+      while (auto p = a.poll_transmit(Time{0})) {
+        b.on_receive(p->port, p->out.tp, p->out.cci, Time{0});
+      }
+      while (auto p = b.poll_transmit(Time{0})) {
+        a.on_receive(p->port, p->out.tp, p->out.cci, Time{0});
+      }
+    }
+  };
+  exchange();
+  std::vector<GroupDelivery> held;
+  while (auto d = b.poll_deliver()) {
+    CHECK(d->message.needs_verdict);
+    held.push_back(std::move(*d));
+  }
+  REQUIRE(held.size() == 2);
+  CHECK(held[0].channel == held[1].channel);
+  const std::size_t ch = held[0].channel;
+  CHECK_FALSE(a.poll_event()); // both wait for their verdicts
+
+  const auto no_member = b.ta_verdict(2, held[0].message.last_psn, TaVerdict{}, Time{0});
+  REQUIRE_FALSE(no_member);
+  CHECK(no_member.error().field == "channel");
+  CHECK_FALSE(b.ta_verdict(1 - ch, held[0].message.last_psn, TaVerdict{}, Time{0}));
+  REQUIRE(b.ta_verdict(ch, held[0].message.last_psn, TaVerdict{}, Time{0}));
+  REQUIRE(b.ta_verdict(ch, held[1].message.last_psn, TaVerdict{TaStatusKind::ReceiverNotReady, 1},
+                       Time{0}));
+  CHECK_FALSE(b.ta_verdict(ch, held[1].message.last_psn, TaVerdict{}, Time{0})); // a second one
+  exchange();
+  std::vector<TaStatus> statuses;
+  while (auto e = a.poll_event()) {
+    CHECK(e->channel == ch);
+    if (const auto* s = std::get_if<TaStatus>(&e->event)) {
+      statuses.push_back(*s);
+    }
+  }
+  REQUIRE(statuses.size() == 2);
+  CHECK(statuses[0].verdict.kind == TaStatusKind::Ok);
+  CHECK(statuses[1].verdict.kind == TaStatusKind::ReceiverNotReady);
+  CHECK(statuses[1].retry_after == rnr_timeout(1));
+}
