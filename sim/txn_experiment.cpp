@@ -149,9 +149,15 @@ TxnExperimentResult run_txn_experiment(const TxnExperimentConfig& c) {
   TxnTransportParams tpp;
   tpp.kind = c.transport;
   tpp.mtu = c.mtu;
+  tpp.channels = c.channels;
+  tpp.status_in_tp_ack = c.mode == ta::TaMode::Rol;
   auto transports = make_txn_transports(tpp, devices, setup_rng);
+  if (!transports) {
+    res.setup_error = to_string(transports.error());
+    return res;
+  }
   std::vector<std::unique_ptr<ta::TaEndpoint>> eps;
-  for (auto& t : transports) {
+  for (auto& t : *transports) {
     eps.push_back(std::make_unique<ta::TaEndpoint>(std::move(t), ep, &tap));
   }
   // Targets: one segment each, and a receive queue with a buffer for every possible send.

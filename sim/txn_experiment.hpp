@@ -46,6 +46,7 @@ struct TxnExperimentConfig {
   ta::ExecOrder order = ta::ExecOrder::No;
   bool rot_static_sc = false; // ROT: configured SCs instead of Alloc
   ta::TransportKind transport = ta::TransportKind::Rtp;
+  std::size_t channels = 1; // RTP: TP Channel Group members per peer
   double loss = 0.0;
   bool loss_drops = false; // CTP / bypass: a loss is a drop, not a link retry
   double reorder = 0.0;
@@ -86,6 +87,7 @@ struct TxnExperimentResult {
   double packets_per_op = 0.0;
   std::uint64_t expected_denied = 0; // ops given a bad token
   bool finished = false;             // every op completed before the time limit
+  std::string setup_error;           // the transports could not be built (nothing ran)
   std::uint64_t fingerprint = 0;
 };
 

@@ -64,6 +64,7 @@ Status TaInitiator::add_queue(std::uint32_t id, const QueueConfig& cfg) {
 }
 
 void TaInitiator::resume_queue(std::uint32_t id) {
+  dirty_ = true;
   auto it = queues_.find(id);
   if (it != queues_.end()) {
     it->second.suspended = false;
@@ -153,7 +154,9 @@ Expected<void, PostError> TaInitiator::post(std::uint32_t queue, const TxnOp& op
   if (o.code == TaOpcode::Read) {
     o.result.assign(len, Byte{0});
   }
+  o.unsent = o.slices.size();
   ++counters_.posted;
+  dirty_ = true;
   if (observer_ != nullptr) {
     OpPosted p;
     p.op = op.id;
@@ -233,9 +236,11 @@ TaInitiator::Slice* TaInitiator::find_slice(std::uint64_t tag, std::uint32_t* qi
   return &op->slices[h.slice];
 }
 
-// Whether op (not started yet) may send its first slice (§7.3.2, §7.3.3, note to Table 7-13).
-// Counts one ordering stall per op that had to wait for an answer.
-bool TaInitiator::may_start(std::uint32_t qid, Queue& q, Op& op, std::size_t index, TaWire wire) {
+// Whether op (not started yet) may send its first slice (§7.3.2, §7.3.3, note to Table 7-13),
+// given what the ops before it in its queue still wait for (`before`). Counts one ordering stall
+// per op that had to wait for an answer.
+bool TaInitiator::may_start(std::uint32_t qid, const Queue& q, Op& op, const Prefix& before,
+                            TaWire wire) {
   const TaMode mode = q.cfg.mode;
   if (mode == TaMode::Uno) {
     return true;
@@ -258,33 +263,26 @@ bool TaInitiator::may_start(std::uint32_t qid, Queue& q, Op& op, std::size_t ind
       return false;
     }
   }
-  for (std::size_t i = 0; i < index; ++i) {
-    const Op& e = q.ops[i];
-    if (e.finished) {
-      continue;
+  if (op.op.fence && before.reads > 0) {
+    return stall(); // a fence waits for the answers of earlier Reads and Atomics
+  }
+  if (op.op.order == ExecOrder::So && before.ordered > 0) {
+    if (mode == TaMode::Roi) {
+      return stall();
     }
-    if (op.op.fence && is_read_like(e.code)) {
-      return stall(); // a fence waits for the answers of earlier Reads and Atomics
+    // ROT / ROL: the target (or the ordered stream) keeps the order, provided every earlier
+    // RO/SO op went to the same target on the same stream and every slice of it is out.
+    auto it = before.ordered_by_target.find(op.op.target);
+    if (it == before.ordered_by_target.end() || it->second != before.ordered) {
+      return stall(); // one went elsewhere: wait for its answer, as in ROI (X5)
     }
-    if (op.op.order == ExecOrder::So && ordered(e.op.order)) {
-      if (mode == TaMode::Roi) {
-        return stall();
-      }
-      // ROT / ROL: the target (or the ordered stream) keeps the order, provided the earlier op
-      // went to the same target on the same stream and every slice of it is out.
-      if (e.op.target != op.op.target) {
-        return stall();
-      }
-      for (const Slice& s : e.slices) {
-        if (s.state == SliceState::Waiting) {
-          return false; // not an answer we wait for: the earlier op is still going out
-        }
-      }
-      if (mode == TaMode::Rot) {
-        auto sit = streams_.find(stream_key(qid, op.op.target, wire));
-        if (sit == streams_.end() || sit->second.sc != ScState::Granted) {
-          return stall(); // no SC (SV = 0, or the stream is new): ROI rules
-        }
+    if (before.ordered_unsent > 0) {
+      return false; // not an answer we wait for: an earlier op is still going out
+    }
+    if (mode == TaMode::Rot) {
+      auto sit = streams_.find(stream_key(qid, op.op.target, wire));
+      if (sit == streams_.end() || sit->second.sc != ScState::Granted) {
+        return stall(); // no SC (SV = 0, or the stream is new): ROI rules
       }
     }
   }
@@ -308,17 +306,32 @@ void TaInitiator::clear_timer(Slice& s) {
 
 void TaInitiator::pump(TaTransport& t, Time now) {
   wire_ = t.wire();
+  if (!dirty_) {
+    return; // nothing happened since the last pump that could let a slice out
+  }
+  dirty_ = false;
   for (auto& [qid, q] : queues_) {
     bool blocked = false;
+    Prefix before;
     for (std::size_t i = 0; i < q.ops.size() && !blocked; ++i) {
       Op& op = q.ops[i];
       if (op.finished) {
         continue;
       }
-      if (!op.started) {
-        if (q.suspended || !may_start(qid, q, op, i, t.wire())) {
-          continue;
+      const bool go = op.started || (!q.suspended && may_start(qid, q, op, before, t.wire()));
+      // What later ops of the queue see of this one (it stays unfinished this round).
+      if (is_read_like(op.code)) {
+        ++before.reads;
+      }
+      if (ordered(op.op.order)) {
+        ++before.ordered;
+        ++before.ordered_by_target[op.op.target];
+      }
+      if (!go) {
+        if (ordered(op.op.order)) {
+          ++before.ordered_unsent;
         }
+        continue;
       }
       for (std::uint32_t k = 0; k < op.slices.size(); ++k) {
         Slice& s = op.slices[k];
@@ -339,6 +352,7 @@ void TaInitiator::pump(TaTransport& t, Time now) {
         const SendResult r = send_slice(qid, q, op, k, t, now);
         if (r == SendResult::Blocked) {
           blocked = true;
+          dirty_ = true; // the transport is full: try again on the next pump
           break;
         }
         if (r == SendResult::Failed || op.finished) {
@@ -347,6 +361,9 @@ void TaInitiator::pump(TaTransport& t, Time now) {
         if (s.state == SliceState::Waiting) {
           break; // window full: later slices wait too
         }
+      }
+      if (ordered(op.op.order) && !op.finished && op.unsent > 0) {
+        ++before.ordered_unsent;
       }
     }
     report(qid, q);
@@ -429,6 +446,7 @@ TaInitiator::SendResult TaInitiator::send_slice(std::uint32_t qid, Queue& q, Op&
   }
   (void)packets;
   if (!retry) {
+    --op.unsent;
     st.next_tassn = tassn_add(st.next_tassn, 1);
     st.outstanding[s.tassn] = s.tag;
     handles_[s.tag] = Handle{qid, op.seq, index};
@@ -669,6 +687,7 @@ void TaInitiator::fail_op(std::uint32_t qid, Op& op, fn::CqeStatus st, Time now)
     }
     s.state = SliceState::Failed;
   }
+  op.unsent = 0;
   finish(qid, op, now);
   if (qit != queues_.end() && qit->second.cfg.on_error == ExceptionMode::Suspend &&
       st != fn::CqeStatus::Flushed) {
@@ -805,6 +824,7 @@ void TaInitiator::apply_outcome(std::uint64_t tag, const TaOutcome& o,
 }
 
 void TaInitiator::report_all() {
+  dirty_ = true;
   for (auto& [qid, q] : queues_) {
     report(qid, q);
   }

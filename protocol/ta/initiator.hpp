@@ -159,6 +159,7 @@ private:
     std::uint64_t seq = 0;
     std::vector<Slice> slices;
     std::size_t done = 0;
+    std::size_t unsent = 0; // slices never sent yet
     bool started = false;  // a first slice went out
     bool finished = false; // every slice answered (or the op failed)
     bool reported = false; // its completion is out
@@ -196,7 +197,14 @@ private:
   static StreamKey stream_key(std::uint32_t qid, PeerId peer, TaWire wire) noexcept;
   Op* find_op(Queue& q, std::uint64_t seq);
   Slice* find_slice(std::uint64_t tag, std::uint32_t* qid = nullptr, Op** op_out = nullptr);
-  bool may_start(std::uint32_t qid, Queue& q, Op& op, std::size_t index, TaWire wire);
+  // What the unfinished ops ahead of an op in its queue wait for (pump() builds it as it goes).
+  struct Prefix {
+    std::size_t reads = 0;          // Reads / Atomics without their answer
+    std::size_t ordered = 0;        // RO / SO ops without their answer
+    std::size_t ordered_unsent = 0; // ... of which some slice has not gone out yet
+    std::map<PeerId, std::size_t> ordered_by_target;
+  };
+  bool may_start(std::uint32_t qid, const Queue& q, Op& op, const Prefix& before, TaWire wire);
   SendResult send_slice(std::uint32_t qid, Queue& q, Op& op, std::uint32_t index, TaTransport& t,
                         Time now);
   std::vector<TaUnit> build_units(std::uint32_t qid, const Queue& q, const Op& op, const Slice& s,
@@ -221,6 +229,7 @@ private:
   std::map<StreamKey, Stream> streams_;
   std::set<std::pair<Time, std::uint64_t>> timers_; // (when, slice tag): deadlines and retries
   TaWire wire_ = TaWire::Cna16;                     // of the transport last pumped
+  bool dirty_ = true; // something happened that may let a slice out (pump() has work)
   std::uint64_t next_tag_ = 1;
   std::deque<Completion> completions_;
   InitiatorCounters counters_;
