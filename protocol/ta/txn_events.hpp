@@ -60,6 +60,8 @@ struct OpPosted {
   std::optional<std::uint64_t> notify_uba;
   std::uint32_t notify_token_id = 0;
   std::uint64_t notify_data = 0;
+  // Send_with_immediate / Write_with_immediate: the immediate the target CQE must carry.
+  std::optional<std::uint64_t> immediate;
   bool expect_denied = false; // the harness made its token or permission wrong on purpose
   Time t{0};
 };
@@ -98,6 +100,10 @@ struct OpCompleted {
   OpId op = 0;
   fn::CqeStatus status = fn::CqeStatus::Success;
   std::vector<Byte> data; // Read: the whole buffer; atomics: the old value (none for store)
+  // Completed when sent, with no response to say it executed: UNO (UB-Base-2.0 §7.3.1.2),
+  // Prefetch_tgt (§7.4, p.242), a request with no TAACK (§7.3.1.1). The oracle infers it for UNO
+  // and Prefetch_tgt by itself.
+  bool unconfirmed = false;
   Time t{0};
 };
 
