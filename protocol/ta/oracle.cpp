@@ -260,7 +260,12 @@ struct Oracle::Impl {
   std::multiset<std::uint64_t> readers; // first-send event of every sent, unjudged read
   std::size_t entries = 0;
   std::vector<std::uint64_t> vis_; // judge_read scratch: per entry, the bytes r may see
-  std::vector<char> cb_;           // judge_read scratch: the entry is certain and before r
+  // judge_read scratch: (first send, mask) of the certain writes before r; the SO ones
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> cb_;
+  std::vector<std::size_t> cb_so_;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> shadowers_; // prune scratch, as cb_
+  std::vector<std::size_t> shadowers_so_;
+  std::vector<char> drop_;
 
   explicit Impl(OracleConfig c) : cfg(c) {
     cfg.history_limit = std::min<std::uint32_t>(cfg.history_limit, 65000); // depth is 16-bit
@@ -295,14 +300,18 @@ struct Oracle::Impl {
 
   QueueState& queue_of(const OpPosted& p) { return queues[QueueKey{p.initiator, p.queue}]; }
 
-  // a's execution (if it executes at all) precedes b's.
-  [[nodiscard]] bool hb(const OpMeta& a, const OpMeta& b) const {
-    if (a.exec_by != kInf && a.exec_by < b.sent) {
-      return true;
-    }
+  // a's execution (if it executes at all) precedes b's: a was known executed before b was first
+  // sent, or the queue orders them (a RO/SO, b a later SO).
+  [[nodiscard]] static bool rt_before(const OpMeta& a, const OpMeta& b) {
+    return a.exec_by != kInf && a.exec_by < b.sent;
+  }
+  [[nodiscard]] bool queue_before(const OpMeta& a, const OpMeta& b) const {
     return a.initiator == b.initiator && a.queue == b.queue && a.seq < b.seq &&
            a.order != ExecOrder::No && b.order == ExecOrder::So && ordered_mode(b.mode) &&
            !(cfg.late_execution && a.failed());
+  }
+  [[nodiscard]] bool hb(const OpMeta& a, const OpMeta& b) const {
+    return rt_before(a, b) || queue_before(a, b);
   }
 
   // Retires an op whose record can no longer matter (its history entries keep its OpMeta).
@@ -393,41 +402,78 @@ struct Oracle::Impl {
                          : pg->blocks[static_cast<std::size_t>(index % kBlocksPerPage)].get();
   }
 
-  void drop_entry(Block& b, std::size_t i) {
-    for (std::uint64_t m = b.hist[i].mask; m != 0; m &= m - 1) {
-      --b.depth[static_cast<std::size_t>(std::countr_zero(m))];
-    }
-    b.hist.erase(b.hist.begin() + static_cast<std::ptrdiff_t>(i));
-    --entries;
-    ++n.history_dropped;
-  }
-
-  // Drops entries no read can still see: covered by a certain later write that completed
-  // before every outstanding read was sent (later reads are sent later still).
+  // Drops entries no read can still see: each of their bytes is covered by a certain later write
+  // that completed before every outstanding read was sent (later reads are sent later still).
   void prune(Block& b) {
     if (b.hist.size() < 2) {
       return;
     }
     const std::uint64_t oldest_reader = readers.empty() ? kInf : *readers.begin();
-    for (std::size_t i = 0; i < b.hist.size();) {
-      const Entry& e = b.hist[i];
-      bool covered = false;
-      for (const Entry& e2 : b.hist) {
-        if (e2.w == e.w || !e2.w->certain() || e2.w->exec_by >= oldest_reader ||
-            (e.mask & ~e2.mask) != 0) {
-          continue;
+    shadowers_.clear();
+    shadowers_so_.clear();
+    for (std::size_t k = 0; k < b.hist.size(); ++k) {
+      const OpMeta& w = *b.hist[k].w;
+      if (w.certain() && w.exec_by < oldest_reader) {
+        shadowers_.emplace_back(w.sent, b.hist[k].mask);
+        if (w.order == ExecOrder::So) {
+          shadowers_so_.push_back(k);
         }
-        if (hb(*e.w, *e2.w)) {
-          covered = true;
-          break;
-        }
-      }
-      if (covered) {
-        drop_entry(b, i);
-      } else {
-        ++i;
       }
     }
+    if (shadowers_.empty()) {
+      return;
+    }
+    std::sort(shadowers_.begin(), shadowers_.end());
+    for (std::size_t k = shadowers_.size(); k-- > 1;) {
+      shadowers_[k - 1].second |= shadowers_[k].second;
+    }
+    drop_.assign(b.hist.size(), 0);
+    for (std::size_t i = 0; i < b.hist.size(); ++i) {
+      const Entry& e = b.hist[i];
+      drop_[i] = (e.mask & ~later_certain(e, b, shadowers_, shadowers_so_)) == 0 ? 1 : 0;
+    }
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < b.hist.size(); ++i) {
+      if (drop_[i] != 0) {
+        for (std::uint64_t m = b.hist[i].mask; m != 0; m &= m - 1) {
+          --b.depth[static_cast<std::size_t>(std::countr_zero(m))];
+        }
+        --entries;
+        ++n.history_dropped;
+      } else {
+        if (kept != i) {
+          b.hist[kept] = std::move(b.hist[i]);
+        }
+        ++kept;
+      }
+    }
+    b.hist.resize(kept);
+  }
+
+  // The bytes of the certain writes in `rt` (first send, suffix union of masks, sorted) and `so`
+  // (entry indexes of SO ones) that e's op precedes.
+  [[nodiscard]] std::uint64_t
+  later_certain(const Entry& e, const Block& b,
+                const std::vector<std::pair<std::uint64_t, std::uint64_t>>& rt,
+                const std::vector<std::size_t>& so) const {
+    std::uint64_t covered = 0;
+    if (e.w->exec_by != kInf) { // first sent after e was known executed
+      const auto it =
+          std::upper_bound(rt.begin(), rt.end(), e.w->exec_by,
+                           [](std::uint64_t x, const std::pair<std::uint64_t, std::uint64_t>& c) {
+                             return x < c.first;
+                           });
+      if (it != rt.end()) {
+        covered |= it->second;
+      }
+    }
+    for (const std::size_t k : so) {
+      const Entry& e2 = b.hist[k];
+      if (e2.w != e.w && queue_before(*e.w, *e2.w)) {
+        covered |= e2.mask;
+      }
+    }
+    return covered;
   }
 
   // B2: a production of unknown value on every word that `mask` overlaps, except `self`.
@@ -576,34 +622,38 @@ struct Oracle::Impl {
       std::uint64_t init_hidden = 0; // bytes a certain write before r covers
       const std::size_t h = b != nullptr ? b->hist.size() : 0;
       vis_.assign(h, 0);
-      cb_.assign(h, 0);
+      // The certain writes before r, by first send, with the union of the masks of those sent
+      // later (suffix), so "hidden by a write known to come after e" is one binary search;
+      // queue-ordered ones (SO) are few and checked one by one.
+      cb_.clear();
+      cb_so_.clear();
       for (std::size_t k = 0; k < h; ++k) {
         const Entry& e = b->hist[k];
         if (e.w.get() != &r && e.w->certain() && hb(*e.w, r)) {
-          cb_[k] = 1;
+          cb_.emplace_back(e.w->sent, e.mask);
           init_hidden |= e.mask;
+          if (e.w->order == ExecOrder::So) {
+            cb_so_.push_back(k);
+          }
         }
+      }
+      std::sort(cb_.begin(), cb_.end());
+      for (std::size_t k = cb_.size(); k-- > 1;) {
+        cb_[k - 1].second |= cb_[k].second;
       }
       for (std::size_t k = 0; k < h; ++k) {
         const Entry& e = b->hist[k];
         if (e.w.get() == &r || hb(r, *e.w)) {
           continue; // its own write, or one that ran after r
         }
-        std::uint64_t hidden = 0;
-        for (std::size_t k2 = 0; k2 < h; ++k2) {
-          const Entry& e2 = b->hist[k2];
-          if (cb_[k2] != 0 && e2.w != e.w && hb(*e.w, *e2.w)) {
-            hidden |= e2.mask;
-          }
-        }
-        vis_[k] = e.mask & ~hidden;
+        vis_[k] = e.mask & ~later_certain(e, *b, cb_, cb_so_);
       }
       for (std::uint64_t k = 0; k < n_here; ++k) {
         const unsigned bit = off + static_cast<unsigned>(k);
         const std::uint64_t m = std::uint64_t{1} << bit;
         const Byte v = pr.data[i + k];
         bool allowed = (init_hidden & m) == 0 && initial_allows(b, bit, v);
-        for (std::size_t e = 0; e < h && !allowed; ++e) {
+        for (std::size_t e = h; e-- > 0 && !allowed;) { // the newest are the likeliest
           const Entry& en = b->hist[e];
           allowed = (vis_[e] & m) != 0 && ((en.known & m) == 0 || en.val[bit] == v);
         }
@@ -1190,8 +1240,8 @@ struct Oracle::Impl {
         if (seq >= p.seq) {
           break;
         }
-        if (OpRec* a = find_op(dep)) {
-          a->meta->exec_by = std::min(a->meta->exec_by, ev);
+        if (OpRec* a = find_op(dep); a != nullptr && a->meta->sent != kInf) {
+          a->meta->exec_by = std::min(a->meta->exec_by, ev); // after its first send: ev is now
         }
       }
     }
