@@ -46,9 +46,9 @@
 // blur them; the harness must feed events in the order they happen.
 //
 // Cost: O(bytes touched) per event and O(history) per byte read, where a location's history
-// keeps only writes that can still be seen: an entry goes once a certain later write covers it
-// and every outstanding read was sent after that write completed. A byte whose history exceeds
-// OracleConfig::history_limit is no longer judged (counted, never a false violation).
+// keeps only writes that can still be seen: an entry goes once certain later writes cover its
+// bytes and every outstanding read was sent after those writes completed. A byte whose history
+// exceeds OracleConfig::history_limit is no longer judged (counted, never a false violation).
 
 #include <cstdint>
 #include <memory>
