@@ -100,6 +100,9 @@ Status TxnExperimentConfig::validate() const {
   if (hops > 64) {
     return bad("--hops", "must be 0..64", hops);
   }
+  if (channels < 1 || channels > 32) {
+    return bad("--channels", "must be 1..32 (§6.5.1.1)", channels);
+  }
   if (taack_coalesce < 1 || taack_coalesce > 32) {
     return bad("--taack-coalesce", "must be 1..32 (RSPINFO, Table 7-3)", taack_coalesce);
   }
@@ -320,7 +323,6 @@ TxnExperimentResult run_txn_experiment(const TxnExperimentConfig& c) {
           const std::uint64_t bits = (p->bytes.size() + kWireOverhead) * 8;
           const Time ser{static_cast<std::int64_t>(bits * 1'000'000'000'000ULL / c.rate_bps)};
           link_free[d] = std::max(link_free[d], now) + ser;
-          Time at = link_free[d] + c.hop_delay * c.hops;
           if (c.loss > 0 && net_rng.uniform() < c.loss) {
             const bool link_retry = (c.transport == ta::TransportKind::Ctp ||
                                      c.transport == ta::TransportKind::Bypass ||
@@ -330,8 +332,12 @@ TxnExperimentResult run_txn_experiment(const TxnExperimentConfig& c) {
               ++res.dropped;
               continue;
             }
-            at += c.link_retry_delay;
+            // The data link resends it (§4.5): the link is busy for the retry, so the packets
+            // behind it wait too and the link's order holds.
+            ++res.link_retries;
+            link_free[d] += c.link_retry_delay;
           }
+          Time at = link_free[d] + c.hop_delay * c.hops;
           if (c.reorder > 0 && (p->rt & 1U) != 0 && net_rng.uniform() < c.reorder) {
             at += c.reorder_delay;
           }
@@ -397,6 +403,7 @@ TxnExperimentResult run_txn_experiment(const TxnExperimentConfig& c) {
       res.ops == 0 ? 0.0 : static_cast<double>(res.packets) / static_cast<double>(res.ops);
   fp.add(res.packets);
   fp.add(res.dropped);
+  fp.add(res.link_retries);
   fp.add(res.stalls);
   fp.add(res.retries);
   fp.add(res.oracle_violations);

@@ -14,8 +14,9 @@
 // Network: each device has one egress link of `rate_bps`; a packet waits for the link, is
 // serialised, then takes `hops` x `hop_delay`. Loss: RTP and the ideal transport lose the
 // packet (RTP recovers; the ideal transport leaves it to the TA timeout); CTP and bypass rely on
-// link-level retry, so by default (MODEL, X30) a loss costs `link_retry_delay` instead, or is a
-// real drop with `loss_drops`. `reorder` delays a per-packet-routed packet (RT[0] = 1) by
+// link-level retry, so by default (MODEL, X30) a loss holds the sender's link for
+// `link_retry_delay` (the packet and those behind it arrive late, in order), or is a real drop
+// with `loss_drops`. `reorder` delays a per-packet-routed packet (RT[0] = 1) by
 // `reorder_delay`. Deterministic: the same config gives bit-identical results and fingerprint.
 
 #include <cstdint>
@@ -84,6 +85,7 @@ struct TxnExperimentResult {
   double ops_per_us = 0.0;
   std::uint64_t retries = 0, timeouts = 0, taack_coalesced = 0;
   std::uint64_t packets = 0, dropped = 0;
+  std::uint64_t link_retries = 0; // CTP / bypass losses repaired by the data link
   double packets_per_op = 0.0;
   std::uint64_t expected_denied = 0; // ops given a bad token
   bool finished = false;             // every op completed before the time limit

@@ -17,8 +17,8 @@ make_txn_transports(const TxnTransportParams& p, unsigned devices, Rng& rng) {
     c.channels = p.channels;
     c.channel.mtu = p.mtu;
     c.channel.retx = p.retx;
-    c.channel.ta_status = p.status_in_tp_ack ? tp::TaStatusMode::RolRequests
-                                             : tp::TaStatusMode::Never;
+    c.channel.ta_status =
+        p.status_in_tp_ack ? tp::TaStatusMode::RolRequests : tp::TaStatusMode::Never;
     return ta::make_rtp_mesh(devices, c, rng);
   }
   case ta::TransportKind::Ctp: {

@@ -160,10 +160,10 @@ private:
     std::vector<Slice> slices;
     std::size_t done = 0;
     std::size_t unsent = 0; // slices never sent yet
-    bool started = false;  // a first slice went out
-    bool finished = false; // every slice answered (or the op failed)
-    bool reported = false; // its completion is out
-    bool stalled = false;  // counted one ordering stall already
+    bool started = false;   // a first slice went out
+    bool finished = false;  // every slice answered (or the op failed)
+    bool reported = false;  // its completion is out
+    bool stalled = false;   // counted one ordering stall already
     std::optional<fn::CqeStatus> failure;
     bool persisted = true;
     std::vector<Byte> result;

@@ -202,6 +202,15 @@ struct OpRec {
   std::uint32_t notify_execs = 0;
   bool exec_started = false;
   bool early = false;
+  // W5 deferred: later SO ops that started executing while this op had executed nothing and had
+  // not failed. If this op executes later, each is a violation; if it fails, none is (the
+  // target refused it with a final error and went on, which the order allows).
+  struct LaterSo {
+    OpId op = 0;
+    Time t{0};
+    std::string where;
+  };
+  std::vector<LaterSo> w5_waiting;
   std::vector<Byte> returned;
   std::vector<bool> returned_mask;
   Block* word_block = nullptr; // B2: the atomic's word
@@ -1123,16 +1132,25 @@ struct Oracle::Impl {
           if (seq >= p.seq) {
             break;
           }
-          const OpRec* a = find_op(dep);
+          OpRec* a = find_op(dep);
           if (a != nullptr && !a->fully_executed()) {
-            report(OracleCheck::W5, id, dep, e.t,
-                   fmt::format("target {} pa {:#x}: SO op executed before earlier RO/SO op {} "
-                               "of queue {} executed or failed",
-                               e.key.target, e.pa, dep, p.queue));
+            std::string where = fmt::format("target {} pa {:#x}: SO op executed before earlier "
+                                            "RO/SO op {} of queue {} executed or failed",
+                                            e.key.target, e.pa, dep, p.queue);
+            if (a->executed_bytes == 0 && a->notify_execs == 0) {
+              a->w5_waiting.push_back({id, e.t, std::move(where)});
+            } else {
+              report(OracleCheck::W5, id, dep, e.t, std::move(where));
+            }
           }
         }
       }
     }
+    // W5 deferred: this op executes after a later SO op of its queue started.
+    for (auto& later : r.w5_waiting) {
+      report(OracleCheck::W5, later.op, id, later.t, std::move(later.where));
+    }
+    r.w5_waiting.clear();
     // W7: the notify write only after all the data.
     if (e.notify && r.expected_bytes && r.executed_bytes < *r.expected_bytes) {
       report(OracleCheck::W7, id, std::nullopt, e.t,
@@ -1195,6 +1213,7 @@ struct Oracle::Impl {
     ++n.ops_checked;
     r.completed = true;
     r.status = c.status;
+    r.w5_waiting.clear(); // a failed op never executes after this (W1 otherwise)
     OpMeta& m = *r.meta;
     m.done = ev;
     m.success = c.status == fn::CqeStatus::Success;

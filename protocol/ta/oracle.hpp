@@ -105,8 +105,10 @@ struct OracleConfig {
   // precedes anything and stays "maybe" for ever.
   bool late_execution = false;
   // Whether the target reports Send / Send_with_immediate payload placement as Executed writes
-  // (then W1/W4/W5/W7 expect it, and the black-box learns the receive buffer's bytes).
-  bool sends_execute = true;
+  // (then W1/W4/W5/W7 expect it, and the black-box learns the receive buffer's bytes). The
+  // model's target (target.hpp) keeps receive buffers as capacities without an address and
+  // reports a Send by its receive completion alone, so the default is false.
+  bool sends_execute = false;
   // Violations kept (all are counted).
   std::size_t max_violations = 1000;
 };

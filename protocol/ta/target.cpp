@@ -293,13 +293,16 @@ void TaTarget::process(Request r, Time now) {
   } else if (is_rnr_like(a.rspst) && !a.unsupported && r.order != ExecOrder::No && !r.compact) {
     barrier_.insert(bkey);
   }
+  // In the SC, a request is settled once it ran or was refused for good: only an RNR or a page
+  // fault comes back (with Retry = 1) and must still run before later SO requests.
+  const bool settled = ran || !is_rnr_like(a.rspst) || a.unsupported;
   std::optional<std::uint32_t> sc = r.sc;
-  if (sc && ran) {
+  if (sc && settled) {
     SeqContext& c = scs_[*sc];
     c.entries[unwrap(c, r.key.tassn)].executed = true;
   }
   respond(r, std::move(a), now);
-  if (sc && ran) {
+  if (sc && settled) {
     sc_settle(scs_[*sc]);
     retry_buffered(*sc, now);
   }

@@ -25,6 +25,8 @@ void add_txn_options(CLI::App* cmd, TxnOptions& o) {
       ->check(CLI::IsMember({"no", "ro", "so"}));
   cmd->add_option("--sc", o.sc, "ROT sequence contexts: dynamic (Alloc, default) or static")
       ->check(CLI::IsMember({"dynamic", "static"}));
+  cmd->add_option("--channels", o.channels,
+                  "RTP: TP Channel Group members per peer, 1..32 (default 1)");
   cmd->add_option("--transport", o.transport,
                   "rtp (default), ctp, utp, bypass, or ideal (the model's lossless baseline)")
       ->check(CLI::IsMember({"rtp", "ctp", "utp", "bypass", "ideal"}));
@@ -118,6 +120,7 @@ int run_txn(const TxnOptions& o) {
                 : o.transport == "bypass" ? ta::TransportKind::Bypass
                 : o.transport == "ideal"  ? ta::TransportKind::Ideal
                                           : ta::TransportKind::Rtp;
+  c.channels = o.channels;
   c.loss = o.loss;
   c.loss_drops = o.loss_drops;
   c.reorder = o.reorder;
@@ -151,6 +154,9 @@ int run_txn(const TxnOptions& o) {
                            e.has_value ? fmt::format(" (got {})", e.value) : std::string{}));
   }
   const auto r = sim::run_txn_experiment(c);
+  if (!r.setup_error.empty()) {
+    return bad("transport set-up: " + r.setup_error);
+  }
   const std::string fp = fmt::format("{:016x}", r.fingerprint);
   if (o.json) {
     nlohmann::json j;
@@ -175,6 +181,7 @@ int run_txn(const TxnOptions& o) {
     j["packets"] = r.packets;
     j["packets_per_op"] = r.packets_per_op;
     j["dropped"] = r.dropped;
+    j["link_retries"] = r.link_retries;
     j["expected_denied"] = r.expected_denied;
     j["mode"] = o.mode;
     j["transport"] = o.transport;

@@ -19,6 +19,7 @@ struct TxnOptions {
   std::string order = "no";
   std::string sc = "dynamic";
   std::string transport = "rtp";
+  std::size_t channels = 1;
   double loss = 0;
   bool loss_drops = false;
   double reorder = 0;

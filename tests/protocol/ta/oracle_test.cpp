@@ -1006,10 +1006,12 @@ TEST_CASE("Oracle: Send placement is checked unless the target does not report i
     b.complete(s);
     return b.o.violations();
   };
-  OracleConfig off;
-  off.sends_execute = false;
+  OracleConfig off; // the default: the model's target reports a Send by its receive completion
+  CHECK_FALSE(off.sends_execute);
   CHECK(unreported_send(off).empty());
-  const auto v = unreported_send({});
+  OracleConfig on;
+  on.sends_execute = true;
+  const auto v = unreported_send(on);
   REQUIRE(v.size() == 2);
   CHECK(v[0].check == OracleCheck::W7); // the CQE before any data
   CHECK(v[1].check == OracleCheck::W4);
@@ -1017,7 +1019,9 @@ TEST_CASE("Oracle: Send placement is checked unless the target does not report i
 
 TEST_CASE("Oracle: UNO ops have no order and complete at send", "[ta][oracle]") {
   auto two_sends = [](TaMode mode) {
-    Bench b;
+    OracleConfig cfg;
+    cfg.sends_execute = true; // the sends' placements are what is ordered here
+    Bench b(cfg);
     OpPosted p;
     p.opcode = TaOpcode::Send;
     p.uba = kUba;
