@@ -520,7 +520,12 @@ std::optional<TpOut> TpChannel::send_probe(Time now) {
     probe_due_ = false;
     return std::nullopt;
   }
-  const std::vector<Byte>& last = status_pending_.front().last_pkt;
+  auto target = std::find_if(status_pending_.begin(), status_pending_.end(),
+                             [&](const TxMsg& m) { return m.last_seq == probe_seq_; });
+  if (target == status_pending_.end()) {
+    target = status_pending_.begin();
+  }
+  const std::vector<Byte>& last = target->last_pkt;
   const auto bytes = static_cast<std::uint32_t>(last.size() + 4);
   if (!cc_allows(bytes, now)) {
     return std::nullopt;
@@ -528,7 +533,7 @@ std::optional<TpOut> TpChannel::send_probe(Time now) {
   probe_due_ = false;
   TpOut o{};
   o.tp = last;
-  const CcSent sent{psn_of(status_pending_.front().last_seq), bytes, true};
+  const CcSent sent{psn_of(target->last_seq), bytes, true};
   if (cc_) {
     cc_->stamp(o.cci, sent, now);
     cc_->on_sent(sent, now);
@@ -568,6 +573,9 @@ Time TpChannel::next_timeout() const noexcept {
   Time t = ack_deadline_;
   if (!failed_) {
     t = std::min({t, rto_deadline_, fake_next_});
+    for (const TxMsg& m : status_pending_) {
+      t = std::min(t, m.probe_at);
+    }
   }
   if (cc_) {
     t = std::min(t, cc_->next_timer());
@@ -587,6 +595,28 @@ void TpChannel::on_timeout(Time now) {
     const Time next = now + cfg_.fake_keepalive_interval;
     fake_next_ = next < fake_until_ ? next : kNever;
   }
+  if (!failed_) {
+    // A TA status still missing while other packets keep the RTO restarting: probe for it on
+    // its own timer (MODEL, A-157). With nothing outstanding, the RTO below probes instead.
+    for (TxMsg& m : status_pending_) {
+      if (m.probe_at > now) {
+        continue;
+      }
+      if (outstanding_.empty()) {
+        m.probe_at = now + rto_for(cfg_.rto, m.probes);
+        continue;
+      }
+      if (rto_exhausted(cfg_.rto, m.probes)) {
+        fail(now);
+        return;
+      }
+      ++m.probes;
+      m.probe_at = now + rto_for(cfg_.rto, m.probes);
+      probe_seq_ = m.last_seq;
+      probe_due_ = true;
+      break;
+    }
+  }
   if (failed_ || rto_deadline_ > now) {
     return;
   }
@@ -604,6 +634,7 @@ void TpChannel::on_timeout(Time now) {
   ++rto_times_;
   if (outstanding_.empty()) {
     probe_due_ = true; // only a TA status is missing
+    probe_seq_ = status_pending_.front().last_seq;
   } else if (cfg_.retx == RetxAlgo::GbnFast || cfg_.retx == RetxAlgo::GbnRto) {
     // Go back N: everything from the lowest unacknowledged packet (§6.4.2.2).
     rtx_cursor_ = una_;
@@ -787,6 +818,20 @@ void TpChannel::on_ack(const Rtph& h, bool sack, std::span<const Byte> ext,
   if (status) {
     on_status(h, now);
   }
+  // The receiver acknowledges past a held packet only once its verdict went out in a status ACK
+  // (§6.8.2), so an ACK past a message still owed its status means that status ACK was lost:
+  // probe for it now rather than after an RTO that continuous traffic keeps restarting (MODEL,
+  //
+  for (TxMsg& m : status_pending_) {
+    if (m.probes == 0 && m.last_seq + 1 < una_) {
+      m.probes = 1;
+      m.probe_at = now + rto_for(cfg_.rto, 1);
+      probe_seq_ = m.last_seq;
+      probe_due_ = true;
+      ++counters_.status_lost_detected;
+      break;
+    }
+  }
   if (sa) {
     // Holes: bit 0 in (cumulative, hi], hi = MaxRcvPSN if the bitmap reaches it, else the last
     // bitmap bit (§6.4.2.3; the design note's NTT-A4 reading).
@@ -941,6 +986,7 @@ void TpChannel::retire_through(std::uint64_t seq, Time now) {
       // TP-acknowledged; its outcome comes with the TA status (§6.8.2).
       m.data.clear();
       m.data.shrink_to_fit();
+      m.probe_at = now + rto_for(cfg_.rto, 0);
       status_pending_.push_back(std::move(m));
     } else {
       events_.emplace_back(MsgAcked{m.id});

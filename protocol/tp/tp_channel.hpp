@@ -106,7 +106,7 @@ struct TpChannelConfig {
   // MODEL: after an RNR or page-fault status, send a Fake packet (F = 1) every interval until the
   // RNR timeout has passed (Table 6-2 F bit, §8.2.7.3). 0 = never.
   Time fake_keepalive_interval{0};
-  std::size_t status_memory = 64; // receiver: status ACKs remembered for re-sending
+  std::size_t status_memory = 1024; // receiver: status ACKs remembered for re-sending (MODEL)
 };
 
 // Ok, or an Error naming the field (header "TpChannelConfig").
@@ -214,7 +214,8 @@ struct TpCounters {
   std::uint64_t status_acks_sent = 0, status_acks_resent = 0, status_acks_received = 0,
                 status_unmatched = 0, ta_statuses = 0, probes_sent = 0;
   std::uint64_t fake_sent = 0, fake_received = 0;
-  std::uint64_t mark_rtx_phases = 0; // MarkPSN: new-packet -> retransmission phase switches
+  std::uint64_t status_lost_detected = 0; // an ACK passed a message whose status never came
+  std::uint64_t mark_rtx_phases = 0;      // MarkPSN: new-packet -> retransmission phase switches
 };
 
 class TpChannel {
@@ -275,6 +276,10 @@ private:
     std::vector<std::size_t> unit_ends; // send_packets(): packet boundaries in data (else MTU)
     std::size_t next_unit = 0;
     std::vector<Byte> last_pkt; // expects_status: its last packet, kept for RTO probes
+    // expects_status, once TP-acknowledged: when to probe for a status still missing while
+    // other packets keep the channel busy (the RTO keeps restarting then), and how often it was.
+    Time probe_at = kNever;
+    unsigned probes = 0;
   };
   struct TxPkt {
     std::vector<Byte> tp; // RTPH onward, as first sent
@@ -347,6 +352,7 @@ private:
   std::deque<TpEvent> events_;
   std::uint64_t covered_msgs_ = 0;   // messages whose last packet is cumulatively acknowledged
   std::deque<TxMsg> status_pending_; // acknowledged by the TP, waiting for the TA status
+  std::uint64_t probe_seq_ = 0;      // last_seq of the message the next probe is for
   bool probe_due_ = false;           // RTO with only status-pending messages: resend a last packet
   // MarkPSN (§6.4.2.3.1): phase, MarkPSN and LastFirstRtx as sequence numbers (+1; 0 = none),
   // and the losses recorded during the new-packet phase.

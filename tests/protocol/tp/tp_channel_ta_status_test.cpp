@@ -1,6 +1,7 @@
 // TA status carried in TP ACKs: the withheld last-packet ACK (ROL, §6.8.2), RSPST/RSPINFO codes
 // (Table 6-2), RNR back-off with the TA retrying (§7.3.1.1), Fake keep-alive packets, a lost
-// status ACK recovered by an RTO probe, and a TA that never answers.
+// status ACK recovered by an RTO probe or, amid traffic, at the next ACK past it, and a TA that
+// never answers.
 #include <set>
 
 #include <catch2/catch.hpp>
@@ -275,6 +276,27 @@ TEST_CASE("A lost status ACK is recovered by an RTO probe of the held packet",
     CHECK(net.b().counters().status_acks_resent >= 1);
     CHECK(net.b().counters().status_acks_sent == 5);
   }
+}
+
+TEST_CASE("A status ACK lost amid continuous traffic is probed at the next ACK, not after an RTO",
+          "[tp][rtp][status]") {
+  TestNet net(status_config(true, TaStatusMode::All), status_config(false, TaStatusMode::All));
+  int dropped = 0;
+  net.drop = [&](std::size_t dir, const TpOut& o, std::uint64_t) {
+    if (dir == 1 && o.control && rtph_of(o)->rspst == rspst::kTaAck && dropped < 1) {
+      ++dropped; // the first status ACK vanishes; later ACKs pass its PSN
+      return true;
+    }
+    return false;
+  };
+  net.source(0).to_send = 200;
+  REQUIRE(run_checked(net, Time{100'000'000'000}));
+  CHECK(dropped == 1);
+  CHECK(net.source(0).ta_statuses == 200);
+  CHECK(net.a().counters().status_lost_detected == 1);
+  CHECK(net.a().counters().probes_sent == 1);
+  CHECK(net.a().counters().timeouts == 0); // recovered without the RTO
+  CHECK(net.b().counters().status_acks_resent == 1);
 }
 
 TEST_CASE("A TA that never answers fails the channel after the retry limit", "[tp][rtp][status]") {
