@@ -201,5 +201,40 @@ expect_error "transport bad ack-delay" "ack-delay-us" -- "$ub" transport --ack-d
 expect_error "transport bad rto base" "rto-base-us" -- "$ub" transport --rto-base-us 2
 expect_error "link trace path" "trace" -- "$ub" link --packets 10 --trace /nonexistent/dir/t.jsonl
 
+# ubmodel txn: the transaction experiment, checked by the oracle.
+"$ub" txn --ops 600 --loss 0.01 --bad-token-rate 0.05 --json >"$tmp/tx1" || bad "txn failed"
+for f in ops completed failed_by_status oracle_violations round_trips_per_ordered_op \
+         p50_latency_us p99_latency_us fingerprint; do
+  jq -e "has(\"$f\")" "$tmp/tx1" >/dev/null && ok || bad "txn --json lacks $f"
+done
+jq -e '.oracle_violations == 0 and .finished and .ops == 600' "$tmp/tx1" >/dev/null && ok ||
+  bad "txn: $(jq -c '{ops, completed, oracle_violations, finished}' "$tmp/tx1")"
+jq -e '.completed + .expected_denied == .ops and
+       (.failed_by_status["remote access abort"] // 0) == .expected_denied' "$tmp/tx1" >/dev/null &&
+  ok || bad "txn bad tokens: $(jq -c '{completed, expected_denied, failed_by_status}' "$tmp/tx1")"
+"$ub" txn --ops 600 --loss 0.01 --bad-token-rate 0.05 --json >"$tmp/tx2" || bad "txn failed (2)"
+[ "$(jq -r .fingerprint "$tmp/tx1")" = "$(jq -r .fingerprint "$tmp/tx2")" ] && ok ||
+  bad "txn: same seed, different fingerprints"
+s17=(txn --initiators 1 --targets 1 --ops 100 --depth 100 --mix write:100 --order so --json)
+"$ub" "${s17[@]}" --mode roi >"$tmp/s17roi" || bad "txn roi chain failed"
+"$ub" "${s17[@]}" --mode rol >"$tmp/s17rol" || bad "txn rol chain failed"
+jq -e '.round_trips_per_ordered_op > 0.9' "$tmp/s17roi" >/dev/null && ok ||
+  bad "txn roi: $(jq -c '{round_trips_per_ordered_op}' "$tmp/s17roi")"
+jq -e '.round_trips_per_ordered_op == 0 and .packets_per_op == 2' "$tmp/s17rol" >/dev/null && ok ||
+  bad "txn rol: $(jq -c '{round_trips_per_ordered_op, packets_per_op}' "$tmp/s17rol")"
+"$ub" txn --ops 50 --transport bypass --mix read:50,write:50 >"$tmp/txt" || bad "txn text failed"
+grep -q "run fingerprint:" "$tmp/txt" && ok || bad "txn text output lacks the fingerprint"
+expect_error "txn bad mix kind" "mix" -- "$ub" txn --mix read:30,frob:10
+expect_error "txn bad mix weight" "mix" -- "$ub" txn --mix read:x
+expect_error "txn uno with writes" "UNO" -- "$ub" txn --mode uno
+expect_error "txn rot over bypass" "ROT" -- "$ub" txn --transport bypass --mode rot --mix read:50,write:50
+expect_error "txn sends over bypass" "compact" -- "$ub" txn --transport bypass
+expect_error "txn bad mode" "mode" -- "$ub" txn --mode fast
+expect_error "txn zero initiators" "initiators" -- "$ub" txn --initiators 0
+expect_error "txn bad atomic size" "atomic-size" -- "$ub" txn --atomic-size 3
+expect_error "txn bad loss" "loss" -- "$ub" txn --loss 1
+expect_error "txn bad coalesce" "taack-coalesce" -- "$ub" txn --taack-coalesce 40
+expect_error "txn bad channels" "channels" -- "$ub" txn --channels 0
+
 echo "cli: $checks checks, $fails failed"
 [ "$fails" -eq 0 ]
