@@ -275,3 +275,52 @@ TEST_CASE("URMA: load/store over bypass widens to 64-byte blocks and Write_with_
 
 } // namespace
 } // namespace ub::fn
+
+namespace ub::fn {
+namespace {
+
+TEST_CASE("URMA: load/store over a TP channel keeps exact lengths and any atomic size",
+          "[fn][urma][ls]") {
+  Fixture f(ta::TaWire::Cna16, true, ta::TaMode::Roi);
+  auto& d0 = f.net.ep(0);
+  REQUIRE(d0.add_decoder_entry(DecoderEntry{0x8000'0000, 65536, segment()}));
+  CHECK_FALSE(d0.add_decoder_entry(DecoderEntry{0x8000'8000, 4096, segment()})); // overlap
+  LsConfig cfg;
+  cfg.mode = ta::TaMode::Roi;
+  REQUIRE(d0.enable_load_store(cfg));
+  // Full headers: a 4-byte store is a 4-byte Write; the bytes around it stay untouched.
+  auto& mem = f.net.ep(1).endpoint().target().memory();
+  mem.write(0x200000 + 96, std::vector<Byte>(8, Byte{0xEE}));
+  REQUIRE(
+      d0.store(0x8000'0000 + 98, {Byte{1}, Byte{2}, Byte{3}, Byte{4}}, ta::ExecOrder::So, Time{0}));
+  // An 8-byte fetch_add, SO behind the store.
+  std::vector<Byte> ops(16, Byte{0});
+  ops[0] = Byte{7};
+  REQUIRE(d0.atomic(0x8000'0000 + 256, ta::TaOpcode::AtomicFetchAdd, ops, 8, Time{0}));
+  auto ld = d0.load(0x8000'0000 + 96, 8, ta::ExecOrder::So, Time{0});
+  REQUIRE(ld);
+  REQUIRE(f.net.run());
+  std::vector<LsCompletion> done;
+  while (auto c = d0.poll_ls()) {
+    done.push_back(std::move(*c));
+  }
+  REQUIRE(done.size() == 3);
+  for (const auto& c : done) {
+    CHECK(c.status == CqeStatus::Success);
+  }
+  CHECK(done[2].ticket == *ld);
+  CHECK(done[2].data == std::vector<Byte>{Byte{0xEE}, Byte{0xEE}, Byte{1}, Byte{2}, Byte{3},
+                                          Byte{4}, Byte{0xEE}, Byte{0xEE}});
+  CHECK(mem.read(0x200000 + 256, 1)[0] == Byte{7});
+  // The load/store queue holds at most max_outstanding accesses.
+  LsConfig small;
+  small.max_outstanding = 1;
+  Fixture g(ta::TaWire::Cna16, true, ta::TaMode::Roi);
+  REQUIRE(g.net.ep(0).add_decoder_entry(DecoderEntry{0x8000'0000, 65536, segment()}));
+  REQUIRE(g.net.ep(0).enable_load_store(small));
+  REQUIRE(g.net.ep(0).load(0x8000'0000, 8, ta::ExecOrder::Ro, Time{0}));
+  CHECK(g.net.ep(0).load(0x8000'0000, 8, ta::ExecOrder::Ro, Time{0}).error() == LsError::Busy);
+}
+
+} // namespace
+} // namespace ub::fn
