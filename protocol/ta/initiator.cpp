@@ -91,7 +91,7 @@ void TaInitiator::flush_queue(std::uint32_t id, Time now) {
       fail_op(id, *op, fn::CqeStatus::Flushed, now);
     }
   }
-  report(id, it->second);
+  report(id, it->second, now);
 }
 
 bool TaInitiator::suspended(std::uint32_t id) const {
@@ -175,6 +175,9 @@ Expected<void, PostError> TaInitiator::post(std::uint32_t queue, const TxnOp& op
     p.data = op.data;
     p.be = op.be;
     p.subop = op.subop;
+    if (o.code == TaOpcode::SendWithImmediate || o.code == TaOpcode::WriteWithImmediate) {
+      p.immediate = op.immediate; // the target CQE must carry it (oracle W3)
+    }
     if (o.code == TaOpcode::WriteWithNotify) {
       p.notify_uba = op.notify_uba;
       p.notify_token_id = op.notify_token_id;
@@ -316,6 +319,17 @@ void TaInitiator::pump(TaTransport& t, Time now) {
     for (std::size_t i = 0; i < q.ops.size() && !blocked; ++i) {
       Op& op = q.ops[i];
       if (op.finished) {
+        if (!op.reported) {
+          // A comp_order op whose completion waits behind an earlier one (§7.3.2.3): the queue
+          // does not know it completed yet, so what waits for it (ROI SO, a fence) still waits.
+          if (is_read_like(op.code)) {
+            ++before.reads;
+          }
+          if (ordered(op.op.order)) {
+            ++before.ordered;
+            ++before.ordered_by_target[op.op.target];
+          }
+        }
         continue;
       }
       const bool go = op.started || (!q.suspended && may_start(qid, q, op, before, t.wire()));
@@ -338,6 +352,19 @@ void TaInitiator::pump(TaTransport& t, Time now) {
         const bool retry_due = s.state == SliceState::RetryWait && s.retry_at <= now;
         if (s.state != SliceState::Waiting && !retry_due) {
           continue;
+        }
+        if (q.cfg.mode == TaMode::Rot && s.state == SliceState::Waiting && !s.alloc) {
+          // The stream's Alloc request is out: the op's later slices need the SCID its answer
+          // grants (§7.3.3.3). Sent now, with INI_RC_Type 00, they would take TASSNs the SC
+          // never sees, and the gap would hold every later SO request at the target for ever.
+          auto sit = streams_.find(stream_key(qid, op.op.target, t.wire()));
+          if (sit != streams_.end() && sit->second.sc == ScState::Allocating) {
+            if (!sit->second.alloc_stall_counted) {
+              sit->second.alloc_stall_counted = true;
+              ++counters_.stalls;
+            }
+            break;
+          }
         }
         if (s.last && s.state == SliceState::Waiting && q.cfg.mode != TaMode::Rol &&
             q.cfg.mode != TaMode::Uno && op.done + 1 < op.slices.size()) {
@@ -366,7 +393,7 @@ void TaInitiator::pump(TaTransport& t, Time now) {
         ++before.ordered_unsent;
       }
     }
-    report(qid, q);
+    report(qid, q, now);
   }
 }
 
@@ -525,7 +552,7 @@ std::vector<TaUnit> TaInitiator::build_units(std::uint32_t qid, const Queue& q, 
     if (wire == TaWire::Compact) {
       BtahCompact b;
       b.ta_opcode = static_cast<std::uint8_t>(pcode);
-      b.tv_en = o.token_value.has_value();
+      b.tv_en = o.token_value.has_value() && pcode != TaOpcode::PrefetchTgt; // Table 7-2
       b.ud_flag = o.subop.has_value();
       b.ini_tassn = s.tassn;
       p.base = b;
@@ -718,21 +745,16 @@ void TaInitiator::finish(std::uint32_t qid, Op& op, Time now) {
   if (status != fn::CqeStatus::Success) {
     op.result.clear();
   }
-  if (observer_ != nullptr) {
-    OpCompleted c;
-    c.op = op.op.id;
-    c.status = status;
-    c.data = op.result;
-    c.t = now;
-    observer_->on_completed(c);
-  }
   // Completions are reported (and finished ops dropped) by the public entry points once their
-  // work is done, never here: callers still hold references to this op.
+  // work is done, never here: callers still hold references to this op. The observer hears of
+  // the completion then too, when it becomes visible (report()).
   (void)qid;
 }
 
-// Completions leave in post order for comp_order ops, at once for the others (§7.3.2.3).
-void TaInitiator::report(std::uint32_t qid, Queue& q) {
+// Completions leave in post order for comp_order ops, at once for the others (§7.3.2.3). The
+// observer's OpCompleted goes out here, in the same order, so a comp_order op's completion is
+// never seen before an earlier op's.
+void TaInitiator::report(std::uint32_t qid, Queue& q, Time now) {
   bool earlier_pending = false;
   for (Op& op : q.ops) {
     if (op.reported) {
@@ -743,6 +765,14 @@ void TaInitiator::report(std::uint32_t qid, Queue& q) {
       continue;
     }
     op.reported = true;
+    if (observer_ != nullptr) {
+      OpCompleted c;
+      c.op = op.op.id;
+      c.status = op.failure.value_or(fn::CqeStatus::Success);
+      c.data = op.result;
+      c.t = now;
+      observer_->on_completed(c);
+    }
     if (op.op.complete || op.failure) {
       Completion c;
       c.id = op.op.id;
@@ -823,16 +853,16 @@ void TaInitiator::apply_outcome(std::uint64_t tag, const TaOutcome& o,
   fail_op(qid, *op, std::get<Fail>(o).status, now);
 }
 
-void TaInitiator::report_all() {
+void TaInitiator::report_all(Time now) {
   dirty_ = true;
   for (auto& [qid, q] : queues_) {
-    report(qid, q);
+    report(qid, q, now);
   }
 }
 
 void TaInitiator::on_response(PeerId peer, const std::vector<TaPacket>& packets, Time now) {
   handle_response(peer, packets, now);
-  report_all();
+  report_all(now);
 }
 
 void TaInitiator::handle_response(PeerId peer, const std::vector<TaPacket>& packets, Time now) {
@@ -909,7 +939,7 @@ void TaInitiator::handle_response(PeerId peer, const std::vector<TaPacket>& pack
 
 void TaInitiator::on_tx_event(const TaTxEvent& e, Time now) {
   handle_tx_event(e, now);
-  report_all();
+  report_all(now);
 }
 
 void TaInitiator::handle_tx_event(const TaTxEvent& e, Time now) {
@@ -964,7 +994,7 @@ void TaInitiator::on_timeout(Time now) {
     }
     // RetryWait: due now; pump() resends it.
   }
-  report_all();
+  report_all(now);
 }
 
 std::size_t TaInitiator::pending_ops() const noexcept {

@@ -216,8 +216,8 @@ private:
   void apply_outcome(std::uint64_t tag, const TaOutcome& o, const std::vector<TaPacket>* data,
                      Time now);
   void finish(std::uint32_t qid, Op& op, Time now);
-  void report(std::uint32_t qid, Queue& q);
-  void report_all();
+  void report(std::uint32_t qid, Queue& q, Time now);
+  void report_all(Time now);
   void handle_response(PeerId peer, const std::vector<TaPacket>& packets, Time now);
   void handle_tx_event(const TaTxEvent& e, Time now);
 

@@ -163,6 +163,7 @@ void TaTarget::on_request(const TaDelivery& d, std::vector<TaPacket> packets, Ti
     r.key.rc_id = b->ini_rc_id;
     r.key.tassn = b->ini_tassn;
     r.order = order_of(b->odr);
+    r.completion_order = (b->odr & odr::kCompletionOrder) != 0;
     r.retry = b->retry;
     r.answer_rc_id = b->ini_rc_id;
     alloc = b->alloc;
@@ -194,6 +195,7 @@ void TaTarget::on_request(const TaDelivery& d, std::vector<TaPacket> packets, Ti
       a.rspinfo = 0b00001;
       a.unsupported = true;
       ++counters_.unsupported;
+      settle_cqe(r, now); // refused for good
       respond(r, a, now);
       return;
     }
@@ -296,6 +298,9 @@ void TaTarget::process(Request r, Time now) {
   // In the SC, a request is settled once it ran or was refused for good: only an RNR or a page
   // fault comes back (with Retry = 1) and must still run before later SO requests.
   const bool settled = ran || !is_rnr_like(a.rspst) || a.unsupported;
+  if (settled) {
+    settle_cqe(r, now);
+  }
   std::optional<std::uint32_t> sc = r.sc;
   if (sc && settled) {
     SeqContext& c = scs_[*sc];
@@ -657,25 +662,25 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
     rc.key = r.key;
     rc.jetty = rq_id;
     rc.opcode = r.code;
-    rc.length = static_cast<std::uint32_t>(r.code == TaOpcode::WriteWithImmediate ? 0 : total);
     rc.t = now;
     const TaPacket& last = r.packets.back();
+    // Send*: the bytes received. Write_with_immediate: IMMETAH.Msg_Length, the whole write's
+    // length, which the Target reports in the CQE (§7.2.8 Table 7-10).
+    rc.length = static_cast<std::uint32_t>(
+        r.code == TaOpcode::WriteWithImmediate ? (last.imm ? last.imm->msg_length : 0) : total);
     if (last.imm) {
       rc.immediate = last.imm->immediate_data;
     }
     if (is_send_like(r.code) && total > cap) {
       // X34: a Send longer than the buffer: the initiator gets UR, the receiver a length error.
       rc.status = fn::CqeStatus::LocalLength;
-      receives_.push_back(rc);
       ++counters_.receive_completions;
       ++counters_.send_refused;
+      emit_receive(r, rc, false, now);
       return unsupported();
     }
-    receives_.push_back(rc);
     ++counters_.receive_completions;
-    if (observer_ != nullptr) {
-      observer_->on_received(rc);
-    }
+    emit_receive(r, rc, true, now);
   }
   ran = true;
   if (!cfg_.persisted && !is_read_like(r.code)) {
@@ -688,6 +693,11 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
 void TaTarget::respond(const Request& r, Answer a, Time now) {
   if (a.drop) {
     return; // silently dropped: the initiator's timeout acts (§8.2.2.3)
+  }
+  if (kind_ == TransportKind::Utp) {
+    // UTP carries UNO only (Table 7-15), and nothing answers a UNO request (§7.3.1.2, §7.4.3.1);
+    // a failure stays counted here.
+    return;
   }
   if (r.code == TaOpcode::PrefetchTgt || r.code == TaOpcode::Management) {
     if (r.verdict_handle) {
@@ -890,6 +900,7 @@ void TaTarget::send_answer(PeerId peer, std::vector<TaPacket> packets, Time at) 
 void TaTarget::pump(TaTransport& t, Time now) {
   mtu_ = t.max_payload();
   wire_ = t.wire();
+  kind_ = t.kind();
   if (run_ && run_->flush_at <= now) {
     flush_run(now);
   }
@@ -928,6 +939,9 @@ Time TaTarget::next_timeout() const noexcept {
   if (!held_.empty()) {
     t = std::min(t, held_.front().first);
   }
+  if (!cqe_deadlines_.empty()) {
+    t = std::min(t, *cqe_deadlines_.begin());
+  }
   return t;
 }
 
@@ -943,6 +957,94 @@ void TaTarget::on_timeout(Time now) {
     r.retry = true;
     process(std::move(r), now);
   }
+  if (!cqe_deadlines_.empty() && *cqe_deadlines_.begin() <= now) {
+    // An ODR[2] completion waited too long for an earlier TASSN: that request is taken as
+    // lost, and the stream's order resumes after the latest completion that timed out.
+    for (auto& [key, s] : cqe_streams_) {
+      std::optional<std::uint64_t> last;
+      for (const auto& [u, h] : s.held) {
+        if (h.deadline <= now) {
+          last = u;
+        }
+      }
+      if (last) {
+        ++counters_.cqe_order_gaps;
+        advance_cqe(s, *last + 1, now);
+      }
+    }
+  }
+}
+
+// ODR[2] receive completions (§7.3.2.3, design X35). A stream's TASSNs are counted from 0, as
+// the model's initiator numbers them (MODEL); one before `next` is a duplicate or a retry of a
+// settled request.
+std::optional<std::uint64_t> TaTarget::cqe_unwrap(const CqeStream& s, std::uint16_t t) noexcept {
+  if (tassn_before(t, s.next16)) {
+    return std::nullopt;
+  }
+  return s.next + tassn_dist(t, s.next16);
+}
+
+void TaTarget::emit_receive(const Request& r, const ReceiveCompleted& rc, bool notify, Time now) {
+  if (r.completion_order && !r.compact) {
+    CqeStream& s = cqe_streams_[{r.peer, r.answer_rc_id}];
+    if (const auto u = cqe_unwrap(s, r.key.tassn)) {
+      // Held until this request settles (process() does it next) and every earlier one has.
+      const Time deadline = now + cfg_.cqe_order_wait;
+      s.held[*u] = HeldCqe{rc, notify, deadline};
+      cqe_deadlines_.insert(deadline);
+      ++counters_.cqe_held;
+      return;
+    }
+  }
+  receives_.push_back(rc);
+  if (notify && observer_ != nullptr) {
+    observer_->on_received(rc);
+  }
+}
+
+void TaTarget::settle_cqe(const Request& r, Time now) {
+  if (r.compact) {
+    return; // the compact form has no ODR[2]
+  }
+  CqeStream& s = cqe_streams_[{r.peer, r.answer_rc_id}];
+  const auto u = cqe_unwrap(s, r.key.tassn);
+  if (!u) {
+    return;
+  }
+  s.settled.insert(*u);
+  advance_cqe(s, s.next, now);
+}
+
+// Moves `next` to at least `to`, then over every settled TASSN, and releases what it passed.
+void TaTarget::advance_cqe(CqeStream& s, std::uint64_t to, Time now) {
+  if (to > s.next) {
+    s.next16 = tassn_add(s.next16, static_cast<std::uint32_t>(to - s.next));
+    s.next = to;
+  }
+  while (!s.settled.empty() && *s.settled.begin() <= s.next) {
+    if (*s.settled.begin() == s.next) {
+      ++s.next;
+      s.next16 = tassn_add(s.next16, 1);
+    }
+    s.settled.erase(s.settled.begin());
+  }
+  release_cqes(s, now);
+}
+
+void TaTarget::release_cqes(CqeStream& s, Time now) {
+  while (!s.held.empty() && s.held.begin()->first < s.next) {
+    HeldCqe h = std::move(s.held.begin()->second);
+    h.rc.t = now; // written now
+    s.held.erase(s.held.begin());
+    if (auto it = cqe_deadlines_.find(h.deadline); it != cqe_deadlines_.end()) {
+      cqe_deadlines_.erase(it);
+    }
+    receives_.push_back(h.rc);
+    if (h.notify && observer_ != nullptr) {
+      observer_->on_received(h.rc);
+    }
+  }
 }
 
 std::optional<ReceiveCompleted> TaTarget::poll_receive() {
@@ -955,7 +1057,7 @@ std::optional<ReceiveCompleted> TaTarget::poll_receive() {
 }
 
 bool TaTarget::idle() const noexcept {
-  if (!out_.empty() || run_ || !held_.empty() || !verdicts_.empty()) {
+  if (!out_.empty() || run_ || !held_.empty() || !verdicts_.empty() || !cqe_deadlines_.empty()) {
     return false;
   }
   for (const SeqContext& sc : scs_) {

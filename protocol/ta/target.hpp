@@ -15,12 +15,17 @@
 //      every packet's range (page fault: recoverable, RSPST 010; otherwise Remote Abort).
 //   3. execution, packet by packet (writes, BE masks, notify after data, atomics via the ALU),
 //      each reported to the observer with the bytes before and after.
-//   4. the answer: a TAACK (possibly coalesced with its consecutive neighbours), Read_response
+//   4. receive completions (Send*, Write_with_immediate) of requests with ODR[2] (completion
+//      order, §7.3.2.3) leave in the initiator's send order: per stream (initiator, RCID), a CQE
+//      waits until every earlier TASSN of the stream has settled (run, or refused for good), or
+//      at most `cqe_order_wait` (a request lost for good never comes; MODEL, design X35).
+//   5. the answer: a TAACK (possibly coalesced with its consecutive neighbours), Read_response
 //      or Atomic_response; over RTP with a held ACK, the verdict in the TP ACK instead. The
 //      compact form (CFG 9) has no RNR or page-fault code: the target holds the request and runs
 //      it once the fault clears (MODEL).
 // Prefetch_tgt and Management get no answer; Management PDUs are counted (the management
-// model is another issue's).
+// model is another issue's). Nothing is answered over UTP (UNO only, Table 7-15); over CTP and
+// bypass a UNO request cannot be told from another (no mode on the wire) and is answered (MODEL).
 
 #include <cstdint>
 #include <deque>
@@ -56,6 +61,8 @@ struct TargetConfig {
   std::uint8_t rnr_timer = 0;    // RNR_Timer when no receive buffer is free
   std::uint8_t pf_rnr_timer = 0; // RNR_Timer with a page fault
   Time page_fault_service{0};    // MODEL: the Home makes a faulted page present this long after
+  // MODEL: how long an ODR[2] receive completion waits for an earlier TASSN of its stream (1 ms).
+  Time cqe_order_wait{1'000'000'000};
 };
 
 // A receive queue (the Jetty / JFR side of Send and Write_with_immediate).
@@ -81,6 +88,8 @@ struct TargetCounters {
   std::uint64_t barrier_rnr = 0; // SO requests answered RNR behind an unexecuted one
   std::uint64_t prefetches = 0, management = 0, held_compact = 0;
   std::uint64_t receive_completions = 0, send_refused = 0, dropped_disabled = 0;
+  std::uint64_t cqe_held = 0;       // ODR[2] receive completions held for an earlier TASSN
+  std::uint64_t cqe_order_gaps = 0; // released by cqe_order_wait past a TASSN that never came
 };
 
 class TaTarget {
@@ -129,6 +138,7 @@ private:
     ExecOrder order = ExecOrder::No;
     bool compact = false;
     bool retry = false;
+    bool completion_order = false;   // ODR[2]
     std::optional<std::uint32_t> sc; // the SC it belongs to
     bool grant_sv = false;           // answer with SV = 1 and INI_TASSN = SCID
     std::uint32_t answer_rc_id = 0;  // INI_RC_ID of the answer
@@ -191,6 +201,24 @@ private:
   void flush_run(Time now);
   void send_answer(PeerId peer, std::vector<TaPacket> packets, Time at);
   void retry_buffered(std::uint32_t scid, Time now);
+  // ODR[2] receive completions (X35).
+  struct HeldCqe {
+    ReceiveCompleted rc;
+    bool notify = true; // report it to the observer too
+    Time deadline{0};
+  };
+  struct CqeStream {
+    std::uint64_t next = 0; // unwrapped TASSN of the oldest request not settled (from 0, MODEL)
+    std::uint16_t next16 = 0;
+    std::set<std::uint64_t> settled;       // settled TASSNs after `next`
+    std::map<std::uint64_t, HeldCqe> held; // by unwrapped TASSN
+  };
+  using CqeKey = std::pair<PeerId, std::uint32_t>; // (initiator, RCID)
+  static std::optional<std::uint64_t> cqe_unwrap(const CqeStream& s, std::uint16_t t) noexcept;
+  void emit_receive(const Request& r, const ReceiveCompleted& rc, bool notify, Time now);
+  void settle_cqe(const Request& r, Time now);
+  void release_cqes(CqeStream& s, Time now);
+  void advance_cqe(CqeStream& s, std::uint64_t to, Time now);
 
   // Answer tags, apart from the initiator's slice tags on the same transport.
   static constexpr std::uint64_t kAnswerTagBase = std::uint64_t{1} << 63;
@@ -218,8 +246,11 @@ private:
   std::deque<std::pair<Time, Request>> held_; // compact requests waiting for a fault to clear
   std::multimap<Time, std::tuple<PeerId, std::uint32_t, std::uint64_t>> present_at_;
   std::deque<ReceiveCompleted> receives_;
+  std::map<CqeKey, CqeStream> cqe_streams_;
+  std::multiset<Time> cqe_deadlines_;
   std::uint32_t mtu_ = 4096;
   TaWire wire_ = TaWire::Cna16;
+  TransportKind kind_ = TransportKind::Ideal; // of the transport last pumped
   TargetCounters counters_;
 };
 

@@ -134,7 +134,9 @@ std::optional<PostError> check_post(const TxnOp& op, const PostRules& r) noexcep
     if (!op.data.empty()) {
       return PostError::LocalLength;
     }
-    if (compact && (!compact_length_ok(op.length) || op.uba % 64 != 0 || op.length > r.mtu)) {
+    // Over one-packet transports a Read is cut into MTU-sized slices, each answered by one
+    // packet (§7.3.1.1), as a Write is: no MTU bound on the whole op.
+    if (compact && (!compact_length_ok(op.length) || op.uba % 64 != 0)) {
       return PostError::LocalLength;
     }
     break;

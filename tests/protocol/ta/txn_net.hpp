@@ -2,6 +2,14 @@
 // Test harness for the transaction engines: N TaEndpoints over their transports, a network that
 // carries NetPackets with a fixed delay plus seeded jitter (which reorders) and loss, and a loop
 // that runs until everything is quiet. Each target gets the same two memory segments.
+//
+// Loss (transaction-design X30): NetLoss::Drop loses the packet (RTP's TP retransmits; CTP and
+// bypass lose the slice and only the TA's timeout notices); NetLoss::LinkRetry models the data
+// link's retry below CTP and bypass (UB-Base-2.0 §6.3.2, §8.3): the packet arrives
+// `link_retry_delay` late and every later packet of the same link (source, destination) waits
+// behind it, so the link's order holds. Routing (Table 5-7): with `jitter_per_packet_only`, the
+// jitter reorders only packets routed per packet (RT[0] = 1); packets routed per flow keep their
+// link's order.
 
 #include <cstdint>
 #include <functional>
@@ -23,11 +31,16 @@ inline constexpr std::uint32_t kTokenValue = 0xC0FFEE;
 inline constexpr std::uint32_t kJetty = 7;
 inline constexpr std::uint32_t kJettyToken = 0x5EED;
 
+enum class NetLoss : std::uint8_t { Drop, LinkRetry };
+
 struct NetConfig {
   Time delay{100'000}; // one way (100 ns)
   Time jitter{0};      // extra uniform delay in [0, jitter): reorders packets
-  double loss = 0.0;   // packets dropped
+  double loss = 0.0;   // packets lost (dropped, or retried by the link)
   std::uint64_t seed = 1;
+  NetLoss loss_mode = NetLoss::Drop;
+  Time link_retry_delay{1'000'000}; // LinkRetry: how late a lost packet arrives (1 us)
+  bool jitter_per_packet_only = false;
 };
 
 // Makes a target's two segments (read / write / atomic, token checked) and a receive queue.
@@ -71,6 +84,7 @@ public:
   [[nodiscard]] std::size_t size() const noexcept { return eps_.size(); }
   [[nodiscard]] Time now() const noexcept { return now_; }
   [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_; }
+  [[nodiscard]] std::uint64_t link_retries() const noexcept { return link_retries_; }
   // Called for every packet before it enters the network: return false to drop it.
   std::function<bool(const NetPacket&)> filter;
 
@@ -116,14 +130,31 @@ public:
       for (auto& e : eps_) {
         while (auto p = e->poll_transmit(now_)) {
           any = true;
-          if ((filter && !filter(*p)) || (net_.loss > 0 && rng_.uniform() < net_.loss)) {
+          if (filter && !filter(*p)) {
+            ++dropped_;
+            continue;
+          }
+          const bool lost = net_.loss > 0 && rng_.uniform() < net_.loss;
+          if (lost && net_.loss_mode == NetLoss::Drop) {
             ++dropped_;
             continue;
           }
           Time at = now_ + net_.delay;
-          if (net_.jitter > Time{0}) {
+          if (lost) {
+            ++link_retries_;
+            at += net_.link_retry_delay;
+          }
+          Time& floor = link_floor_[{p->src, p->dst}];
+          const bool jittered =
+              net_.jitter > Time{0} && (!net_.jitter_per_packet_only || (p->rt & 1U) != 0);
+          if (jittered) {
             at += Time{static_cast<std::int64_t>(
                 rng_.below(static_cast<std::uint64_t>(net_.jitter.count())))};
+          } else {
+            at = std::max(at, floor); // the link's order: behind every earlier packet
+          }
+          if (!jittered || lost) {
+            floor = std::max(floor, at); // a link retry holds the link for what follows
           }
           wire_.emplace(std::make_pair(at, seq_++), std::move(*p));
         }
@@ -137,7 +168,9 @@ private:
   std::vector<std::unique_ptr<Node>> eps_;
   std::map<std::pair<Time, std::uint64_t>, NetPacket> wire_;
   std::uint64_t seq_ = 0;
+  std::map<std::pair<PeerId, PeerId>, Time> link_floor_; // per link: the latest arrival so far
   std::uint64_t dropped_ = 0;
+  std::uint64_t link_retries_ = 0;
   Time now_{0};
 };
 
