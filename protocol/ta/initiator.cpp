@@ -570,8 +570,11 @@ std::vector<TaUnit> TaInitiator::build_units(std::uint32_t qid, const Queue& q, 
                 pcode != TaOpcode::Management;
       b.ud_flag = o.subop.has_value();
       b.ini_tassn = s.tassn;
-      b.odr = static_cast<std::uint8_t>(odr_bits(o.order) |
-                                        (o.target_order ? odr::kCompletionOrder : 0));
+      // ODR[2]: completion order at the target, asked for by the op, and always for
+      // Write_with_immediate, whose CQE order it sets (§7.4.3.3).
+      b.odr = static_cast<std::uint8_t>(
+          odr_bits(o.order) |
+          (o.target_order || op.code == TaOpcode::WriteWithImmediate ? odr::kCompletionOrder : 0));
       b.mt_en = pcode == TaOpcode::Send || pcode == TaOpcode::SendWithImmediate ||
                 pcode == TaOpcode::WriteWithImmediate;
       b.retry = retry;
