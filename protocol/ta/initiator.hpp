@@ -164,6 +164,7 @@ private:
     bool finished = false;  // every slice answered (or the op failed)
     bool reported = false;  // its completion is out
     bool stalled = false;   // counted one ordering stall already
+    bool abandoned = false; // failed with a slice still out (it may yet execute)
     std::optional<fn::CqeStatus> failure;
     bool persisted = true;
     std::vector<Byte> result;
@@ -203,6 +204,7 @@ private:
     std::size_t ordered = 0;        // RO / SO ops without their answer
     std::size_t ordered_unsent = 0; // ... of which some slice has not gone out yet
     std::map<PeerId, std::size_t> ordered_by_target;
+    std::map<PeerId, std::size_t> receives_by_target; // ODR[2] receive requests, unanswered
   };
   bool may_start(std::uint32_t qid, const Queue& q, Op& op, const Prefix& before, TaWire wire);
   SendResult send_slice(std::uint32_t qid, Queue& q, Op& op, std::uint32_t index, TaTransport& t,
@@ -212,12 +214,13 @@ private:
   void set_timer(Slice& s, Time at);
   void clear_timer(Slice& s);
   void slice_done(std::uint32_t qid, Op& op, Slice& s, Time now);
-  void fail_op(std::uint32_t qid, Op& op, fn::CqeStatus st, Time now);
+  void fail_op(std::uint32_t qid, Op& op, fn::CqeStatus st, Time now,
+               const Slice* answered = nullptr);
   void apply_outcome(std::uint64_t tag, const TaOutcome& o, const std::vector<TaPacket>* data,
                      Time now);
   void finish(std::uint32_t qid, Op& op, Time now);
-  void report(std::uint32_t qid, Queue& q);
-  void report_all();
+  void report(std::uint32_t qid, Queue& q, Time now);
+  void report_all(Time now);
   void handle_response(PeerId peer, const std::vector<TaPacket>& packets, Time now);
   void handle_tx_event(const TaTxEvent& e, Time now);
 
