@@ -3,6 +3,7 @@
 // fuzz/make_corpus.sh, whose output is committed.
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "protocol/common/rng.hpp"
 #include "protocol/packet/registry.hpp"
 #include "protocol/packet/samples.hpp"
 
@@ -80,6 +82,219 @@ constexpr std::string_view kTaSeeds[] = {
     "cfg9-atomic-fetch-add", "cfg9-load-response",
 };
 
+// fuzz_txn_program seeds, in the input format fuzz/README.md describes: a header, the targets'
+// segments and receive queues, the initiators' queues, a program drawn from a few opcodes (with
+// time advances), then a fault schedule.
+struct TxnRecipe {
+  std::string_view name;
+  std::array<std::uint8_t, 6> header;
+  std::vector<std::uint8_t> targets; // per target: t0, then g0 g1 tv per segment
+  std::vector<std::uint8_t> queues;  // per initiator: q0, then a mode byte per further queue
+  std::vector<std::uint8_t> opcodes; // indices into the opcode table the program draws from
+  std::vector<std::uint8_t> lengths; // length classes the program draws from
+  unsigned wrs = 32;
+  unsigned bad_every = 0;            // every n-th work request has a bad token (0: none)
+  bool ordered = true;               // RO / SO orders drawn, else NO only
+  std::uint8_t flags = 0;            // OR-ed into every other work request's flag byte
+  std::vector<std::uint8_t> actions; // Jetty-layer items (0xF0-0xFE, queue byte) after half
+  std::vector<std::uint8_t> faults;
+};
+
+std::vector<std::uint8_t> txn_seed(const TxnRecipe& r, std::uint64_t seed) {
+  Rng rng(seed, 41);
+  std::vector<std::uint8_t> out(r.header.begin(), r.header.end());
+  out.insert(out.end(), r.targets.begin(), r.targets.end());
+  out.insert(out.end(), r.queues.begin(), r.queues.end());
+  auto pick = [&](const std::vector<std::uint8_t>& v) { return v[rng.below(v.size())]; };
+  auto byte = [&] { return static_cast<std::uint8_t>(rng.next()); };
+  for (unsigned i = 0; i < r.wrs; ++i) {
+    if (i % 6 == 5) {
+      out.push_back(static_cast<std::uint8_t>(0xD0U + rng.below(6))); // a time advance
+    }
+    if (i == r.wrs / 2) {
+      out.insert(out.end(), r.actions.begin(), r.actions.end());
+    }
+    out.push_back(pick(r.opcodes));
+    const auto order = static_cast<std::uint8_t>(r.ordered ? rng.below(4) : 0);
+    out.push_back(static_cast<std::uint8_t>((byte() & 0x3FU) | (order << 6)));
+    auto flags = static_cast<std::uint8_t>(i % 2 == 1 ? r.flags : 0); // odd ones: no CQE
+    if (r.bad_every != 0 && i % r.bad_every == r.bad_every - 1) {
+      flags |= 0x04;
+    }
+    if (rng.below(8) == 0) {
+      flags |= 0x01; // fence
+    }
+    if (rng.below(8) == 0) {
+      flags |= 0x02; // comp_order
+    }
+    out.push_back(flags);
+    out.push_back(static_cast<std::uint8_t>((byte() & 3U) | (pick(r.lengths) << 2)));
+    out.push_back(static_cast<std::uint8_t>(byte() & 0x3FU)); // aligned slots
+    out.push_back(byte());
+    out.push_back(static_cast<std::uint8_t>(byte() & 0x1FU)); // no deliberately refused forms
+  }
+  out.push_back(0xFF);
+  out.insert(out.end(), r.faults.begin(), r.faults.end());
+  return out;
+}
+
+// Opcode-table indices (fuzz/txn_program.cpp kOpcodes): 0 Send, 1 Send_with_immediate,
+// 3 Write, 4 Write_with_immediate, 5 Write_with_notify, 6 Read, 7-15 atomics, 16 Management,
+// 19 Write_with_be, 20 Prefetch_tgt, 22 Writeback, 23 Writeback_with_be; 2, 17, 18, 21, 30
+// are refused at post.
+const std::vector<TxnRecipe>& txn_recipes() {
+  static const std::vector<TxnRecipe> r = {
+      {"ideal-roi-mixed",
+       {0x05, 0x03, 0x01, 0x3F, 0x15, 0x00},
+       {0xBD, 0x02, 0x00, 0x11, 0x01, 0x00, 0x22, 0xBD, 0x02, 0x00, 0x33, 0x01, 0x00, 0x44},
+       {0x01, 0x05, 0x00},
+       {3, 3, 6, 6, 7, 8, 11, 0, 1, 19},
+       {3, 4, 6, 7, 8, 9, 10},
+       48,
+       0,
+       true,
+       0,
+       {},
+       {}},
+      {"rtp-rot-burst-loss",
+       {0x11, 0x07, 0x06, 0x1F, 0x00, 0x00},
+       {0x79, 0x02, 0x00, 0x01, 0x00, 0x00, 0x02},
+       {0x05, 0x05, 0x04},
+       {3, 3, 6, 11, 24, 25},
+       {6, 7, 8, 9, 12, 13},
+       64,
+       0,
+       true,
+       0,
+       {},
+       {0x01, 0x00, 0x10, 0x08, 0x00, 0x00, 0x40, 0x00}},
+      {"rtp-rol-tp-status",
+       {0x11, 0x47, 0x01, 0x3F, 0x15, 0x00},
+       {0xFD, 0x02, 0x00, 0x05, 0x02, 0x00, 0x06},
+       {0x09, 0x02, 0x08},
+       {3, 4, 5, 6, 0, 1, 19, 22, 11},
+       {4, 6, 8, 12, 13},
+       40,
+       0,
+       true,
+       0,
+       {},
+       {0x02, 0x03, 0x05, 0x02, 0x07, 0x4A, 0x03, 0x0C}},
+      {"ctp-rot-link-retry",
+       {0x21, 0x02, 0x01, 0x3F, 0x15, 0x00},
+       {0x39, 0x03, 0x00, 0x07, 0x01, 0x00, 0x08},
+       {0x05, 0x01, 0x04},
+       {3, 6, 7, 11, 19},
+       {4, 6, 8, 10},
+       48,
+       0,
+       true,
+       0,
+       {},
+       {0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x09, 0x0A, 0x00, 0x00, 0x10, 0x02, 0x01, 0x00, 0x20,
+        0x04}},
+      {"ctp-drop-timeouts",
+       {0xA1, 0x02, 0x01, 0x0B, 0x00, 0x80},
+       {0x38, 0x02, 0x00, 0x09},
+       {0x20, 0x08},
+       {3, 6, 11, 19},
+       {4, 6, 8},
+       40,
+       0,
+       true,
+       0,
+       {},
+       {0x00, 0x00, 0x03, 0x00, 0x01, 0x00, 0x07, 0x04, 0x00, 0x00, 0x30, 0x00}},
+      {"bypass-rol-compact",
+       {0x31, 0x03, 0x01, 0x3F, 0x25, 0x00},
+       {0x39, 0x02, 0x00, 0x0B, 0x06, 0x00, 0x0C},
+       {0x08, 0x08},
+       {3, 3, 6, 6, 7, 11, 19, 22},
+       {6, 7, 8, 9, 10, 12, 14},
+       48,
+       0,
+       true,
+       0,
+       {},
+       {0x02, 0x02, 0x85, 0x02, 0x07, 0x06}},
+      {"utp-uno-sends",
+       {0x45, 0x03, 0x00, 0x3F, 0x00, 0x00},
+       {0x84, 0x02, 0x00, 0x0D, 0x84, 0x02, 0x00, 0x0E},
+       {0x0F, 0x0F},
+       {0, 1, 0, 20, 16},
+       {1, 4, 6, 8, 10},
+       40,
+       0,
+       false,
+       0,
+       {},
+       {0x23, 0x08, 0x43, 0x11, 0x83, 0x1C}},
+      {"ideal-compact",
+       {0x01, 0x23, 0x01, 0x3F, 0x00, 0x00},
+       {0x38, 0x02, 0x00, 0x0F},
+       {0x01, 0x09, 0x00},
+       {3, 6, 7, 11, 19, 23, 22},
+       {6, 8, 10, 12},
+       40,
+       0,
+       true,
+       0,
+       {},
+       {}},
+      {"ideal-taid-denied",
+       {0x05, 0x13, 0x01, 0x3F, 0x00, 0x00},
+       {0xBF, 0x02, 0x00, 0x10, 0x3A, 0x00, 0x11, 0x82, 0x00, 0x12,
+        0x01, 0x07, 0x13, 0xBD, 0x02, 0x00, 0x14, 0x01, 0x38, 0x15},
+       {0x01, 0x01, 0x00},
+       {2, 3, 4, 5, 6, 7, 9, 10, 17, 18, 19, 21, 22, 23, 30, 1},
+       {0, 3, 6, 8, 9, 11},
+       48,
+       3,
+       true,
+       0,
+       {},
+       {}},
+      {"rtp-spray-faults",
+       {0x11, 0x2F, 0x02, 0x3F, 0x15, 0x07},
+       {0x78, 0x03, 0x00, 0x17},
+       {0x01, 0x05, 0x00},
+       {3, 6, 6, 11, 0},
+       {8, 11, 12, 13, 14, 15},
+       32,
+       0,
+       true,
+       0,
+       {},
+       {0x00, 0x00, 0x04, 0x01, 0x00, 0x00, 0x09, 0x0A, 0x00, 0x00, 0x14, 0x16, 0x02, 0x05, 0x03,
+        0x02, 0x09, 0x46}},
+      {"rot-small-sc-drop-policy",
+       {0x03, 0x03, 0xE0, 0x3F, 0x55, 0x00},
+       {0x38, 0x02, 0x00, 0x18},
+       {0x06, 0x01, 0x05, 0x06, 0x01, 0x05, 0x06, 0x01, 0x05, 0x06, 0x01, 0x05},
+       {3, 6, 11, 24},
+       {4, 6, 8},
+       64,
+       0,
+       true,
+       0,
+       {},
+       {}},
+      {"jetty-actions-suspend",
+       {0x80, 0x03, 0x01, 0x2B, 0x00, 0x00},
+       {0x3D, 0x02, 0x00, 0x19, 0x01, 0x00, 0x1A},
+       {0x21, 0x20},
+       {3, 6, 7, 11, 0, 16},
+       {4, 6, 8, 9},
+       40,
+       4,
+       true,
+       0x30,
+       {0xF1, 0x00, 0xD5, 0xF0, 0x00, 0xF2, 0x04, 0xD3, 0xF3, 0x04},
+       {0x02, 0x04, 0x07}},
+  };
+  return r;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -144,6 +359,10 @@ int main(int argc, char** argv) {
       hin.insert(hin.end(), wire.begin(), wire.end());
       write(root / "header_decode", tag, hin);
     }
+  }
+  std::uint64_t seed = 1;
+  for (const TxnRecipe& r : txn_recipes()) {
+    write(root / "txn_program", std::string(r.name), txn_seed(r, seed++));
   }
   return 0;
 }

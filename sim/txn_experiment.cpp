@@ -46,6 +46,7 @@ public:
   void on_sent(const ta::SliceSent& e) override { oracle_.on_sent(e); }
   void on_executed(const ta::Executed& e) override { oracle_.on_executed(e); }
   void on_completed(const ta::OpCompleted& e) override { oracle_.on_completed(e); }
+  void on_reported(const ta::OpReported& e) override { oracle_.on_reported(e); }
   void on_received(const ta::ReceiveCompleted& e) override { oracle_.on_received(e); }
 
 private:

@@ -37,6 +37,13 @@ bool ordered(ExecOrder o) noexcept {
   return o != ExecOrder::No;
 }
 
+// A request whose receive completion at the target must follow the initiator's send order
+// (ODR[2], §7.3.2.3): comp_order or target_order Sends, and Write_with_immediate (p.241).
+bool ordered_receive(const TxnOp& o, TaOpcode code) noexcept {
+  return (is_send_like(code) && (o.comp_order || o.target_order)) ||
+         code == TaOpcode::WriteWithImmediate;
+}
+
 } // namespace
 
 TaInitiator::TaInitiator(PeerId self, InitiatorConfig cfg, TxnObserver* observer)
@@ -314,86 +321,100 @@ void TaInitiator::pump(TaTransport& t, Time now) {
   }
   dirty_ = false;
   for (auto& [qid, q] : queues_) {
-    bool blocked = false;
-    Prefix before;
-    for (std::size_t i = 0; i < q.ops.size() && !blocked; ++i) {
-      Op& op = q.ops[i];
-      if (op.finished) {
-        if (!op.reported) {
-          // A comp_order op whose completion waits behind an earlier one (§7.3.2.3): the queue
-          // does not know it completed yet, so what waits for it (ROI SO, a fence) still waits.
-          if (is_read_like(op.code)) {
-            ++before.reads;
+    // An op may finish inside this loop (a send error, or no answer to wait for); an op behind
+    // it that had to wait for it may go now: look at the queue again. Each extra pass follows
+    // one op more finished, so it ends.
+    bool again = true;
+    while (again) {
+      again = false;
+      bool finished_here = false;
+      bool blocked = false;
+      Prefix before;
+      for (std::size_t i = 0; i < q.ops.size() && !blocked; ++i) {
+        Op& op = q.ops[i];
+        if (op.finished) {
+          if (!op.reported) {
+            // A comp_order op whose completion waits behind an earlier one (§7.3.2.3): the
+            // queue does not know it completed yet, so what waits for it (ROI SO, a fence)
+            // still waits.
+            if (is_read_like(op.code)) {
+              ++before.reads;
+            }
+            if (ordered(op.op.order)) {
+              ++before.ordered;
+              ++before.ordered_by_target[op.op.target];
+            }
           }
-          if (ordered(op.op.order)) {
-            ++before.ordered;
-            ++before.ordered_by_target[op.op.target];
-          }
-        }
-        continue;
-      }
-      const bool go = op.started || (!q.suspended && may_start(qid, q, op, before, t.wire()));
-      // What later ops of the queue see of this one (it stays unfinished this round).
-      if (is_read_like(op.code)) {
-        ++before.reads;
-      }
-      if (ordered(op.op.order)) {
-        ++before.ordered;
-        ++before.ordered_by_target[op.op.target];
-      }
-      if (!go) {
-        if (ordered(op.op.order)) {
-          ++before.ordered_unsent;
-        }
-        continue;
-      }
-      for (std::uint32_t k = 0; k < op.slices.size(); ++k) {
-        Slice& s = op.slices[k];
-        const bool retry_due = s.state == SliceState::RetryWait && s.retry_at <= now;
-        if (s.state != SliceState::Waiting && !retry_due) {
           continue;
         }
-        if (q.cfg.mode == TaMode::Rot && s.state == SliceState::Waiting && !s.alloc) {
-          // The stream's Alloc request is out: the op's later slices need the SCID its answer
-          // grants (§7.3.3.3). Sent now, with INI_RC_Type 00, they would take TASSNs the SC
-          // never sees, and the gap would hold every later SO request at the target for ever.
-          auto sit = streams_.find(stream_key(qid, op.op.target, t.wire()));
-          if (sit != streams_.end() && sit->second.sc == ScState::Allocating) {
-            if (!sit->second.alloc_stall_counted) {
-              sit->second.alloc_stall_counted = true;
+        const bool go = op.started || (!q.suspended && may_start(qid, q, op, before, t.wire()));
+        // What later ops of the queue see of this one (it stays unfinished this round).
+        if (is_read_like(op.code)) {
+          ++before.reads;
+        }
+        if (ordered(op.op.order)) {
+          ++before.ordered;
+          ++before.ordered_by_target[op.op.target];
+        }
+        if (!go) {
+          if (ordered(op.op.order)) {
+            ++before.ordered_unsent;
+          }
+          again = again || finished_here;
+          continue;
+        }
+        for (std::uint32_t k = 0; k < op.slices.size(); ++k) {
+          Slice& s = op.slices[k];
+          const bool retry_due = s.state == SliceState::RetryWait && s.retry_at <= now;
+          if (s.state != SliceState::Waiting && !retry_due) {
+            continue;
+          }
+          if (q.cfg.mode == TaMode::Rot && s.state == SliceState::Waiting && !s.alloc) {
+            // The stream's Alloc request is out: the op's later slices need the SCID its
+            // answer grants (§7.3.3.3). Sent now, with INI_RC_Type 00, they would take TASSNs
+            // the SC never sees, and the gap would hold every later SO request at the target
+            // for ever.
+            auto sit = streams_.find(stream_key(qid, op.op.target, t.wire()));
+            if (sit != streams_.end() && sit->second.sc == ScState::Allocating) {
+              if (!sit->second.alloc_stall_counted) {
+                sit->second.alloc_stall_counted = true;
+                ++counters_.stalls;
+              }
+              break;
+            }
+          }
+          if (s.last && s.state == SliceState::Waiting && q.cfg.mode != TaMode::Rol &&
+              q.cfg.mode != TaMode::Uno && op.done + 1 < op.slices.size()) {
+            // Write_with_notify / _immediate: the last slice after every data slice's answer
+            // (§7.4.2.1.2); ROL's ordered stream keeps that order by itself.
+            if (!op.stalled) {
+              op.stalled = true;
               ++counters_.stalls;
             }
             break;
           }
-        }
-        if (s.last && s.state == SliceState::Waiting && q.cfg.mode != TaMode::Rol &&
-            q.cfg.mode != TaMode::Uno && op.done + 1 < op.slices.size()) {
-          // Write_with_notify / _immediate: the last slice after every data slice's answer
-          // (§7.4.2.1.2); ROL's ordered stream keeps that order by itself.
-          if (!op.stalled) {
-            op.stalled = true;
-            ++counters_.stalls;
+          const SendResult r = send_slice(qid, q, op, k, t, now);
+          if (r == SendResult::Blocked) {
+            blocked = true;
+            dirty_ = true; // the transport is full: try again on the next pump
+            break;
           }
-          break;
+          if (r == SendResult::Failed || op.finished) {
+            finished_here = true;
+            break;
+          }
+          if (s.state == SliceState::Waiting) {
+            break; // window full: later slices wait too
+          }
         }
-        const SendResult r = send_slice(qid, q, op, k, t, now);
-        if (r == SendResult::Blocked) {
-          blocked = true;
-          dirty_ = true; // the transport is full: try again on the next pump
-          break;
-        }
-        if (r == SendResult::Failed || op.finished) {
-          break;
-        }
-        if (s.state == SliceState::Waiting) {
-          break; // window full: later slices wait too
+        if (ordered(op.op.order) && !op.finished && op.unsent > 0) {
+          ++before.ordered_unsent;
         }
       }
-      if (ordered(op.op.order) && !op.finished && op.unsent > 0) {
-        ++before.ordered_unsent;
-      }
+      // The ops finished here leave now (comp_order permitting), so the next pass sees them
+      // gone rather than finished and unreported.
+      report(qid, q, now);
     }
-    report(qid, q, now);
   }
 }
 
@@ -414,8 +435,10 @@ TaInitiator::SendResult TaInitiator::send_slice(std::uint32_t qid, Queue& q, Op&
       if (it != q.cfg.static_sc.end()) {
         st.sc = ScState::Granted;
         st.scid = it->second;
-      } else {
-        s.alloc = true; // the stream's first request asks for a Sequence Context (§7.3.3.3)
+      } else if (!no_answer) {
+        // The stream's first request asks for a Sequence Context (§7.3.3.3); not one that gets
+        // no answer (Management), which could never grant it.
+        s.alloc = true;
       }
     }
     s.tassn = st.next_tassn;
@@ -531,6 +554,15 @@ std::vector<TaUnit> TaInitiator::build_units(std::uint32_t qid, const Queue& q, 
   if ((code == TaOpcode::WriteWithNotify || code == TaOpcode::WriteWithImmediate) && !s.last) {
     code = TaOpcode::Write;
   }
+  // ROL sends the notify / immediate slice of Write_with_notify / _immediate at once, behind the
+  // data slices on the ordered stream. Should a data slice be refused RNR or page fault, the
+  // target's RNR barrier (SO requests wait behind RO/SO ones answered so) must keep the tail
+  // behind it (§7.4.2.1.2): the data slices go RO at least, the tail SO.
+  ExecOrder wire_order = o.order;
+  if (q.cfg.mode == TaMode::Rol && op.slices.size() > 1 &&
+      (op.code == TaOpcode::WriteWithNotify || op.code == TaOpcode::WriteWithImmediate)) {
+    wire_order = s.last ? ExecOrder::So : (o.order == ExecOrder::No ? ExecOrder::Ro : o.order);
+  }
   const bool carries_data = code != TaOpcode::Read && code != TaOpcode::PrefetchTgt;
   const std::uint32_t payload_len = is_atomic_request(static_cast<std::uint8_t>(code))
                                         ? 2 * o.length
@@ -570,11 +602,8 @@ std::vector<TaUnit> TaInitiator::build_units(std::uint32_t qid, const Queue& q, 
                 pcode != TaOpcode::Management;
       b.ud_flag = o.subop.has_value();
       b.ini_tassn = s.tassn;
-      // ODR[2]: completion order at the target, asked for by the op, and always for
-      // Write_with_immediate, whose CQE order it sets (§7.4.3.3).
-      b.odr = static_cast<std::uint8_t>(
-          odr_bits(o.order) |
-          (o.target_order || op.code == TaOpcode::WriteWithImmediate ? odr::kCompletionOrder : 0));
+      b.odr = static_cast<std::uint8_t>(odr_bits(wire_order) |
+                                        (ordered_receive(o, op.code) ? odr::kCompletionOrder : 0));
       b.mt_en = pcode == TaOpcode::Send || pcode == TaOpcode::SendWithImmediate ||
                 pcode == TaOpcode::WriteWithImmediate;
       b.retry = retry;
@@ -690,12 +719,19 @@ void TaInitiator::slice_done(std::uint32_t qid, Op& op, Slice& s, Time now) {
 }
 
 // The op fails: slices not yet answered are abandoned (a late answer is counted as unmatched;
-// the oracle treats the op's effects as "maybe").
-void TaInitiator::fail_op(std::uint32_t qid, Op& op, fn::CqeStatus st, Time now) {
+// the oracle treats the op's effects as "maybe"). `answered`: the slice whose final answer (or
+// ack timeout) fails the op; any other slice still out may yet execute (OpCompleted::abandoned).
+void TaInitiator::fail_op(std::uint32_t qid, Op& op, fn::CqeStatus st, Time now,
+                          const Slice* answered) {
   if (op.finished) {
     return;
   }
   op.failure = st;
+  for (const Slice& s : op.slices) {
+    if (s.state == SliceState::Sent && &s != answered) {
+      op.abandoned = true;
+    }
+  }
   auto qit = queues_.find(qid);
   auto sit = streams_.find(stream_key(qid, op.op.target, wire_));
   for (Slice& s : op.slices) {
@@ -710,7 +746,11 @@ void TaInitiator::fail_op(std::uint32_t qid, Op& op, fn::CqeStatus st, Time now)
       if (sit != streams_.end()) {
         sit->second.outstanding.erase(s.tassn);
         if (s.alloc && sit->second.sc == ScState::Allocating) {
-          sit->second.sc = ScState::None; // ask again with the next request
+          // MODEL: the Alloc request failed unanswered (ack timeout, transport failure, flush).
+          // Its grant may still come, and could not be told from the answer to a new Alloc (an
+          // SV = 1 answer names the SCID, not the TASSN): the stream goes on without an SC, as
+          // after SV = 0 (ROI rules).
+          sit->second.sc = ScState::Refused;
         }
       }
       handles_.erase(s.tag);
@@ -748,15 +788,22 @@ void TaInitiator::finish(std::uint32_t qid, Op& op, Time now) {
   if (status != fn::CqeStatus::Success) {
     op.result.clear();
   }
+  if (observer_ != nullptr) {
+    OpCompleted c;
+    c.op = op.op.id;
+    c.status = status;
+    c.data = op.result;
+    c.abandoned = op.abandoned;
+    c.t = now;
+    observer_->on_completed(c);
+  }
   // Completions are reported (and finished ops dropped) by the public entry points once their
   // work is done, never here: callers still hold references to this op. The observer hears of
   // the completion then too, when it becomes visible (report()).
   (void)qid;
 }
 
-// Completions leave in post order for comp_order ops, at once for the others (§7.3.2.3). The
-// observer's OpCompleted goes out here, in the same order, so a comp_order op's completion is
-// never seen before an earlier op's.
+// Completions leave in post order for comp_order ops, at once for the others (§7.3.2.3).
 void TaInitiator::report(std::uint32_t qid, Queue& q, Time now) {
   bool earlier_pending = false;
   for (Op& op : q.ops) {
@@ -769,12 +816,7 @@ void TaInitiator::report(std::uint32_t qid, Queue& q, Time now) {
     }
     op.reported = true;
     if (observer_ != nullptr) {
-      OpCompleted c;
-      c.op = op.op.id;
-      c.status = op.failure.value_or(fn::CqeStatus::Success);
-      c.data = op.result;
-      c.t = now;
-      observer_->on_completed(c);
+      observer_->on_reported(OpReported{op.op.id, now});
     }
     if (op.op.complete || op.failure) {
       Completion c;
@@ -807,15 +849,15 @@ void TaInitiator::apply_outcome(std::uint64_t tag, const TaOutcome& o,
       op->persisted = false;
     }
     if (data != nullptr && op->code == TaOpcode::Read) {
-      // Place by OFSTETAH when the form carries it (§7.2.7), else packet after packet.
+      // Packet after packet from the slice's offset: the answer was matched to its slice by
+      // INI_TASSN, and a slice's packets arrive in order. MODEL: OFSTETAH (1 KiB units, §7.2.7)
+      // cannot name a slice or packet that does not start on a KiB boundary (a slice or MTU
+      // below 1 KiB, or not a multiple of it), so it is not used to place.
       std::uint64_t at = s->offset;
       std::uint64_t got = 0;
       for (const TaPacket& p : *data) {
-        if (p.ofst) {
-          at = std::uint64_t{p.ofst->offset} * 1024;
-        }
         if (at + p.payload.size() > op->result.size() || got + p.payload.size() > s->length) {
-          fail_op(qid, *op, fn::CqeStatus::RemoteResponseLength, now);
+          fail_op(qid, *op, fn::CqeStatus::RemoteResponseLength, now, s);
           return;
         }
         std::copy(p.payload.begin(), p.payload.end(),
@@ -824,14 +866,14 @@ void TaInitiator::apply_outcome(std::uint64_t tag, const TaOutcome& o,
         got += p.payload.size();
       }
       if (got != s->length) {
-        fail_op(qid, *op, fn::CqeStatus::RemoteResponseLength, now);
+        fail_op(qid, *op, fn::CqeStatus::RemoteResponseLength, now, s);
         return;
       }
     } else if (data != nullptr && is_atomic_request(static_cast<std::uint8_t>(op->code))) {
       const std::size_t want = op->code == TaOpcode::AtomicStore ? 0 : op->op.length;
       const std::size_t have = data->empty() ? 0 : data->front().payload.size();
       if (have != want) {
-        fail_op(qid, *op, fn::CqeStatus::RemoteResponseLength, now);
+        fail_op(qid, *op, fn::CqeStatus::RemoteResponseLength, now, s);
         return;
       }
       if (want > 0) {
@@ -844,7 +886,7 @@ void TaInitiator::apply_outcome(std::uint64_t tag, const TaOutcome& o,
   if (const auto* r = std::get_if<Retry>(&o)) {
     clear_timer(*s);
     if (s->retries >= cfg_.retry_limit) {
-      fail_op(qid, *op, fn::CqeStatus::TransactionRetryExceeded, now);
+      fail_op(qid, *op, fn::CqeStatus::TransactionRetryExceeded, now, s);
       return;
     }
     ++s->retries;
@@ -853,7 +895,7 @@ void TaInitiator::apply_outcome(std::uint64_t tag, const TaOutcome& o,
     set_timer(*s, s->retry_at);
     return;
   }
-  fail_op(qid, *op, std::get<Fail>(o).status, now);
+  fail_op(qid, *op, std::get<Fail>(o).status, now, s);
 }
 
 void TaInitiator::report_all(Time now) {
@@ -884,22 +926,30 @@ void TaInitiator::handle_response(PeerId peer, const std::vector<TaPacket>& pack
     }
     Stream& st = sit->second;
     const TaOutcome outcome = classify_atah(a->rspst, a->rspinfo);
-    if (st.sc == ScState::Allocating) {
+    if (st.sc == ScState::Allocating || a->sv) {
       // The answer to the Alloc request (§7.3.3.3): SV = 1 grants the SCID in INI_TASSN, so the
-      // request is found by its queue, not by its TASSN (there is one Alloc per stream).
+      // request is found by its queue, not by its TASSN (there is one Alloc per stream). A retry
+      // of the Alloc request is answered so too, after the SC was granted.
       std::uint32_t aq = 0;
       Op* aop = nullptr;
       Slice* as = find_slice(st.alloc_tag, &aq, &aop);
-      if (as != nullptr && as->state == SliceState::Sent && (a->sv || a->ini_tassn == as->tassn)) {
-        if (a->sv) {
+      if (as != nullptr && as->alloc && as->state == SliceState::Sent &&
+          (a->sv || a->ini_tassn == as->tassn)) {
+        if (st.sc == ScState::Allocating && a->sv) {
           st.sc = ScState::Granted;
           st.scid = a->ini_tassn;
           ++counters_.sc_granted;
-        } else {
+        } else if (st.sc == ScState::Allocating) {
           st.sc = ScState::Refused; // the stream falls back to ROI
           ++counters_.sc_refused;
         }
         apply_outcome(st.alloc_tag, outcome, &packets, now);
+        return;
+      }
+      if (a->sv) {
+        // A grant no Alloc request of this stream waits for: the late answer to one that failed
+        // unanswered. Its INI_TASSN is an SCID, never a TASSN to match.
+        ++counters_.unmatched;
         return;
       }
     }
@@ -958,8 +1008,8 @@ void TaInitiator::handle_tx_event(const TaTxEvent& e, Time now) {
   case TaTxEvent::Kind::Status: {
     ++counters_.tp_statuses;
     TaOutcome o = classify_tp_status(e.verdict);
-    if (std::holds_alternative<Done>(o) && is_read_like(op->code)) {
-      return; // X10: a Read / Atomic waits for its data
+    if (std::holds_alternative<Done>(o) && (is_read_like(op->code) || s->alloc)) {
+      return; // X10: a Read / Atomic waits for its data, an Alloc request for its SV (ATAH)
     }
     if (auto* r = std::get_if<Retry>(&o)) {
       if (e.retry_after > Time{0}) {
@@ -993,7 +1043,7 @@ void TaInitiator::on_timeout(Time now) {
     if (s->state == SliceState::Sent) {
       // No answer in time: the transaction fails (the TA does not retransmit, §7.3.1.1).
       ++counters_.timeouts;
-      fail_op(qid, *op, fn::CqeStatus::TransactionAckTimeout, now);
+      fail_op(qid, *op, fn::CqeStatus::TransactionAckTimeout, now, s);
     }
     // RetryWait: due now; pump() resends it.
   }

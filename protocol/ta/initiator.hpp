@@ -164,6 +164,7 @@ private:
     bool finished = false;  // every slice answered (or the op failed)
     bool reported = false;  // its completion is out
     bool stalled = false;   // counted one ordering stall already
+    bool abandoned = false; // failed with a slice still out (it may yet execute)
     std::optional<fn::CqeStatus> failure;
     bool persisted = true;
     std::vector<Byte> result;
@@ -212,7 +213,8 @@ private:
   void set_timer(Slice& s, Time at);
   void clear_timer(Slice& s);
   void slice_done(std::uint32_t qid, Op& op, Slice& s, Time now);
-  void fail_op(std::uint32_t qid, Op& op, fn::CqeStatus st, Time now);
+  void fail_op(std::uint32_t qid, Op& op, fn::CqeStatus st, Time now,
+               const Slice* answered = nullptr);
   void apply_outcome(std::uint64_t tag, const TaOutcome& o, const std::vector<TaPacket>* data,
                      Time now);
   void finish(std::uint32_t qid, Op& op, Time now);

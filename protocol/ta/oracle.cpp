@@ -104,6 +104,7 @@ struct OpMeta {
   std::uint64_t done = kInf;    // event index of its completion
   bool success = false;
   bool unconfirmed = false;
+  bool late = false; // failed, and may still execute (late_execution, or OpCompleted::abandoned)
   [[nodiscard]] bool completed() const { return done != kInf; }
   // Known to have executed: completed successfully with a response.
   [[nodiscard]] bool certain() const { return completed() && success && !unconfirmed; }
@@ -202,9 +203,9 @@ struct OpRec {
   std::uint32_t notify_execs = 0;
   bool exec_started = false;
   bool early = false;
-  // W5 deferred: later SO ops that started executing while this op had executed nothing and had
-  // not failed. If this op executes later, each is a violation; if it fails, none is (the
-  // target refused it with a final error and went on, which the order allows).
+  // W5 deferred: later SO ops that started executing while this op had not fully executed and
+  // had not failed. If this op executes more later, each is a violation; if it fails, none is
+  // (the target refused the rest with a final error and went on, which the order allows).
   struct LaterSo {
     OpId op = 0;
     Time t{0};
@@ -241,6 +242,7 @@ struct QueueState {
   std::map<std::uint64_t, OpId> open_all;      // not completed
   std::map<std::uint64_t, OpId> open_ordered;  // RO/SO, not completed
   std::map<std::uint64_t, OpId> open_readlike; // Read/Atomic, not completed
+  std::map<std::uint64_t, OpId> open_cqe;      // completion not reported (W8)
   std::deque<PendingRead> pending;             // completed SO reads waiting for earlier ops
 };
 
@@ -262,6 +264,12 @@ struct Oracle::Impl {
   std::map<WireKey, OpId> failed_keys; // keys of retired failed ops (late_execution off)
   std::map<QueueKey, QueueState> queues;
   std::map<StreamKey, std::uint64_t> target_cqe_order; // W8: last send index per stream
+  struct Unreported {
+    QueueKey queue{};
+    std::uint64_t seq = 0;
+    bool comp_order = false;
+  };
+  std::unordered_map<OpId, Unreported> unreported; // W8: posted, completion not yet reported
   std::unordered_map<PageKey, std::unique_ptr<ShadowPage>, PageKeyHash> shadow;
   std::unordered_map<BlockKey, std::unique_ptr<BlockPage>, BlockKeyHash> blocks;
   BlockKey last_key{0, 0, kInf}; // the last page looked up (pages are never removed)
@@ -317,7 +325,7 @@ struct Oracle::Impl {
   [[nodiscard]] bool queue_before(const OpMeta& a, const OpMeta& b) const {
     return a.initiator == b.initiator && a.queue == b.queue && a.seq < b.seq &&
            a.order != ExecOrder::No && b.order == ExecOrder::So && ordered_mode(b.mode) &&
-           !(cfg.late_execution && a.failed());
+           !(a.late && a.failed());
   }
   [[nodiscard]] bool hb(const OpMeta& a, const OpMeta& b) const {
     return rt_before(a, b) || queue_before(a, b);
@@ -333,7 +341,7 @@ struct Oracle::Impl {
         return; // it may still execute
       }
     } else if (!r.meta->success) {
-      if (cfg.late_execution) {
+      if (r.meta->late) {
         return;
       }
     } else if (r.expects_receive && !r.receive_seen) {
@@ -484,6 +492,9 @@ struct Oracle::Impl {
     }
     return covered;
   }
+
+  // B2 is not judged on a word with this many wildcards.
+  static constexpr std::uint64_t kUnjudged = std::uint64_t{1} << 48;
 
   // B2: a production of unknown value on every word that `mask` overlaps, except `self`.
   static void touch_words(Block& b, std::uint64_t mask, const AtomicWord* self) {
@@ -715,8 +726,12 @@ struct Oracle::Impl {
     w.size = size;
     // The word's value now: the initial one if never written; else the value of the one certain
     // write every other overlapping write precedes, if all of them are certain; else unknown.
+    // A write not yet known to have executed may also run later, after atomics on the word read
+    // it: each is one more production of unknown value (found by fuzz_txn_program: a plain write
+    // in flight when the word's first atomic went out, read by a later atomic).
     bool written = false;
     bool all_certain = true;
+    std::uint64_t pending = 0;
     const Entry* top = nullptr;
     for (const Entry& e : b.hist) {
       if ((e.mask & init_mask) == 0) {
@@ -724,6 +739,7 @@ struct Oracle::Impl {
       }
       written = true;
       all_certain = all_certain && e.w->certain();
+      pending += e.w->certain() ? 0U : 1U;
       if ((e.mask & init_mask) != init_mask || (e.known & init_mask) != init_mask) {
         continue;
       }
@@ -735,13 +751,13 @@ struct Oracle::Impl {
       }
     }
     if (b.degraded) {
-      w.wildcards = 1;
+      w.wildcards = kUnjudged; // the block's history is gone: what ran before is not known
     } else if (!written && (b.init_known & init_mask) == init_mask) {
       w.balance[std::vector<Byte>(b.init.begin() + off, b.init.begin() + off + size)] = 1;
     } else if (written && all_certain && top != nullptr) {
       w.balance[std::vector<Byte>(top->val.begin() + off, top->val.begin() + off + size)] = 1;
     } else {
-      w.wildcards = 1; // the starting value is not known
+      w.wildcards = 1 + pending; // the starting value is not known, and those writes may follow
     }
     b.words.push_back(std::move(w));
     return b.words.back();
@@ -801,6 +817,8 @@ struct Oracle::Impl {
       }
     }
     q.open_all.emplace(p.seq, p.op);
+    q.open_cqe.emplace(p.seq, p.op);
+    unreported[p.op] = Unreported{QueueKey{p.initiator, p.queue}, p.seq, p.comp_order};
     if (p.order != ExecOrder::No) {
       q.open_ordered.emplace(p.seq, p.op);
     }
@@ -1137,11 +1155,10 @@ struct Oracle::Impl {
             std::string where = fmt::format("target {} pa {:#x}: SO op executed before earlier "
                                             "RO/SO op {} of queue {} executed or failed",
                                             e.key.target, e.pa, dep, p.queue);
-            if (a->executed_bytes == 0 && a->notify_execs == 0) {
-              a->w5_waiting.push_back({id, e.t, std::move(where)});
-            } else {
-              report(OracleCheck::W5, id, dep, e.t, std::move(where));
-            }
+            // Judged once the earlier op executes more (a violation) or fails (none): also when
+            // part of it has run, since its last slices may have been refused for good before
+            // this op started (a multi-slice op whose tail meets a final error).
+            a->w5_waiting.push_back({id, e.t, std::move(where)});
           }
         }
       }
@@ -1224,14 +1241,13 @@ struct Oracle::Impl {
     q.open_ordered.erase(p.seq);
     q.open_readlike.erase(p.seq);
 
-    // W8: a comp_order op completes after every earlier op of its queue.
-    if (p.comp_order && !q.open_all.empty() && q.open_all.begin()->first < p.seq) {
-      const OpId dep = q.open_all.begin()->second;
-      report(OracleCheck::W8, c.op, dep, c.t,
-             fmt::format("comp_order op completed before earlier op {} of queue {}", dep, p.queue));
-    }
-    // W9 / W10: the status the harness can predict.
-    if (p.expect_denied && c.status != fn::CqeStatus::RemoteAccessAbort) {
+    // W9 / W10: the status the harness can predict. A denied op whose request never reached
+    // the permission check (flushed before it went out, lost, or refused RNR / page fault until
+    // the retry limit: those come first, §9.4.1) completes with that instead.
+    const bool unchecked = c.status == fn::CqeStatus::Flushed ||
+                           c.status == fn::CqeStatus::TransactionAckTimeout ||
+                           c.status == fn::CqeStatus::TransactionRetryExceeded;
+    if (p.expect_denied && c.status != fn::CqeStatus::RemoteAccessAbort && !unchecked) {
       report(OracleCheck::W9, c.op, std::nullopt, c.t,
              fmt::format("completed '{}', expected 'remote access abort' (bad token or "
                          "permission)",
@@ -1249,7 +1265,8 @@ struct Oracle::Impl {
     }
 
     // When it is known to have executed.
-    if (m.certain() || (!m.success && !cfg.late_execution)) {
+    m.late = !m.success && (cfg.late_execution || c.abandoned);
+    if (m.certain() || (!m.success && !m.late)) {
       m.exec_by = std::min(m.exec_by, ev);
     } else if (!m.success) {
       m.exec_by = kInf; // late_execution: a failed op may still run
@@ -1364,6 +1381,31 @@ struct Oracle::Impl {
     maybe_retire(r);
   }
 
+  // W8: a comp_order op's completion is reported after every earlier op's of its queue (the
+  // op may finish earlier: its CQE waits, §7.3.2.3).
+  void reported(const OpReported& e) {
+    tick(e.t);
+    const auto it = unreported.find(e.op);
+    if (it == unreported.end()) {
+      report(OracleCheck::W10, e.op, std::nullopt, e.t,
+             "completion reported for an op that is unknown or already reported");
+      return;
+    }
+    const Unreported u = it->second;
+    unreported.erase(it);
+    if (const OpRec* r = find_op(e.op); r != nullptr && !r->completed) {
+      report(OracleCheck::W10, e.op, std::nullopt, e.t, "completion reported before it finished");
+    }
+    QueueState& q = queues[u.queue];
+    q.open_cqe.erase(u.seq);
+    if (u.comp_order && !q.open_cqe.empty() && q.open_cqe.begin()->first < u.seq) {
+      const OpId dep = q.open_cqe.begin()->second;
+      report(OracleCheck::W8, e.op, dep, e.t,
+             fmt::format("comp_order op's completion reported before earlier op {} of queue {}",
+                         dep, u.queue.second));
+    }
+  }
+
   void received(const ReceiveCompleted& rc) {
     tick(rc.t);
     const auto kit = keys.find(rc.key);
@@ -1387,8 +1429,11 @@ struct Oracle::Impl {
              fmt::format("target {}: a second receive completion", rc.key.target));
     }
     r.receive_seen = true;
-    // W8: target CQEs of ODR[2] requests in the initiator's send order.
-    if (p.comp_order || p.opcode == TaOpcode::WriteWithImmediate) {
+    // W8: target CQEs of ODR[2] requests in the initiator's send order; not in UNO, which
+    // orders nothing (§7.3.3.5), nor for an op that failed and may run late (its CQE then comes
+    // when it runs).
+    if ((p.comp_order || p.opcode == TaOpcode::WriteWithImmediate) && p.mode != TaMode::Uno &&
+        !(r.completed && r.meta->late)) {
       auto& last = target_cqe_order[StreamKey{p.initiator, p.queue, rc.key.target}];
       const std::uint64_t mine = r.slices[slice].first_sent;
       if (mine < last) {
@@ -1465,6 +1510,9 @@ void Oracle::on_executed(const Executed& e) {
 }
 void Oracle::on_completed(const OpCompleted& e) {
   impl_->completed(e);
+}
+void Oracle::on_reported(const OpReported& e) {
+  impl_->reported(e);
 }
 void Oracle::on_received(const ReceiveCompleted& e) {
   impl_->received(e);

@@ -19,11 +19,14 @@
 //       a fenced op's first send after every earlier Read/Atomic completed  §7.3.3.2, Table 7-13
 //   W7  the notify write, and a successful target CQE, only after all the op's data executed
 //                                                                      §7.4.2.1.2, §7.4.3
-//   W8  a comp_order op completes after every earlier op of its queue; target CQEs of comp_order
-//       and Write_with_immediate ops come in the initiator's send order per (queue, target)
+//   W8  a comp_order op's completion is reported (OpReported) after every earlier op's of its
+//       queue; target CQEs of comp_order and Write_with_immediate ops come in the initiator's
+//       send order per (queue, target)
 //                                                                                §7.3.2.3
-//   W9  an op the harness marked expect_denied never executes and completes RemoteAccessAbort;
-//       no other op completes RemoteAccessAbort; every access is at the (TokenID, UBA) its op
+//   W9  an op the harness marked expect_denied never executes and completes RemoteAccessAbort,
+//       unless its request never met the check: Flushed, Transaction ACK timeout or Transaction
+//       retry exceeded (RNR and page faults come before the permission check, §9.4.1); no other
+//       op completes RemoteAccessAbort; every access is at the (TokenID, UBA) its op
 //       addresses                                                          §9.4.1, §11.4.3
 //   W10 status: each op completes exactly once (finish() reports those that never did); a
 //       reserved opcode is never sent and completes UnsupportedOpcode              §7.2.1
@@ -102,7 +105,8 @@ struct OracleConfig {
   // reported (the TA timeout outlasts the transport's give-up, and a final error answers a slice
   // that was not executed); an execution after the failure is a W1 violation. true = a failed op
   // may still execute later (a harness that delays packets past the TA timeout): it then never
-  // precedes anything and stays "maybe" for ever.
+  // precedes anything and stays "maybe" for ever. Either way, an op whose completion says
+  // `abandoned` (it failed with a slice still out) is treated as with true.
   bool late_execution = false;
   // Whether the target reports Send / Send_with_immediate payload placement as Executed writes
   // (then W1/W4/W5/W7 expect it, and the black-box learns the receive buffer's bytes). The
@@ -137,6 +141,7 @@ public:
   void on_sent(const SliceSent& e) override;
   void on_executed(const Executed& e) override;
   void on_completed(const OpCompleted& e) override;
+  void on_reported(const OpReported& e) override;
   void on_received(const ReceiveCompleted& e) override;
 
   // Memory the harness filled before the run: `bytes` at PA `pa` of `target` (shadow) and at

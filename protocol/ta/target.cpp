@@ -167,6 +167,7 @@ void TaTarget::on_request(const TaDelivery& d, std::vector<TaPacket> packets, Ti
     r.retry = b->retry;
     r.answer_rc_id = b->ini_rc_id;
     alloc = b->alloc;
+    r.alloc = alloc && b->ini_rc_type != 0b10;
   } else if (const auto* c = std::get_if<BtahCompact>(&first.base)) {
     r.key.tassn = c->ini_tassn;
     r.compact = true;
@@ -260,11 +261,22 @@ void TaTarget::on_request(const TaDelivery& d, std::vector<TaPacket> packets, Ti
   process(std::move(r), now);
 }
 
+namespace {
+
+// The stream a request belongs to for the RNR barrier: INI_RC_Type and INI_RC_ID together (an
+// SCID and a queue id may be the same number).
+std::uint64_t barrier_stream(const WireKey& k) noexcept {
+  return (std::uint64_t{k.rc_type} << 32U) | k.rc_id;
+}
+
+} // namespace
+
 bool TaTarget::blocked_by_barrier(const Request& r) const {
-  auto it = barrier_.lower_bound({r.peer, r.key.rc_id, 0});
+  const std::uint64_t stream = barrier_stream(r.key);
+  auto it = barrier_.lower_bound({r.peer, stream, 0});
   for (; it != barrier_.end(); ++it) {
     const auto& [peer, rc, t] = *it;
-    if (peer != r.peer || rc != r.key.rc_id) {
+    if (peer != r.peer || rc != stream) {
       break;
     }
     if (tassn_before(t, r.key.tassn)) {
@@ -275,7 +287,20 @@ bool TaTarget::blocked_by_barrier(const Request& r) const {
 }
 
 void TaTarget::process(Request r, Time now) {
-  const auto bkey = std::make_tuple(r.peer, r.key.rc_id, r.key.tassn);
+  const auto bkey = std::make_tuple(r.peer, barrier_stream(r.key), r.key.tassn);
+  if (r.compact && r.order == ExecOrder::So) {
+    // CFG 9 has no RNR: a request that faults is held (respond()). An SO request must not
+    // overtake an earlier one of its stream held so: it is held behind it, to be tried once the
+    // earlier one has been (the RNR barrier's rule for the full form).
+    for (const auto& [due, h] : held_) {
+      if (h.peer == r.peer && tassn_before(h.key.tassn, r.key.tassn)) {
+        const Time at = due;
+        ++counters_.held_compact;
+        held_.push_back({at, std::move(r)});
+        return;
+      }
+    }
+  }
   if (!r.sc && !r.compact && r.order == ExecOrder::So && blocked_by_barrier(r)) {
     // An earlier RO/SO request of the stream was answered RNR and has not run: this one must
     // not overtake it (§7.3.3.4; design X-reading of the RNR barrier).
@@ -729,8 +754,10 @@ void TaTarget::respond(const Request& r, Answer a, Time now) {
     }
     verdicts_.push_back({at, *r.verdict_handle, v});
     ++counters_.verdicts;
-    if (!is_read_like(r.code) || !ok) {
-      return; // the TP ACK is the answer
+    if (!ok || (!is_read_like(r.code) && !r.alloc)) {
+      // The TP ACK is the answer; but not for data (Read / Atomic), nor for an Alloc request,
+      // whose SV and SCID only an ATAH carries (§7.3.3.3).
+      return;
     }
   }
   const std::uint8_t resp_code = r.code == TaOpcode::Read
@@ -775,7 +802,7 @@ void TaTarget::respond(const Request& r, Answer a, Time now) {
   h.ini_rc_id = r.answer_rc_id;
   if (resp_code == static_cast<std::uint8_t>(TaOpcode::TransactionAck)) {
     ++counters_.taacks;
-    if (ok && cfg_.taack_coalesce > 1 && !r.grant_sv) {
+    if (ok && cfg_.taack_coalesce > 1 && !r.grant_sv && !r.alloc) {
       queue_taack(r, a.rspst, at);
       return;
     }

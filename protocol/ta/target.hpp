@@ -141,6 +141,7 @@ private:
     bool completion_order = false;   // ODR[2]
     std::optional<std::uint32_t> sc; // the SC it belongs to
     bool grant_sv = false;           // answer with SV = 1 and INI_TASSN = SCID
+    bool alloc = false;              // asked for an SC (BTAH Alloc): the answer says SV
     std::uint32_t answer_rc_id = 0;  // INI_RC_ID of the answer
   };
   // An answer: RSPST/RSPINFO (or the compact Status) and the data for Read / Atomic.
@@ -237,8 +238,10 @@ private:
   std::map<std::uint32_t, Rq> rqs_;
   std::map<std::uint32_t, Group> groups_;
   std::vector<SeqContext> scs_;
-  // RNR barrier: RO/SO requests answered RNR / page fault and not yet run, per (peer, rc id).
-  std::set<std::tuple<PeerId, std::uint32_t, std::uint16_t>> barrier_;
+  // RNR barrier: RO/SO requests answered RNR / page fault and not yet run, per (peer,
+  // INI_RC_Type << 32 | INI_RC_ID): an SCID and a queue id of the same number are different
+  // streams.
+  std::set<std::tuple<PeerId, std::uint64_t, std::uint16_t>> barrier_;
   std::deque<Outgoing> out_;
   std::deque<PendingVerdict> verdicts_;
   std::uint64_t next_answer_ = 0;

@@ -104,6 +104,18 @@ struct OpCompleted {
   // Prefetch_tgt (§7.4, p.242), a request with no TAACK (§7.3.1.1). The oracle infers it for UNO
   // and Prefetch_tgt by itself.
   bool unconfirmed = false;
+  // Failed while some slice was still out and unanswered (another slice's final error, a flush,
+  // the transport giving up): that slice may still execute after this completion.
+  bool abandoned = false;
+  Time t{0};
+};
+
+// The initiator released an op's completion to the upper layer (its CQE, when enabled): at once
+// after OpCompleted, or later for a comp_order op held behind an earlier op of its queue
+// (§7.3.2.3). OpCompleted says when the op finished (its answers are in); this says in which
+// order the completions left.
+struct OpReported {
+  OpId op = 0;
   Time t{0};
 };
 
@@ -125,6 +137,7 @@ public:
   virtual void on_sent(const SliceSent&) {}
   virtual void on_executed(const Executed&) {}
   virtual void on_completed(const OpCompleted&) {}
+  virtual void on_reported(const OpReported&) {}
   virtual void on_received(const ReceiveCompleted&) {}
 };
 

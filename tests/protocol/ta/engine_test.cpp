@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "protocol/ta/oracle.hpp"
+#include "protocol/ta/transport_rtp.hpp"
 #include "tests/protocol/ta/txn_net.hpp"
 
 namespace ub::ta {
@@ -351,6 +353,38 @@ TEST_CASE("TA engines: completion order holds a later completion behind an earli
   CHECK(done[2].id == 2); // behind the read
 }
 
+// Found by fuzz_txn_program: a comp_order op finishes before an earlier op (OpCompleted), but
+// its completion leaves after (OpReported); the oracle's W8 judged the first order.
+TEST_CASE("TA engines: the observer hears of completions in the order the CQEs leave",
+          "[ta][engine]") {
+  struct Recorder final : TxnObserver {
+    void on_completed(const OpCompleted& c) override { finished.push_back(c.op); }
+    void on_reported(const OpReported& c) override { order.push_back(c.op); }
+    std::vector<OpId> finished, order;
+  } rec;
+  test::TxnNet net(test::ideal_transports(2), {}, {}, &rec);
+  REQUIRE(net.ep(0).initiator().add_queue(1, {}));
+  test::set_up_target(net.ep(1).target(), 1);
+  bool once = true;
+  net.ep(1).target().set_fault_hook(
+      [&](const WireKey&, TaOpcode code, bool) -> std::optional<tp::TaVerdict> {
+        if (code == TaOpcode::Read && once) {
+          once = false;
+          return tp::TaVerdict{tp::TaStatusKind::ReceiverNotReady, 0};
+        }
+        return std::nullopt;
+      });
+  REQUIRE(net.ep(0).post(1, read_op(1, 0, 64), Time{0}));
+  auto w = write_op(2, 4096, pattern(64, 1));
+  w.comp_order = true;
+  REQUIRE(net.ep(0).post(1, w, Time{0}));
+  REQUIRE(net.ep(0).post(1, write_op(3, 8192, pattern(64, 2)), Time{0}));
+  REQUIRE(net.run());
+  // Op 2 finished before op 1 (the read waited for its retry), but its CQE waited for op 1's.
+  CHECK(rec.finished == std::vector<OpId>{2, 3, 1});
+  CHECK(rec.order == std::vector<OpId>{3, 1, 2});
+}
+
 TEST_CASE("TA engines: the compact form carries 64-byte-multiple writes, reads and atomics",
           "[ta][engine]") {
   Pair p(TaMode::Rol, {}, {}, TaWire::Compact, 4096, false);
@@ -407,6 +441,268 @@ TEST_CASE("TA engines: reserved opcodes and modes outside an opcode's list are r
   CHECK(p.net.ep(0).post(3, wb, Time{0}).error() == PostError::ModeNotAllowed);
   CHECK(cqe_status_of(PostError::UnsupportedOpcode) == fn::CqeStatus::UnsupportedOpcode);
   CHECK(cqe_status_of(PostError::LocalLength) == fn::CqeStatus::LocalLength);
+}
+
+// ---- Found by fuzz_txn_program (fuzz/regressions/txn_program/README.md) ----
+
+// An engine pair with the reference oracle watching.
+struct Watched {
+  Watched(TaMode mode, const EndpointConfig& ep, TaWire wire, std::uint32_t mtu, bool multi,
+          QueueConfig qc = {})
+      : net(test::ideal_transports(2, wire, mtu, multi), ep, {}, &oracle) {
+    qc.mode = mode;
+    REQUIRE(net.ep(0).initiator().add_queue(1, qc));
+    test::set_up_target(net.ep(1).target(), 1);
+  }
+  std::vector<Completion> drain() {
+    std::vector<Completion> v;
+    while (auto c = net.ep(0).poll_completion()) {
+      v.push_back(std::move(*c));
+    }
+    return v;
+  }
+  bool judged() {
+    oracle.finish(net.now());
+    INFO(oracle.summary());
+    return oracle.ok();
+  }
+  Oracle oracle;
+  test::TxnNet net;
+};
+
+TEST_CASE("TA engines: a Read sliced below 1 KiB is placed by its slices and not by OFSTETAH",
+          "[ta][engine]") {
+  // OFSTETAH counts in KiB (§7.2.7): slices of 512 bytes could not be named by it.
+  EndpointConfig ep;
+  ep.initiator.slice_bytes = 512;
+  Watched w(TaMode::Roi, ep, TaWire::Taid, 512, true);
+  REQUIRE(w.net.ep(0).post(1, write_op(1, 0, pattern(3000, 7)), Time{0}));
+  REQUIRE(w.net.run());
+  REQUIRE(w.net.ep(0).post(1, read_op(2, 0, 3000), w.net.now()));
+  REQUIRE(w.net.run());
+  const auto done = w.drain();
+  REQUIRE(done.size() == 2);
+  CHECK(done[1].data == pattern(3000, 7));
+  CHECK(w.judged());
+}
+
+TEST_CASE("TA engines: an op that fails as it is sent lets the ops behind it go", "[ta][engine]") {
+  // A 1 KiB Management PDU cannot be one 256-byte packet: the transport refuses it at send. The
+  // SO write behind it waited for it (ROI), and must go once it failed.
+  QueueConfig qc;
+  qc.on_error = ExceptionMode::Continue;
+  Watched w(TaMode::Roi, {}, TaWire::Cna16, 256, false, qc);
+  TxnOp m;
+  m.id = 1;
+  m.opcode = static_cast<std::uint8_t>(TaOpcode::Management);
+  m.order = ExecOrder::Ro;
+  m.target = 1;
+  m.length = 1024;
+  m.data = pattern(1024, 1);
+  REQUIRE(w.net.ep(0).post(1, m, Time{0}));
+  REQUIRE(w.net.ep(0).post(1, write_op(2, 0, pattern(64, 2), ExecOrder::So), Time{0}));
+  REQUIRE(w.net.run());
+  const auto done = w.drain();
+  REQUIRE(done.size() == 2);
+  CHECK(done[0].status == fn::CqeStatus::LocalLength);
+  CHECK(done[1].status == fn::CqeStatus::Success);
+  CHECK(w.judged());
+}
+
+TEST_CASE("TA engines: a Management op does not ask for a Sequence Context", "[ta][engine]") {
+  // Management gets no answer, so an Alloc on it would never be granted and the stream's
+  // ordered ops would wait for ever.
+  Watched w(TaMode::Rot, {}, TaWire::Cna16, 4096, true);
+  TxnOp m;
+  m.id = 1;
+  m.opcode = static_cast<std::uint8_t>(TaOpcode::Management);
+  m.target = 1;
+  m.length = 8;
+  m.data = pattern(8, 1);
+  REQUIRE(w.net.ep(0).post(1, m, Time{0}));
+  for (OpId i = 2; i < 5; ++i) {
+    REQUIRE(w.net.ep(0).post(1, write_op(i, i * 64, pattern(64, 2), ExecOrder::So), Time{0}));
+  }
+  REQUIRE(w.net.run());
+  const auto done = w.drain();
+  REQUIRE(done.size() == 4);
+  for (const auto& c : done) {
+    CHECK(c.status == fn::CqeStatus::Success);
+  }
+  CHECK(w.net.ep(0).initiator().counters().sc_granted == 1);
+  CHECK(w.judged());
+}
+
+TEST_CASE("TA engines: ROL keeps the notify slice behind a data slice refused RNR",
+          "[ta][engine]") {
+  // ROL sends the notify slice at once; the first data slice is answered RNR, so the target's
+  // barrier must hold the notify slice until the data ran (§7.4.2.1.2).
+  EndpointConfig ep;
+  ep.initiator.slice_bytes = 256;
+  Watched w(TaMode::Rol, ep, TaWire::Cna16, 256, true);
+  bool once = true;
+  w.net.ep(1).target().set_fault_hook(
+      [&](const WireKey& k, TaOpcode, bool) -> std::optional<tp::TaVerdict> {
+        if (k.tassn == 0 && once) {
+          once = false;
+          return tp::TaVerdict{tp::TaStatusKind::ReceiverNotReady, 1};
+        }
+        return std::nullopt;
+      });
+  TxnOp n = write_op(1, 0, pattern(1000, 3));
+  n.opcode = static_cast<std::uint8_t>(TaOpcode::WriteWithNotify);
+  n.notify_uba = kNotifyUba;
+  n.notify_token_id = kNotifyToken;
+  n.notify_token_value = kTokenValue;
+  n.notify_data = 0x1234;
+  REQUIRE(w.net.ep(0).post(1, n, Time{0}));
+  REQUIRE(w.net.run());
+  const auto done = w.drain();
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].status == fn::CqeStatus::Success);
+  CHECK(w.net.ep(1).target().counters().barrier_rnr >= 1);
+  CHECK(w.judged()); // W7: the notify word after every data byte
+}
+
+TEST_CASE("TA engines: in the compact form an SO request waits behind an earlier held one",
+          "[ta][engine]") {
+  // CFG 9 has no RNR: the target holds a faulting request. The SO write behind it must not run
+  // first.
+  Watched w(TaMode::Rol, {}, TaWire::Compact, 4096, false);
+  bool once = true;
+  w.net.ep(1).target().set_fault_hook(
+      [&](const WireKey& k, TaOpcode, bool) -> std::optional<tp::TaVerdict> {
+        if (k.tassn == 0 && once) {
+          once = false;
+          return tp::TaVerdict{tp::TaStatusKind::PageFault, 3};
+        }
+        return std::nullopt;
+      });
+  REQUIRE(w.net.ep(0).post(1, write_op(1, 0, pattern(64, 1), ExecOrder::Ro), Time{0}));
+  REQUIRE(w.net.ep(0).post(1, write_op(2, 0, pattern(64, 2), ExecOrder::So), Time{0}));
+  REQUIRE(w.net.run());
+  const auto done = w.drain();
+  REQUIRE(done.size() == 2);
+  CHECK(w.net.ep(1).target().memory().read(0x100000, 64) == pattern(64, 2)); // the SO one last
+  CHECK(w.judged());                                                         // W5
+}
+
+TEST_CASE("TA engines: a flush reports the ops it abandons in flight", "[ta][engine]") {
+  struct Recorder final : TxnObserver {
+    void on_completed(const OpCompleted& c) override { abandoned.push_back(c.abandoned); }
+    std::vector<bool> abandoned;
+  } rec;
+  test::TxnNet net(test::ideal_transports(2), {}, {}, &rec);
+  REQUIRE(net.ep(0).initiator().add_queue(1, {}));
+  test::set_up_target(net.ep(1).target(), 1);
+  REQUIRE(net.ep(0).post(1, write_op(1, 0, pattern(64, 1)), Time{0}));
+  net.flush_transmits(); // the write is on the wire
+  REQUIRE(net.ep(0).post(1, write_op(2, 64, pattern(64, 1)), Time{0}));
+  net.ep(0).initiator().flush_queue(1, Time{0});
+  CHECK(rec.abandoned == std::vector<bool>{true, false}); // the second never went out
+  REQUIRE(net.run());
+  // The abandoned write still runs at the target.
+  CHECK(net.ep(1).target().memory().read(0x100000, 64) == pattern(64, 1));
+}
+
+TEST_CASE("TA engines: ROT gets its SC over RTP channels that put ROL statuses in the TP ACK",
+          "[ta][engine]") {
+  // The TP holds the ACK of every TAACK-type request for a TA verdict; an Alloc request's
+  // answer (SV, SCID) must still come as an ATAH.
+  RtpTransportConfig c;
+  c.channel.ta_status = tp::TaStatusMode::RolRequests;
+  Rng rng(1, 2);
+  auto mesh = make_rtp_mesh(2, c, rng);
+  REQUIRE(mesh);
+  Oracle oracle;
+  test::TxnNet net(std::move(*mesh), {}, {}, &oracle);
+  QueueConfig qc;
+  qc.mode = TaMode::Rot;
+  REQUIRE(net.ep(0).initiator().add_queue(1, qc));
+  test::set_up_target(net.ep(1).target(), 1);
+  for (OpId i = 1; i < 5; ++i) {
+    REQUIRE(net.ep(0).post(1, write_op(i, i * 64, pattern(64, 3), ExecOrder::So), Time{0}));
+  }
+  REQUIRE(net.run());
+  std::size_t n = 0;
+  while (auto done = net.ep(0).poll_completion()) {
+    CHECK(done->status == fn::CqeStatus::Success);
+    ++n;
+  }
+  CHECK(n == 4);
+  CHECK(net.ep(0).initiator().counters().sc_granted == 1);
+  oracle.finish(net.now());
+  CHECK(oracle.ok());
+}
+
+TEST_CASE("TA engines: ODR[2] receive completions follow the send order on a reordering network",
+          "[ta][engine]") {
+  // Found by fuzz_txn_program: comp_order Sends sprayed over several RTP channels reached the
+  // target out of order and their receive completions with them. The initiator now sends such a
+  // request only once the earlier ones of its queue to that target have their answer.
+  Oracle oracle;
+  test::NetConfig nc;
+  nc.jitter = Time{2'000'000}; // up to 2 us extra per packet: reorders
+  nc.seed = 7;
+  test::TxnNet net(test::ideal_transports(2), {}, nc, &oracle);
+  REQUIRE(net.ep(0).initiator().add_queue(1, {}));
+  test::set_up_target(net.ep(1).target(), 1);
+  for (OpId i = 1; i <= 8; ++i) {
+    TxnOp s;
+    s.id = i;
+    s.opcode = static_cast<std::uint8_t>(TaOpcode::Send);
+    s.target = 1;
+    s.target_jetty = kJetty;
+    s.token_value = kJettyToken;
+    s.length = static_cast<std::uint32_t>(i);
+    s.data = pattern(i, 1);
+    s.comp_order = true;
+    REQUIRE(net.ep(0).post(1, s, Time{0}));
+  }
+  REQUIRE(net.run());
+  std::vector<std::uint32_t> lengths;
+  while (auto rc = net.ep(1).target().poll_receive()) {
+    lengths.push_back(rc->length);
+  }
+  CHECK(lengths == std::vector<std::uint32_t>{1, 2, 3, 4, 5, 6, 7, 8});
+  oracle.finish(net.now());
+  INFO(oracle.summary());
+  CHECK(oracle.ok());
+}
+
+TEST_CASE("TA engines: the RNR barrier of a queue is not cleared by an SC of the same number",
+          "[ta][engine]") {
+  // Found by fuzz_txn_program: a ROT request on SCID 1 that ran cleared the barrier entries of
+  // queue 1's stream with the same TASSNs, so an SO write retried ahead of the earlier write.
+  Oracle oracle;
+  test::TxnNet net(test::ideal_transports(2), {}, {}, &oracle);
+  QueueConfig rol;
+  rol.mode = TaMode::Rol;
+  REQUIRE(net.ep(0).initiator().add_queue(1, rol));
+  QueueConfig rot;
+  rot.mode = TaMode::Rot;
+  rot.static_sc[1] = 1;
+  REQUIRE(net.ep(0).initiator().add_queue(2, rot));
+  test::set_up_target(net.ep(1).target(), 1);
+  REQUIRE(net.ep(1).target().add_static_sc(1, 0, 2));
+  bool once = true;
+  net.ep(1).target().set_fault_hook(
+      [&](const WireKey& k, TaOpcode, bool) -> std::optional<tp::TaVerdict> {
+        if (k.rc_type == 0 && k.rc_id == 1 && k.tassn == 0 && once) {
+          once = false;
+          return tp::TaVerdict{tp::TaStatusKind::ReceiverNotReady, 2}; // back in 8 us
+        }
+        return std::nullopt;
+      });
+  REQUIRE(net.ep(0).post(1, write_op(1, 0, pattern(64, 1), ExecOrder::Ro), Time{0}));
+  REQUIRE(net.ep(0).post(1, write_op(2, 0, pattern(64, 2), ExecOrder::So), Time{0}));
+  REQUIRE(net.ep(0).post(2, write_op(3, 4096, pattern(64, 3), ExecOrder::So), Time{0}));
+  REQUIRE(net.ep(0).post(2, write_op(4, 8192, pattern(64, 4), ExecOrder::So), Time{0}));
+  REQUIRE(net.run());
+  CHECK(net.ep(1).target().memory().read(0x100000, 64) == pattern(64, 2)); // the SO write last
+  oracle.finish(net.now());
+  INFO(oracle.summary());
+  CHECK(oracle.ok());
 }
 
 } // namespace

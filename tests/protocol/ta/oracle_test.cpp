@@ -208,6 +208,7 @@ struct Bench {
     c.t = tick();
     o.on_completed(c);
   }
+  void reported(const OpPosted& p) { o.on_reported(OpReported{p.op, tick()}); }
   void receive(const WireKey& k, std::uint32_t len, std::optional<std::uint64_t> imm = {}) {
     ReceiveCompleted r;
     r.key = k;
@@ -551,6 +552,45 @@ TEST_CASE("Oracle W5: an SO op executes after its queue's earlier RO and SO ops"
   CHECK(run(TaMode::Rol, true).front().check == OracleCheck::W5);
   // UNO orders nothing.
   CHECK(run(TaMode::Uno, true).empty());
+
+  // Found by fuzz_txn_program: an earlier two-slice op whose first slice ran and whose last was
+  // refused for good (a Write_with_immediate to a missing Jetty): the target went on with the
+  // SO op before the initiator heard of the failure. Only more of the earlier op running after
+  // the SO op started is a violation.
+  auto partial = [](bool tail_runs) {
+    Bench b;
+    OpPosted a;
+    a.opcode = TaOpcode::Write;
+    a.uba = kUba;
+    a.length = 16;
+    a.data = bytes(16, 1);
+    a.order = ExecOrder::Ro;
+    a.mode = TaMode::Rol;
+    OpPosted c = a;
+    c.uba = kUba + 64;
+    c.length = 8;
+    c.data = bytes(8, 2);
+    c.order = ExecOrder::So;
+    const OpPosted ra = b.post(a);
+    const OpPosted rc = b.post(c);
+    const WireKey k0 = b.send(ra, 0, 0, 8);
+    const WireKey k1 = b.send(ra, 1, 8, 8);
+    const WireKey kc = b.send(rc);
+    b.o.on_executed(b.run(ra, k0, 0, 0, 0, 8));
+    b.execute(rc, kc);
+    if (tail_runs) {
+      b.o.on_executed(b.run(ra, k1, 0, 8, 0, 8));
+      b.complete(ra);
+    } else {
+      b.complete(ra, fn::CqeStatus::RemoteUnsupportedRequest);
+    }
+    b.complete(rc);
+    return b.o.violations();
+  };
+  CHECK(partial(false).empty());
+  const auto tail = partial(true);
+  REQUIRE(tail.size() == 1);
+  CHECK(tail.front().check == OracleCheck::W5);
 }
 
 TEST_CASE("Oracle W6: ROI SO and fences wait before they are sent", "[ta][oracle]") {
@@ -695,12 +735,15 @@ TEST_CASE("Oracle W8: completion order of comp_order ops and of target CQEs", "[
     const WireKey kc = b.send(c);
     b.execute(a, ka);
     b.execute(c, kc);
+    // The later op may finish first: its completion is what must wait.
+    b.complete(c);
+    b.complete(a);
     if (later_first) {
-      b.complete(c);
-      b.complete(a);
+      b.reported(c);
+      b.reported(a);
     } else {
-      b.complete(a);
-      b.complete(c);
+      b.reported(a);
+      b.reported(c);
     }
     return b.o.violations();
   };
@@ -710,6 +753,14 @@ TEST_CASE("Oracle W8: completion order of comp_order ops and of target CQEs", "[
   REQUIRE(v.size() == 1);
   CHECK(v.front().check == OracleCheck::W8);
   CHECK(v.front().other == OpId{1});
+  // A completion reported twice, or before the op finished.
+  Bench t;
+  const OpPosted w = t.write(kUba, bytes(8, 1));
+  t.reported(w);
+  CHECK(t.only(OracleCheck::W10));
+  t.run_op(w);
+  t.reported(w);
+  CHECK(t.o.violations().size() == 2);
 
   auto target = [](bool reversed) {
     Bench b;
@@ -767,6 +818,14 @@ TEST_CASE("Oracle W9: a bad-token op never executes and completes remote access 
   const auto st = denied(false, fn::CqeStatus::Success);
   REQUIRE(st.size() == 1);
   CHECK(st.front().check == OracleCheck::W9);
+  // A request that never met the permission check: flushed, lost, or RNR / page fault to the
+  // retry limit (those come first, §9.4.1). Any other status is wrong.
+  CHECK(denied(false, fn::CqeStatus::Flushed).empty());
+  CHECK(denied(false, fn::CqeStatus::TransactionAckTimeout).empty());
+  CHECK(denied(false, fn::CqeStatus::TransactionRetryExceeded).empty());
+  const auto ur = denied(false, fn::CqeStatus::RemoteUnsupportedRequest);
+  REQUIRE(ur.size() == 1);
+  CHECK(ur.front().check == OracleCheck::W9);
   // An allowed op refused, and an access at an address the op did not name.
   Bench b;
   const OpPosted w = b.write(kUba, bytes(8, 1));
@@ -967,6 +1026,27 @@ TEST_CASE("Oracle: a failed op executing later is flagged unless late execution 
   CHECK(v.front().check == OracleCheck::W1);
   CHECK(v.front().op == OpId{1});
   CHECK(v.front().message.find("after its op had failed") != std::string::npos);
+  // Found by fuzz_txn_program: an op failed (a flush, another slice's final error) while one of
+  // its slices was still out says so (abandoned); that slice may run later whatever the config.
+  auto abandoned = [](bool flag) {
+    Bench b;
+    const OpPosted w = b.write(kUba, bytes(8, 0x20, 0));
+    const WireKey k = b.send(w);
+    OpCompleted c;
+    c.op = w.op;
+    c.status = fn::CqeStatus::Flushed;
+    c.abandoned = flag;
+    c.t = b.tick();
+    b.o.on_completed(c);
+    b.execute(w, k);
+    const OpPosted r = b.read(kUba, 8);
+    CHECK(b.run_op(r) == bytes(8, 0x20, 0));
+    return b.o.violations();
+  };
+  CHECK(abandoned(true).empty());
+  const auto va = abandoned(false);
+  REQUIRE(va.size() == 1);
+  CHECK(va.front().check == OracleCheck::W1);
 }
 
 TEST_CASE("Oracle: initial memory is zero, preset, or unknown", "[ta][oracle]") {
@@ -1079,6 +1159,32 @@ TEST_CASE("Oracle B2: two atomics may not consume the same old value", "[ta][ora
   // B1 alone cannot see it: each old value, on its own, was allowed.
   CHECK(std::none_of(v.begin(), v.end(),
                      [](const Violation& x) { return x.check == OracleCheck::B1; }));
+
+  // Found by fuzz_txn_program: a plain write in flight when the word's first atomic goes out
+  // runs after it; a later atomic reads the write's value. The write is a production too.
+  auto late_write = [](bool second_reader) {
+    Bench b;
+    const OpPosted w = b.write(kUba, bytes(8, 0x9F));
+    const WireKey kw = b.send(w);
+    const OpPosted a1 = b.fetch_add(kUba, 1, 8, 1);
+    const WireKey k1 = b.send(a1);
+    b.complete(a1, fn::CqeStatus::Success, b.execute(a1, k1));
+    b.execute(w, kw);
+    b.complete(w);
+    const OpPosted a2 = b.fetch_add(kUba, 1, 8, 1);
+    b.run_op(a2);
+    if (second_reader) { // a second atomic that read the same write's value: a lost update
+      const OpPosted a3 = b.fetch_add(kUba, 1, 8, 1);
+      const WireKey k3 = b.send(a3);
+      b.o.on_executed(b.run(a3, k3));
+      b.complete(a3, fn::CqeStatus::Success, bytes(8, 0x9F));
+    }
+    return b.o.violations();
+  };
+  CHECK(late_write(false).empty());
+  const auto lw = late_write(true);
+  CHECK(std::any_of(lw.begin(), lw.end(),
+                    [](const Violation& x) { return x.check == OracleCheck::B2; }));
 }
 
 TEST_CASE("Oracle: history stays bounded and overflow is counted, not a violation",

@@ -205,10 +205,14 @@ public:
   }
   void on_completed(const OpCompleted& e) override {
     oracle_.on_completed(e);
+    ops[e.op].status = e.status;
+  }
+  // Completion as the user sees it: when it leaves the queue (comp_order may hold it).
+  void on_reported(const OpReported& e) override {
+    oracle_.on_reported(e);
     ++n_;
     ops[e.op].completed = n_;
     ops[e.op].completed_t = e.t;
-    ops[e.op].status = e.status;
   }
   void on_received(const ReceiveCompleted& e) override {
     oracle_.on_received(e);
