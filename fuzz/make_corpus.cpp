@@ -116,7 +116,7 @@ std::vector<std::uint8_t> txn_seed(const TxnRecipe& r, std::uint64_t seed) {
     }
     out.push_back(pick(r.opcodes));
     const auto order = static_cast<std::uint8_t>(r.ordered ? rng.below(4) : 0);
-    out.push_back(static_cast<std::uint8_t>((byte() & 0x3FU) | (order << 6)));
+    out.push_back(static_cast<std::uint8_t>((byte() & 0x3FU) | (unsigned{order} << 6U)));
     auto flags = static_cast<std::uint8_t>(i % 2 == 1 ? r.flags : 0); // odd ones: no CQE
     if (r.bad_every != 0 && i % r.bad_every == r.bad_every - 1) {
       flags |= 0x04;
@@ -128,7 +128,7 @@ std::vector<std::uint8_t> txn_seed(const TxnRecipe& r, std::uint64_t seed) {
       flags |= 0x02; // comp_order
     }
     out.push_back(flags);
-    out.push_back(static_cast<std::uint8_t>((byte() & 3U) | (pick(r.lengths) << 2)));
+    out.push_back(static_cast<std::uint8_t>((byte() & 3U) | (unsigned{pick(r.lengths)} << 2U)));
     out.push_back(static_cast<std::uint8_t>(byte() & 0x3FU)); // aligned slots
     out.push_back(byte());
     out.push_back(static_cast<std::uint8_t>(byte() & 0x1FU)); // no deliberately refused forms

@@ -202,7 +202,10 @@ private:
     for (std::size_t p = 0; p < kPorts; ++p) {
       offer(p);
     }
-    if (!retraining_ && (dl_[0].take_retrain_request() | dl_[1].take_retrain_request())) {
+    // Both ends' requests are taken (no short circuit): one retrain answers both.
+    const bool asked = !retraining_ && (static_cast<int>(dl_[0].take_retrain_request()) |
+                                        static_cast<int>(dl_[1].take_retrain_request())) != 0;
+    if (asked) {
       // The PHY retrains the whole link: both directions stop, frames in flight are lost.
       retraining_ = true;
       ++epoch_;

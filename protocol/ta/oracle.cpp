@@ -1234,7 +1234,10 @@ struct Oracle::Impl {
     OpMeta& m = *r.meta;
     m.done = ev;
     m.success = c.status == fn::CqeStatus::Success;
-    m.unconfirmed = c.unconfirmed || p.mode == TaMode::Uno || p.opcode == TaOpcode::PrefetchTgt;
+    // Requests that get no answer (UNO, Prefetch_tgt, Management: §7.4) complete at send; that
+    // says nothing of when they, or the ops before them, executed.
+    m.unconfirmed = c.unconfirmed || p.mode == TaMode::Uno || p.opcode == TaOpcode::PrefetchTgt ||
+                    p.opcode == TaOpcode::Management;
 
     QueueState& q = queue_of(p);
     q.open_all.erase(p.seq);

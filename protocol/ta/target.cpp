@@ -356,6 +356,22 @@ void TaTarget::retry_buffered(std::uint32_t scid, Time now) {
 }
 
 // Every packet's UMMU check, before anything is touched (§9.4.1). nullopt: all pass.
+// The answer to an access the UMMU refused (answer_for, §9.4.1): after a page fault the page
+// is made present once the fault service time has passed; anything else counts as an abort.
+TaTarget::Answer TaTarget::refusal(const UmmuRequest& q, UmmuFault f, Time now) {
+  Answer a;
+  const TaAnswer ans = answer_for(f, cfg_.pf_rnr_timer);
+  a.rspst = ans.rspst;
+  a.rspinfo = ans.rspinfo;
+  if (f == UmmuFault::PageFault) {
+    ++counters_.page_faults;
+    present_at_.emplace(now + cfg_.page_fault_service, std::make_tuple(self_, q.token_id, q.uba));
+  } else {
+    ++counters_.aborts;
+  }
+  return a;
+}
+
 std::optional<TaTarget::Answer> TaTarget::check_packets(const Request& r, Time now) {
   for (const TaPacket& p : r.packets) {
     UmmuRequest q;
@@ -388,20 +404,8 @@ std::optional<TaTarget::Answer> TaTarget::check_packets(const Request& r, Time n
       q.access = MemAccess::Write;
       q.length = p.payload.size();
     }
-    auto pa = ummu_.check(q);
-    if (!pa) {
-      Answer a;
-      const TaAnswer ans = answer_for(pa.error(), cfg_.pf_rnr_timer);
-      a.rspst = ans.rspst;
-      a.rspinfo = ans.rspinfo;
-      if (pa.error() == UmmuFault::PageFault) {
-        ++counters_.page_faults;
-        present_at_.emplace(now + cfg_.page_fault_service,
-                            std::make_tuple(self_, q.token_id, q.uba));
-      } else {
-        ++counters_.aborts;
-      }
-      return a;
+    if (auto pa = ummu_.check(q); !pa) {
+      return refusal(q, pa.error(), now);
     }
     if (p.ntf) {
       // Write_with_notify: the notify word goes to another segment (§7.4.2.1.2, X33).
@@ -421,20 +425,8 @@ std::optional<TaTarget::Answer> TaTarget::check_packets(const Request& r, Time n
       n.access = MemAccess::Write;
       n.token_value = p.ntf->notify_token_value;
       n.e_bit = q.e_bit;
-      auto npa = ummu_.check(n);
-      if (!npa) {
-        Answer a;
-        const TaAnswer ans = answer_for(npa.error(), cfg_.pf_rnr_timer);
-        a.rspst = ans.rspst;
-        a.rspinfo = ans.rspinfo;
-        if (npa.error() == UmmuFault::PageFault) {
-          ++counters_.page_faults;
-          present_at_.emplace(now + cfg_.page_fault_service,
-                              std::make_tuple(self_, n.token_id, n.uba));
-        } else {
-          ++counters_.aborts;
-        }
-        return a;
+      if (auto npa = ummu_.check(n); !npa) {
+        return refusal(n, npa.error(), now);
       }
     }
   }

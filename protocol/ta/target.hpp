@@ -197,6 +197,7 @@ private:
   bool blocked_by_barrier(const Request& r) const;
   Answer execute(Request& r, Time now, bool& ran);
   std::optional<Answer> check_packets(const Request& r, Time now);
+  Answer refusal(const UmmuRequest& q, UmmuFault f, Time now);
   void respond(const Request& r, Answer a, Time now);
   void queue_taack(const Request& r, std::uint8_t rspst, Time now);
   void flush_run(Time now);

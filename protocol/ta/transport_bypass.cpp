@@ -171,20 +171,8 @@ Result<std::unique_ptr<TaTransport>> make_bypass_transport(PeerId self, std::siz
 
 Result<std::vector<std::unique_ptr<TaTransport>>>
 make_bypass_mesh(std::size_t devices, const BypassTransportConfig& cfg) {
-  if (devices < 2) {
-    return make_unexpected(Error{Errc::OutOfRange, 0, "make_bypass_mesh", "devices",
-                                 "a mesh needs 2 or more devices", "App. B.2.6"}
-                               .with_value(devices));
-  }
-  std::vector<std::unique_ptr<TaTransport>> out;
-  for (std::size_t i = 0; i < devices; ++i) {
-    auto t = make_bypass_transport(static_cast<PeerId>(i), devices, cfg);
-    if (!t) {
-      return make_unexpected(t.error());
-    }
-    out.push_back(std::move(*t));
-  }
-  return out;
+  return detail::make_mesh(devices, "make_bypass_mesh", "App. B.2.6",
+                           [&](PeerId id) { return make_bypass_transport(id, devices, cfg); });
 }
 
 } // namespace ub::ta

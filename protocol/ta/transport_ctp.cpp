@@ -79,18 +79,8 @@ public:
     const std::uint64_t before = ep_.counters().malformed;
     ep_.on_receive(tp::CtpIn{p.src, p.vl, p.sl, p.cci, p.bytes}, now);
     counters_.malformed += ep_.counters().malformed - before;
-    while (auto d = ep_.poll_deliver()) {
-      if (d->nlp != tp::ctph_nlp::kTah) {
-        ++counters_.malformed; // MODEL: this adapter carries the TAH directly
-        continue;
-      }
-      TaDelivery out;
-      out.peer = d->src_cna;
-      out.stream = detail::source_stream(d->src_cna);
-      out.packets.push_back(std::move(d->ta));
-      rx_.push_back(std::move(out));
-      ++counters_.slices_delivered;
-    }
+    detail::take_deliveries(
+        ep_, tp::ctph_nlp::kTah, [](const auto& d) { return d.src_cna; }, rx_, counters_);
   }
 
   std::optional<NetPacket> poll_transmit(Time now) override {
@@ -189,20 +179,8 @@ Result<std::unique_ptr<TaTransport>> make_ctp_transport(PeerId self, std::size_t
 
 Result<std::vector<std::unique_ptr<TaTransport>>> make_ctp_mesh(std::size_t devices,
                                                                 const CtpTransportConfig& cfg) {
-  if (devices < 2) {
-    return make_unexpected(Error{Errc::OutOfRange, 0, "make_ctp_mesh", "devices",
-                                 "a mesh needs 2 or more devices", "§6.3.2"}
-                               .with_value(devices));
-  }
-  std::vector<std::unique_ptr<TaTransport>> out;
-  for (std::size_t i = 0; i < devices; ++i) {
-    auto t = make_ctp_transport(static_cast<PeerId>(i), devices, cfg);
-    if (!t) {
-      return make_unexpected(t.error());
-    }
-    out.push_back(std::move(*t));
-  }
-  return out;
+  return detail::make_mesh(devices, "make_ctp_mesh", "§6.3.2",
+                           [&](PeerId id) { return make_ctp_transport(id, devices, cfg); });
 }
 
 } // namespace ub::ta

@@ -1,10 +1,14 @@
 #pragma once
 // Small helpers the TaTransport adapters share (transport_*.cpp). Not part of the interface.
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "protocol/ta/transport.hpp"
 
@@ -37,10 +41,51 @@ template <class T>
   return std::uint64_t{peer} << 32U;
 }
 
+// Moves what a CTP or UTP endpoint delivered into `rx`, one slice per packet. The adapters
+// carry the TAH directly behind the transport header (MODEL, A-153 / A-154): another NLP is
+// counted malformed. `src_of(d)` names the delivery's source.
+template <class Endpoint, class SrcOf>
+void take_deliveries(Endpoint& ep, std::uint8_t tah_nlp, SrcOf&& src_of, std::deque<TaDelivery>& rx,
+                     TransportCounters& c) {
+  while (auto d = ep.poll_deliver()) {
+    if (d->nlp != tah_nlp) {
+      ++c.malformed;
+      continue;
+    }
+    TaDelivery out;
+    out.peer = src_of(*d);
+    out.stream = source_stream(out.peer);
+    out.packets.push_back(std::move(d->ta));
+    rx.push_back(std::move(out));
+    ++c.slices_delivered;
+  }
+}
+
 [[nodiscard]] inline Status no_tp_status(std::uint64_t handle) {
   return make_unexpected(Error{Errc::NotAllowed, 0, "TaTransport", "handle",
                                "this transport carries no TA status in a TP ACK", "§6.8.2"}
                              .with_value(handle));
+}
+
+// A mesh of `devices` single-path transports, one per device, each from make_one(id): the CTP,
+// UTP and bypass factories share it (`who` and `clause` name the refusal of a mesh below 2).
+template <class MakeOne>
+[[nodiscard]] Result<std::vector<std::unique_ptr<TaTransport>>>
+make_mesh(std::size_t devices, std::string_view who, std::string_view clause, MakeOne&& make_one) {
+  if (devices < 2) {
+    return make_unexpected(
+        Error{Errc::OutOfRange, 0, who, "devices", "a mesh needs 2 or more devices", clause}
+            .with_value(devices));
+  }
+  std::vector<std::unique_ptr<TaTransport>> out;
+  for (std::size_t i = 0; i < devices; ++i) {
+    auto t = make_one(static_cast<PeerId>(i));
+    if (!t) {
+      return make_unexpected(t.error());
+    }
+    out.push_back(std::move(*t));
+  }
+  return out;
 }
 
 } // namespace ub::ta::detail

@@ -63,18 +63,8 @@ public:
     const std::uint64_t before = ep_.counters().malformed;
     ep_.on_receive(p.src, p.bytes, now);
     counters_.malformed += ep_.counters().malformed - before;
-    while (auto d = ep_.poll_deliver()) {
-      if (d->nlp != tp::tph_nlp::kTah) {
-        ++counters_.malformed; // MODEL: this adapter carries the TAH directly
-        continue;
-      }
-      TaDelivery out;
-      out.peer = d->src;
-      out.stream = detail::source_stream(d->src);
-      out.packets.push_back(std::move(d->ta));
-      rx_.push_back(std::move(out));
-      ++counters_.slices_delivered;
-    }
+    detail::take_deliveries(
+        ep_, tp::tph_nlp::kTah, [](const auto& d) { return d.src; }, rx_, counters_);
   }
 
   std::optional<NetPacket> poll_transmit(Time now) override {
@@ -137,20 +127,8 @@ Result<std::unique_ptr<TaTransport>> make_utp_transport(PeerId self, std::size_t
 
 Result<std::vector<std::unique_ptr<TaTransport>>> make_utp_mesh(std::size_t devices,
                                                                 const UtpTransportConfig& cfg) {
-  if (devices < 2) {
-    return make_unexpected(Error{Errc::OutOfRange, 0, "make_utp_mesh", "devices",
-                                 "a mesh needs 2 or more devices", "§6.3.3"}
-                               .with_value(devices));
-  }
-  std::vector<std::unique_ptr<TaTransport>> out;
-  for (std::size_t i = 0; i < devices; ++i) {
-    auto t = make_utp_transport(static_cast<PeerId>(i), devices, cfg);
-    if (!t) {
-      return make_unexpected(t.error());
-    }
-    out.push_back(std::move(*t));
-  }
-  return out;
+  return detail::make_mesh(devices, "make_utp_mesh", "§6.3.3",
+                           [&](PeerId id) { return make_utp_transport(id, devices, cfg); });
 }
 
 } // namespace ub::ta

@@ -225,7 +225,9 @@ public:
       }
     }
     // PHY retrain: the whole link stops, in-flight flits are lost.
-    if (!retraining_ && (end_[0].take_retrain_request() | end_[1].take_retrain_request())) {
+    // Both ends' requests are taken (no short circuit): one retrain answers both.
+    if (!retraining_ && (static_cast<int>(end_[0].take_retrain_request()) |
+                         static_cast<int>(end_[1].take_retrain_request())) != 0) {
       force_retrain();
     }
     if (retraining_ && now_ >= retrain_done_) {

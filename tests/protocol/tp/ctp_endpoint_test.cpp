@@ -217,7 +217,7 @@ TEST_CASE("CTP CNP bytes are the packet codec's (CTPH TPOpcode 1, CNP CETPH, Pad
       // By hand: CTPH = TPOpcode 01 | Padding 11 | NLP 0000; CNP byte 0 = ECN | Loc | 00000.
       std::vector<Byte> want(20, 0);
       want[0] = 0x70;
-      want[1] = static_cast<Byte>((ecn << 6U) | (loc ? 0x20U : 0U));
+      want[1] = static_cast<Byte>((unsigned{ecn} << 6U) | (loc ? 0x20U : 0U));
       CHECK(o->tp == want);
       CHECK(rx.counters().cnps_sent == 1);
     }
