@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates fuzz/corpus/{packet_decode,packet_roundtrip,header_decode,ta_decode} from the built-in
+# Regenerates fuzz/corpus/{packet_decode,packet_roundtrip,header_decode,ta_decode} and the
+# dictionaries fuzz/dict/{packet_decode,header_decode,ta_decode}.dict from the built-in
 # samples, and fuzz/corpus/txn_program from its recipes (make_corpus.cpp).
 # Usage: fuzz/make_corpus.sh [BUILD_DIR]   (default build/dev)
 set -euo pipefail
