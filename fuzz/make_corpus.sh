@@ -14,3 +14,4 @@ done
 for t in packet_decode packet_roundtrip header_decode ta_decode txn_program; do
   echo "$t: $(ls "$here/corpus/$t" | wc -l) seeds"
 done
+"$here/make_ns3_corpus.sh"
