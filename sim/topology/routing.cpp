@@ -261,6 +261,13 @@ Result<Routing> Routing::build(const Topology& topo, std::uint64_t max_entries) 
   for (std::uint32_t g = 0; g < groups; ++g) {
     group_hash[g] = mix64(0x67726f7570ULL + g);
   }
+  std::vector<std::uint8_t> group_bits(std::size_t{64} * groups); // bit k of each group's hash
+  for (std::uint32_t k = 0; k < 64; ++k) {
+    for (std::uint32_t g = 0; g < groups; ++g) {
+      group_bits[std::size_t{k} * groups + g] =
+          static_cast<std::uint8_t>((group_hash[g] >> k) & 1U);
+    }
+  }
   std::vector<std::uint32_t> mask_s(groups), mask_a(groups);
   std::vector<std::vector<PortIndex>> list_s, list_a;
   for (const Node& v : nodes) {
@@ -300,6 +307,28 @@ Result<Routing> Routing::build(const Topology& topo, std::uint64_t max_entries) 
         }
         continue;
       }
+      // Equal-distance tie-break: (hw ^ gh) < (hv ^ gh) is decided by the highest bit where hw
+      // and hv differ, so it is that bit of hv ^ gh (gh = the group's hash).
+      const auto top = static_cast<std::uint32_t>(63 - std::countl_zero(hv ^ hw));
+      const std::uint8_t* gbit = &group_bits[std::size_t{top} * groups];
+      const auto hv_bit = static_cast<std::uint8_t>((hv >> top) & 1U);
+      if (as_mask) {
+        // The hot loop (node ports x groups), branch-free so that it vectorises. w forwards, so
+        // dist(v) <= dist(w) + 1: "closer" is exactly one hop closer.
+        const std::uint32_t bit = std::uint32_t{1} << p;
+        for (std::uint32_t g = 0; g < groups; ++g) {
+          const std::uint32_t a = dv[g];
+          const std::uint32_t b = dw[g];
+          const auto closer =
+              static_cast<std::uint32_t>(b + 1 == a) & static_cast<std::uint32_t>(a != kFar);
+          const auto level = static_cast<std::uint32_t>(b == a) &
+                             static_cast<std::uint32_t>(a - 1U < kFar - 1U) &
+                             static_cast<std::uint32_t>(gbit[g] ^ hv_bit);
+          mask_s[g] |= closer * bit;
+          mask_a[g] |= (closer | level) * bit;
+        }
+        continue;
+      }
       for (std::uint32_t g = 0; g < groups; ++g) {
         const std::uint8_t a = dv[g];
         const std::uint8_t b = dw[g];
@@ -308,7 +337,7 @@ Result<Routing> Routing::build(const Topology& topo, std::uint64_t max_entries) 
         }
         if (b + 1 == a) {
           add(g, true);
-        } else if (b < a || (hw ^ group_hash[g]) < (hv ^ group_hash[g])) {
+        } else if ((gbit[g] ^ hv_bit) != 0) {
           add(g, false);
         }
       }
