@@ -99,7 +99,7 @@ public:
       }
       if (heap_.front().time > g.end_time) {
         out.reason = StopReason::EndTime;
-        now_ = g.end_time;
+        now_ = g.end_time > now_ ? g.end_time : now_; // an end time already passed moves nothing
         break;
       }
       const Event e = pop();

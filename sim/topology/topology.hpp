@@ -208,13 +208,16 @@ struct UbMeshParams {
                                      // in any source; 8 gives one LRS per board slot)
   std::uint32_t hrs_per_plane = 1;   // 1..64, used when pods > 1
   bool spare_npu = true;             // the 64+1 backup NPU per rack
-  // Lane counts from ub-doc-facts §13.1 (NPU UB x72; inter-rack UB x16 per NPU; inter-rack
-  // links x128); per-lane rate 112 Gbit/s ([BOOK]); 100 ns per hop ([BOOK] S1's L).
+  // Lanes from ub-doc-facts §13.1 (A-172): an NPU has UB x72: x16 toward the LRS ("x16 per
+  // NPU" inter-rack) and x4 on each of its 14 mesh links ((72 - 16) / 14). A rack's backplane
+  // exports 4 x UB x256 = x1024, read as one x128 link to each of the 6 neighbour racks of a 4x4
+  // pod (x768) plus x256 toward the HRS; both are split evenly over the 8 default LRS planes
+  // (x16 and x32 per plane). Lanes run at 112 Gbit/s ([BOOK]); 100 ns per hop ([BOOK] S1's L).
   LinkSpec board_link{4, BitRate{448'000'000'000ULL}, Time{100'000}};
   LinkSpec rack_link{4, BitRate{448'000'000'000ULL}, Time{100'000}};
   LinkSpec npu_lrs_link{16, BitRate{1'792'000'000'000ULL}, Time{100'000}};
-  LinkSpec inter_rack_link{128, BitRate{14'336'000'000'000ULL}, Time{100'000}};
-  LinkSpec lrs_hrs_link{16, BitRate{1'792'000'000'000ULL}, Time{100'000}};
+  LinkSpec inter_rack_link{16, BitRate{1'792'000'000'000ULL}, Time{100'000}};
+  LinkSpec lrs_hrs_link{32, BitRate{3'584'000'000'000ULL}, Time{100'000}};
 };
 [[nodiscard]] Result<Topology> make_ub_mesh(const UbMeshParams& p);
 

@@ -109,6 +109,15 @@ TEST_CASE("event queue run stops at the end time guard", "[sim][engine]") {
   CHECK(rest.events == 6);
   CHECK(seen.size() == 10);
   CHECK(to_string(out.reason) == "end_time");
+  // An end time already passed runs nothing and never moves the clock back.
+  EventQueue late;
+  REQUIRE(late.schedule(5_ns, {}));
+  REQUIRE(late.schedule(9_ns, {}));
+  (void)late.pop();
+  const auto none = late.run([](const Event&) {}, Guards{.end_time = 2_ns});
+  CHECK(none.reason == StopReason::EndTime);
+  CHECK(none.events == 0);
+  CHECK(late.now() == 5_ns);
 }
 
 TEST_CASE("event queue run stops at the max events guard and on stop", "[sim][engine]") {
