@@ -289,3 +289,21 @@ TEST_CASE("an 8,192-NPU Clos builds with its routing tables", "[sim][topology][s
                           << " s (debug build)");
   CHECK(secs < 120.0);
 }
+
+TEST_CASE("UB-Mesh default pod: every NPU pair reachable within 5 hops", "[sim][topology]") {
+  const Topology t = ok(make_ub_mesh({}));
+  const Routing r = route(t);
+  const auto eps = t.endpoints();
+  std::uint32_t worst = 0;
+  std::size_t unreachable = 0;
+  for (const NodeId s : eps) {
+    for (const NodeId d : eps) {
+      const std::uint32_t h = r.distance(s, d);
+      unreachable += h == kUnreachable ? 1 : 0;
+      worst = h == kUnreachable ? worst : std::max(worst, h);
+    }
+  }
+  CHECK(unreachable == 0);
+  CHECK(worst == 5);
+  CHECK(r.groups() == 1040); // every NPU forwards, so each is its own group; plus 16 spares
+}
