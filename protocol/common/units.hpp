@@ -29,9 +29,16 @@ constexpr Time operator""_ms(unsigned long long v) {
 // A data rate in bits per second; the time to send `bits` at this rate, rounded up.
 struct BitRate {
   std::uint64_t bps = 0;
+  // ps = ceil(bits * 1e12 / bps), exact for any `bits` whose time fits in Time (whole transfers
+  // too, not only packets) and any rate below 1.8e13 bit/s: bits * 1e12 itself would overflow
+  // 64 bits above 1.8e7 bits, so the remainder is divided in two steps of 1e6.
   [[nodiscard]] constexpr Time time_for_bits(std::uint64_t bits) const noexcept {
-    // ps = bits * 1e12 / bps, computed without overflow for bits < 2^32.
-    return Time{static_cast<std::int64_t>((bits * 1'000'000'000'000ULL + bps - 1) / bps)};
+    constexpr std::uint64_t kMega = 1'000'000;
+    const std::uint64_t whole = bits / bps; // seconds
+    const std::uint64_t a = (bits % bps) * kMega;
+    const std::uint64_t b = (a % bps) * kMega;
+    const std::uint64_t frac = (a / bps) * kMega + b / bps + (b % bps != 0 ? 1 : 0);
+    return Time{static_cast<std::int64_t>(whole * kMega * kMega + frac)};
   }
   friend constexpr bool operator==(BitRate, BitRate) = default;
 };
