@@ -277,6 +277,19 @@ std::string cat(std::string_view a, std::uint32_t i) {
   return s;
 }
 
+// An x by y grid of forwarding NPUs named npuX.Y, numbered row by row (the 2D full mesh and the
+// torus differ only in their links).
+Topology npu_grid(std::uint32_t nx, std::uint32_t ny) {
+  Topology t;
+  for (std::uint32_t y = 0; y < ny; ++y) {
+    for (std::uint32_t x = 0; x < nx; ++x) {
+      t.add_node(NodeKind::Endpoint, NodeRole::Npu, cat("npu", x) + cat(".", y), true, 0,
+                 {u16(x), u16(y), 0, 0});
+    }
+  }
+  return t;
+}
+
 } // namespace
 
 #define UB_TRY(expr)                                                                               \
@@ -373,13 +386,7 @@ Result<Topology> make_full_mesh_2d(const FullMesh2dParams& p) {
   UB_TRY(check_range(g, "y", p.y, 2, 256));
   UB_TRY(check_range(g, "nodes", std::uint64_t{p.x} * p.y, 1, kMaxNodes));
   UB_TRY(check_link(g, "link", p.link));
-  Topology t;
-  for (std::uint32_t y = 0; y < p.y; ++y) {
-    for (std::uint32_t x = 0; x < p.x; ++x) {
-      t.add_node(NodeKind::Endpoint, NodeRole::Npu, cat("npu", x) + cat(".", y), true, 0,
-                 {u16(x), u16(y), 0, 0});
-    }
-  }
+  Topology t = npu_grid(p.x, p.y);
   const auto id = [&](std::uint32_t x, std::uint32_t y) { return y * p.x + x; };
   for (std::uint32_t y = 0; y < p.y; ++y) { // rows (dimension x)
     for (std::uint32_t a = 0; a < p.x; ++a) {
@@ -608,13 +615,7 @@ Result<Topology> make_torus_2d(const TorusParams& p) {
   UB_TRY(check_range(g, "y", p.y, 3, 256));
   UB_TRY(check_range(g, "nodes", std::uint64_t{p.x} * p.y, 1, kMaxNodes));
   UB_TRY(check_link(g, "link", p.link));
-  Topology t;
-  for (std::uint32_t y = 0; y < p.y; ++y) {
-    for (std::uint32_t x = 0; x < p.x; ++x) {
-      t.add_node(NodeKind::Endpoint, NodeRole::Npu, cat("npu", x) + cat(".", y), true, 0,
-                 {u16(x), u16(y), 0, 0});
-    }
-  }
+  Topology t = npu_grid(p.x, p.y);
   for (std::uint32_t y = 0; y < p.y; ++y) {
     for (std::uint32_t x = 0; x < p.x; ++x) {
       t.connect(y * p.x + x, y * p.x + (x + 1) % p.x, p.link);
