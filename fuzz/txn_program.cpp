@@ -1079,7 +1079,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           }
           Time& free = link_free[std::size_t{p->src} * devices + p->dst];
           const std::uint64_t bits = (p->bytes.size() + kWireOverhead) * 8U;
-          const Time ser{static_cast<std::int64_t>(bits * 1'000'000'000'000ULL / kRateBps)};
+          const Time ser = BitRate{kRateBps}.time_for_bits(bits);
           free = std::max(free, now) + ser;
           Time at = free + kHopDelay * s.hops;
           const bool per_packet = (p->rt & 1U) != 0;

@@ -322,7 +322,7 @@ TxnExperimentResult run_txn_experiment(const TxnExperimentConfig& c) {
           any = true;
           ++res.packets;
           const std::uint64_t bits = (p->bytes.size() + kWireOverhead) * 8;
-          const Time ser{static_cast<std::int64_t>(bits * 1'000'000'000'000ULL / c.rate_bps)};
+          const Time ser = BitRate{c.rate_bps}.time_for_bits(bits);
           link_free[d] = std::max(link_free[d], now) + ser;
           if (c.loss > 0 && net_rng.uniform() < c.loss) {
             const bool link_retry = (c.transport == ta::TransportKind::Ctp ||
