@@ -110,6 +110,8 @@ struct RunSpec {
   std::uint64_t max_events = 2'000'000'000ULL;
   Time series_interval{10'000'000}; // CSV time series: one row per 10 us
   bool oracle = true;               // memory results checked (transaction oracle)
+  // MODEL: packets queued and none moved for this long = deadlock; the run stops.
+  Time stall_timeout{1'000'000'000}; // 1 ms
 };
 
 // An explicit route (imported ns-3 cases): at node `at`, packets for endpoint `dest` leave on
