@@ -357,7 +357,8 @@ void RtpTransport::on_timeout(Time now) {
 // Mesh
 
 Result<std::vector<std::unique_ptr<TaTransport>>>
-make_rtp_mesh(std::size_t devices, const RtpTransportConfig& cfg, Rng& rng) {
+make_rtp_transports(std::size_t devices, std::span<const std::pair<PeerId, PeerId>> pairs,
+                    const RtpTransportConfig& cfg, Rng& rng) {
   if (auto st = validate(cfg); !st) {
     return make_unexpected(st.error());
   }
@@ -372,34 +373,49 @@ make_rtp_mesh(std::size_t devices, const RtpTransportConfig& cfg, Rng& rng) {
   auto tpn = [n](std::size_t peer, std::size_t k) {
     return static_cast<std::uint32_t>(peer * n + k + 1);
   };
-  // ends[i][j][k]: device i's end of member k towards device j.
-  std::vector<std::vector<std::vector<tp::TpChannelConfig>>> ends(
-      devices, std::vector<std::vector<tp::TpChannelConfig>>(devices));
-  for (std::size_t i = 0; i < devices; ++i) {
-    for (std::size_t j = i + 1; j < devices; ++j) {
-      for (std::size_t k = 0; k < n; ++k) {
-        const auto e = tp::connect_channel(cfg.channel, tpn(j, k), tpn(i, k), rng);
-        ends[i][j].push_back(e.a);
-        ends[j][i].push_back(e.b);
-      }
+  std::vector<std::map<PeerId, tp::TpGroup>> groups(devices);
+  for (const auto& [x, y] : pairs) {
+    const PeerId i = std::min(x, y);
+    const PeerId j = std::max(x, y);
+    if (i == j || j >= devices || groups[i].contains(j)) {
+      continue;
     }
+    // Device i's end of member k towards j, and j's towards i.
+    std::vector<tp::TpChannelConfig> ij;
+    std::vector<tp::TpChannelConfig> ji;
+    for (std::size_t k = 0; k < n; ++k) {
+      const auto e = tp::connect_channel(cfg.channel, tpn(j, k), tpn(i, k), rng);
+      ij.push_back(e.a);
+      ji.push_back(e.b);
+    }
+    auto gi = build_group(cfg, ij);
+    if (!gi) {
+      return make_unexpected(gi.error());
+    }
+    auto gj = build_group(cfg, ji);
+    if (!gj) {
+      return make_unexpected(gj.error());
+    }
+    groups[i].emplace(j, std::move(*gi));
+    groups[j].emplace(i, std::move(*gj));
   }
   std::vector<std::unique_ptr<TaTransport>> out;
   for (std::size_t i = 0; i < devices; ++i) {
-    std::map<PeerId, tp::TpGroup> groups;
-    for (std::size_t j = 0; j < devices; ++j) {
-      if (j == i) {
-        continue;
-      }
-      auto g = build_group(cfg, ends[i][j]);
-      if (!g) {
-        return make_unexpected(g.error());
-      }
-      groups.emplace(static_cast<PeerId>(j), std::move(*g));
-    }
-    out.push_back(std::make_unique<RtpTransport>(static_cast<PeerId>(i), cfg, std::move(groups)));
+    out.push_back(
+        std::make_unique<RtpTransport>(static_cast<PeerId>(i), cfg, std::move(groups[i])));
   }
   return out;
+}
+
+Result<std::vector<std::unique_ptr<TaTransport>>>
+make_rtp_mesh(std::size_t devices, const RtpTransportConfig& cfg, Rng& rng) {
+  std::vector<std::pair<PeerId, PeerId>> pairs;
+  for (std::size_t i = 0; i < devices; ++i) {
+    for (std::size_t j = i + 1; j < devices; ++j) {
+      pairs.emplace_back(static_cast<PeerId>(i), static_cast<PeerId>(j));
+    }
+  }
+  return make_rtp_transports(devices, pairs, cfg, rng);
 }
 
 } // namespace ub::ta

@@ -162,5 +162,11 @@ private:
 // "devices" (fewer than 2, or TPNs above 24 bits).
 [[nodiscard]] Result<std::vector<std::unique_ptr<TaTransport>>>
 make_rtp_mesh(std::size_t devices, const RtpTransportConfig& cfg, Rng& rng);
+// The same, with TP Channel Groups only between the given pairs (either order; repeats and
+// self-pairs ignored): what a large fabric needs, where most devices never talk to each other.
+// make_rtp_mesh is this with every pair, in ascending order.
+[[nodiscard]] Result<std::vector<std::unique_ptr<TaTransport>>>
+make_rtp_transports(std::size_t devices, std::span<const std::pair<PeerId, PeerId>> pairs,
+                    const RtpTransportConfig& cfg, Rng& rng);
 
 } // namespace ub::ta

@@ -1,0 +1,650 @@
+// The fabric simulator (fabric_sim.hpp).
+
+#include "sim/fabric/fabric_sim.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "protocol/ta/oracle.hpp"
+#include "protocol/ta/ta_endpoint.hpp"
+#include "protocol/ta/ta_opcode.hpp"
+#include "protocol/ta/transport_ctp.hpp"
+#include "protocol/ta/transport_rtp.hpp"
+#include "protocol/ta/transport_utp.hpp"
+#include "sim/engine/fingerprint.hpp"
+#include "sim/engine/rng_streams.hpp"
+
+namespace ub::sim {
+
+std::string_view to_string(SimStop s) noexcept {
+  switch (s) {
+  case SimStop::Completed:
+    return "completed";
+  case SimStop::EndTime:
+    return "end_time";
+  case SimStop::MaxEvents:
+    return "max_events";
+  case SimStop::Deadlock:
+    return "deadlock";
+  case SimStop::Idle:
+    return "idle";
+  }
+  return "?";
+}
+
+namespace {
+
+// The fabric's own event kinds (the network's are below 16).
+enum SimEvent : std::uint16_t {
+  kTimer = 16,     // target: endpoint; payload: the time it was set for
+  kFlowStart = 17, // target: flow
+  kFlowTick = 18,  // target: flow (open loop: the next operation is due)
+  kFault = 19,     // target: index into the scenario's faults
+  kSample = 20,    // time series and the stall watch
+};
+
+// MODEL: every endpoint exposes one memory segment and one receive Jetty to every other.
+constexpr std::uint32_t kToken = 1;
+constexpr std::uint32_t kTokenValue = 0x7E57;
+constexpr std::uint32_t kJetty = 1;
+constexpr std::uint32_t kJettyToken = 0x1E77;
+constexpr std::uint64_t kPaBase = 0x4000'0000;
+constexpr std::uint64_t kSegmentBytes = 1ULL << 20U;
+
+ConfigError key_error(std::string key, std::string reason) {
+  return ConfigError{"", 0, std::move(key), std::move(reason)};
+}
+
+std::size_t peak_rss_kb() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      return static_cast<std::size_t>(std::strtoull(line.c_str() + 6, nullptr, 10));
+    }
+  }
+  return 0;
+}
+
+std::uint8_t opcode_of(OpKind k) {
+  switch (k) {
+  case OpKind::Write:
+  case OpKind::Store:
+    return static_cast<std::uint8_t>(ta::TaOpcode::Write);
+  case OpKind::Read:
+  case OpKind::Load:
+    return static_cast<std::uint8_t>(ta::TaOpcode::Read);
+  case OpKind::Send:
+    return static_cast<std::uint8_t>(ta::TaOpcode::Send);
+  case OpKind::FetchAdd:
+    return static_cast<std::uint8_t>(ta::TaOpcode::AtomicFetchAdd);
+  }
+  return static_cast<std::uint8_t>(ta::TaOpcode::Write);
+}
+
+} // namespace
+
+struct FabricSim::Impl final : NetworkClient {
+  struct FlowState {
+    Flow spec;
+    FlowResult res;
+    std::uint32_t deps_left = 0;
+    std::vector<std::uint32_t> dependants;
+    std::uint64_t posted = 0;
+    std::uint32_t outstanding = 0;
+    std::uint32_t window = 0;
+    std::uint32_t queue = 0; // the initiator queue at its source
+    Time next_due{0};        // open loop
+    bool tick_pending = false;
+  };
+
+  Scenario sc;
+  const Topology& topo;
+  Routing routing;
+  EventQueue events;
+  std::unique_ptr<FabricNetwork> net;
+  std::unique_ptr<ta::Oracle> oracle;
+  std::vector<std::unique_ptr<ta::TaEndpoint>> eps;
+  std::vector<FlowState> flows;
+  std::vector<std::vector<std::uint32_t>> flows_of_ep; // active flows by source endpoint
+  std::vector<Time> timer_at;
+  std::vector<Time> fired_at; // when each endpoint's on_timeout last ran
+  std::vector<std::uint8_t> in_service;
+  std::vector<LinkId> fault_links;
+  Fingerprint fp;
+  SimResult res;
+  std::uint64_t flows_done = 0;
+  std::vector<std::uint64_t> last_tx; // per port, for the series
+  std::uint64_t last_hops = 0;
+  Time last_move{0};
+  bool stop_deadlock = false;
+
+  Impl(const Scenario& s, const Topology& t, Routing r)
+      : sc(s), topo(t), routing(std::move(r)) {}
+
+  // ---- NetworkClient ----
+  void on_deliver(std::uint32_t ep, ta::NetPacket&& p, Time now) override {
+    fp.add(DeliveryEvent{now, ep, p.src, res.net.delivered++, p.bytes.size()});
+    eps[ep]->on_receive(p, now);
+    service(ep, now);
+  }
+  void on_ready(std::uint32_t ep, Time now) override { service(ep, now); }
+
+  void schedule(Time at, std::uint16_t kind, std::uint32_t target, std::uint64_t payload = 0) {
+    (void)events.schedule(std::max(at, events.now()), EventBody{kind, target, payload});
+  }
+
+  // Everything an endpoint may do after an input: completions, new posts, transmissions, and
+  // its next timer.
+  void service(std::uint32_t ep, Time now) {
+    if (in_service[ep] != 0) {
+      return; // re-entered through the network's on_ready: the outer loop carries on
+    }
+    in_service[ep] = 1;
+    ta::TaEndpoint& e = *eps[ep];
+    for (int round = 0; round < 1'000'000; ++round) {
+      bool any = false;
+      while (auto c = e.poll_completion()) {
+        complete(*c, now);
+        any = true;
+      }
+      if (post_ops(ep, now)) {
+        any = true;
+      }
+      while (net->can_send(ep)) {
+        auto p = e.poll_transmit(now);
+        if (!p) {
+          break;
+        }
+        if (p->dst >= eps.size() || p->dst == ep) {
+          continue; // misaddressed: nothing can carry it
+        }
+        net->send(ep, std::move(*p), now);
+        any = true;
+      }
+      if (!any) {
+        break;
+      }
+    }
+    Time t = e.next_timeout();
+    if (t <= now && fired_at[ep] == now) {
+      // Still due after firing at this very time (as TaNetwork, a timer whose work waits on
+      // something else): try again 1 ns later rather than spin.
+      t = now + Time{1'000};
+      ++res.stalled_timers;
+    }
+    if (t != kNever && (timer_at[ep] == kNever || t < timer_at[ep] || timer_at[ep] < now)) {
+      timer_at[ep] = std::max(t, now);
+      schedule(timer_at[ep], kTimer, ep, static_cast<std::uint64_t>(timer_at[ep].count()));
+    }
+    in_service[ep] = 0;
+  }
+
+  // Posts what the source's active flows may post now; true if any was posted.
+  bool post_ops(std::uint32_t ep, Time now) {
+    bool any = false;
+    auto& active = flows_of_ep[ep];
+    for (std::size_t i = 0; i < active.size(); ++i) {
+      FlowState& f = flows[active[i]];
+      while (f.posted < f.res.ops && f.outstanding < f.window) {
+        if (f.spec.rate_bps != 0 && f.next_due > now) {
+          if (!f.tick_pending) {
+            f.tick_pending = true;
+            schedule(f.next_due, kFlowTick, f.spec.id);
+          }
+          break;
+        }
+        if (!post_one(f, now)) {
+          break;
+        }
+        any = true;
+      }
+    }
+    // Flows with everything posted leave the active list.
+    std::erase_if(active, [&](std::uint32_t id) { return flows[id].posted == flows[id].res.ops; });
+    return any;
+  }
+
+  bool post_one(FlowState& f, Time now) {
+    const Flow& s = f.spec;
+    const std::uint64_t k = f.posted;
+    const std::uint64_t off = k * s.op_bytes;
+    const auto len = static_cast<std::uint32_t>(std::min<std::uint64_t>(s.op_bytes, s.bytes - off));
+    ta::TxnOp op;
+    op.id = (std::uint64_t{s.id} << 32U) | k;
+    op.opcode = opcode_of(s.op);
+    op.target = s.dst;
+    op.token_id = kToken;
+    op.token_value = kTokenValue;
+    // MODEL: a flow walks its target's segment, wrapping, 64-byte aligned.
+    const std::uint64_t span = kSegmentBytes - ((len + 63U) & ~63U);
+    op.uba = span == 0 ? 0 : (((std::uint64_t{s.id} * 4096U) + off) % span) & ~63ULL;
+    op.length = len;
+    if (s.op == OpKind::Write || s.op == OpKind::Store || s.op == OpKind::Send) {
+      op.data.assign(len, static_cast<Byte>(s.id * 31U + k));
+    }
+    if (s.op == OpKind::Send) {
+      op.target_jetty = kJetty;
+      op.token_value = kJettyToken;
+      (void)eps[s.dst]->target().post_receive(kJetty, len);
+    }
+    if (s.op == OpKind::FetchAdd) {
+      op.length = 8;
+      op.uba = (std::uint64_t{s.id} % 512U) * 64U;
+      op.data.assign(16, 0);
+      op.data[0] = 1;
+    }
+    if (!eps[s.src]->post(f.queue, op, now)) {
+      return false;
+    }
+    ++f.posted;
+    ++f.outstanding;
+    if (s.rate_bps != 0) {
+      f.next_due = std::max(f.next_due, now) + BitRate{s.rate_bps}.time_for_bits(std::uint64_t{len} * 8);
+    }
+    return true;
+  }
+
+  void complete(const ta::Completion& c, Time now) {
+    const auto id = static_cast<std::uint32_t>(c.id >> 32U);
+    if (id >= flows.size()) {
+      return;
+    }
+    FlowState& f = flows[id];
+    --f.outstanding;
+    ++f.res.ops_done;
+    OpClassStats& cls = res.classes[static_cast<std::size_t>(f.spec.op)];
+    ++cls.ops;
+    const std::uint64_t k = c.id & 0xFFFF'FFFFULL;
+    const std::uint64_t len = std::min<std::uint64_t>(f.spec.op_bytes, f.spec.bytes - k * f.spec.op_bytes);
+    if (c.status == fn::CqeStatus::Success) {
+      cls.bytes += f.spec.op == OpKind::FetchAdd ? 8 : len;
+    } else {
+      ++cls.failed;
+      ++f.res.ops_failed;
+    }
+    cls.latency_us.push_back(static_cast<double>((c.done - c.posted).count()) / 1e6);
+    fp.add(DeliveryEvent{now, f.spec.src, id, k, len});
+    if (f.res.ops_done == f.res.ops) {
+      f.res.done = true;
+      f.res.end = now;
+      ++flows_done;
+      for (const std::uint32_t d : f.dependants) {
+        FlowState& g = flows[d];
+        if (--g.deps_left == 0) {
+          schedule(now + g.spec.start, kFlowStart, d);
+        }
+      }
+    }
+  }
+
+  void start_flow(std::uint32_t id, Time now) {
+    FlowState& f = flows[id];
+    f.res.started = true;
+    f.res.start = now;
+    f.next_due = now;
+    flows_of_ep[f.spec.src].push_back(id);
+    service(f.spec.src, now);
+  }
+
+  void fault(std::size_t i, Time now) {
+    const FaultEvent& fe = sc.faults[i];
+    const LinkId l = fault_links[i];
+    switch (fe.kind) {
+    case FaultKind::LinkDown:
+      net->set_link_up(l, false, now);
+      break;
+    case FaultKind::LinkUp:
+      net->set_link_up(l, true, now);
+      break;
+    case FaultKind::Ber:
+      net->set_link_ber(l, fe.value);
+      break;
+    case FaultKind::Lanes:
+      net->set_link_lanes(l, static_cast<std::uint16_t>(fe.value));
+      break;
+    case FaultKind::SwitchDown:
+    case FaultKind::SwitchUp:
+      if (auto n = topo.find(fe.node)) {
+        net->set_node_up(*n, fe.kind == FaultKind::SwitchUp, now);
+      }
+      break;
+    }
+  }
+
+  void sample(Time now) {
+    for (std::size_t p = 0; p < net->ports(); ++p) {
+      const std::uint64_t tx = net->port_stats(p).tx_bytes;
+      const std::uint64_t q = net->queued_bytes(p);
+      if (tx != last_tx[p] || q != 0) {
+        res.series.push_back(SeriesRow{now, static_cast<std::uint32_t>(p), tx - last_tx[p], q});
+        last_tx[p] = tx;
+      }
+    }
+    const std::uint64_t hops = net->counters().packet_hops;
+    if (hops != last_hops || net->in_flight() == 0) {
+      last_hops = hops;
+      last_move = now;
+    } else if (now - last_move >= sc.run.stall_timeout) {
+      stop_deadlock = true;
+      events.stop();
+      return;
+    }
+    if (flows_done < flows.size() || net->in_flight() != 0) {
+      schedule(now + sc.run.series_interval, kSample, 0);
+    }
+  }
+
+  void dispatch(const Event& e) {
+    if (e.body.kind < 16) {
+      net->handle(e);
+      return;
+    }
+    switch (e.body.kind) {
+    case kTimer: {
+      const std::uint32_t ep = e.body.target;
+      if (static_cast<std::uint64_t>(timer_at[ep].count()) != e.body.payload) {
+        return; // superseded by an earlier timer
+      }
+      timer_at[ep] = kNever;
+      if (eps[ep]->next_timeout() <= e.time) {
+        eps[ep]->on_timeout(e.time);
+        fired_at[ep] = e.time;
+      }
+      service(ep, e.time);
+      return;
+    }
+    case kFlowStart:
+      start_flow(e.body.target, e.time);
+      return;
+    case kFlowTick: {
+      FlowState& f = flows[e.body.target];
+      f.tick_pending = false;
+      service(f.spec.src, e.time);
+      return;
+    }
+    case kFault:
+      fault(e.body.target, e.time);
+      return;
+    case kSample:
+      sample(e.time);
+      return;
+    default:
+      return;
+    }
+  }
+};
+
+FabricSim::FabricSim(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+FabricSim::~FabricSim() = default;
+
+const Routing& FabricSim::routing() const noexcept { return impl_->routing; }
+FabricNetwork& FabricSim::network() noexcept { return *impl_->net; }
+
+ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, const Topology& topo,
+                                                        std::vector<Flow> flows) {
+  auto routing = Routing::build(topo);
+  if (!routing) {
+    return make_unexpected(key_error("topology", to_string(routing.error())));
+  }
+  auto impl = std::make_unique<Impl>(sc, topo, std::move(*routing));
+  Impl& m = *impl;
+  const std::size_t n_eps = topo.endpoints().size();
+  if (n_eps < 2) {
+    return make_unexpected(key_error("topology", "needs at least 2 endpoints"));
+  }
+  NetworkParams np;
+  np.link = sc.link;
+  np.sw = sc.switches;
+  np.transport = sc.endpoint.transport;
+  np.seed = sc.seed;
+  np.endpoint_processing = sc.endpoint.processing;
+  auto net = FabricNetwork::make(topo, m.routing, np, sc.routes, m.events, m);
+  if (!net) {
+    return make_unexpected(net.error());
+  }
+  m.net = std::move(*net);
+  if (sc.endpoint.mtu < 256 || sc.endpoint.mtu > 8192 || sc.endpoint.mtu % 4 != 0) {
+    return make_unexpected(key_error("endpoint.mtu", "must be 256..8192 and a multiple of 4"));
+  }
+  // MODEL: the transport's MTU must leave room for its own headers and the TA headers.
+  constexpr std::uint32_t kHeaders = 96;
+  if (sc.endpoint.mtu + kHeaders > m.net->max_net_bytes()) {
+    return make_unexpected(key_error(
+        "endpoint.mtu", "a packet of this MTU does not fit one VL buffer (raise "
+                        "link.vl_buffer_bytes or lower the MTU)"));
+  }
+
+  // Transports: channels only between endpoints that have flows (either direction).
+  std::vector<std::pair<ta::PeerId, ta::PeerId>> pairs;
+  for (const Flow& f : flows) {
+    if (f.src >= n_eps || f.dst >= n_eps || f.src == f.dst) {
+      return make_unexpected(key_error(
+          "traffic", "flow " + std::to_string(f.id) + " names an endpoint outside 0.." +
+                         std::to_string(n_eps - 1) + " or sends to itself"));
+    }
+    pairs.emplace_back(f.src, f.dst);
+  }
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  Rng setup_rng = component_rng(sc.seed, ComponentKind::Scenario, 1);
+  Result<std::vector<std::unique_ptr<ta::TaTransport>>> transports =
+      make_unexpected(Error{Errc::NotModelled, 0, "fabric", "transport", "unset", ""});
+  switch (sc.endpoint.transport) {
+  case TransportKind::Rtp: {
+    ta::RtpTransportConfig c;
+    c.channel.mtu = sc.endpoint.mtu;
+    c.cc = sc.endpoint.congestion_control ? tp::CcAlgo::Ldcp : tp::CcAlgo::None;
+    transports = ta::make_rtp_transports(n_eps, pairs, c, setup_rng);
+    break;
+  }
+  case TransportKind::Ctp: {
+    ta::CtpTransportConfig c;
+    c.ctp.mtu = sc.endpoint.mtu;
+    c.ctp.congestion_control = sc.endpoint.congestion_control;
+    transports = ta::make_ctp_mesh(n_eps, c);
+    break;
+  }
+  case TransportKind::Utp: {
+    ta::UtpTransportConfig c;
+    c.utp.mtu = sc.endpoint.mtu;
+    transports = ta::make_utp_mesh(n_eps, c);
+    break;
+  }
+  case TransportKind::Bypass:
+    break;
+  }
+  if (!transports) {
+    return make_unexpected(key_error("endpoint.transport", to_string(transports.error())));
+  }
+  if (sc.run.oracle) {
+    m.oracle = std::make_unique<ta::Oracle>();
+  }
+  ta::EndpointConfig ec;
+  for (auto& t : *transports) {
+    m.eps.push_back(std::make_unique<ta::TaEndpoint>(std::move(t), ec, m.oracle.get()));
+  }
+  // Every endpoint is a target: one segment, one receive Jetty.
+  for (std::size_t i = 0; i < n_eps; ++i) {
+    ta::TaTarget& t = m.eps[i]->target();
+    auto& u = t.ummu();
+    const auto eid = static_cast<std::uint32_t>(i);
+    (void)u.add_entity(eid);
+    (void)u.add_token_context(eid, kToken);
+    (void)u.map(eid, kToken, 0, kSegmentBytes, kPaBase);
+    ta::PermissionEntry pe;
+    pe.base = 0;
+    pe.limit = kSegmentBytes - 1;
+    pe.token_val0 = kTokenValue;
+    (void)u.add_permission(eid, kToken, pe);
+    (void)t.add_receive_queue(kJetty, ta::ReceiveQueueConfig{kJettyToken});
+  }
+
+  // Flows: state, dependencies, one initiator queue each (ROI, no ordering: A-187).
+  m.flows.resize(flows.size());
+  m.flows_of_ep.resize(n_eps);
+  std::vector<std::uint32_t> queues(n_eps, 0);
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    Flow& f = flows[i];
+    if (f.id != i) {
+      return make_unexpected(key_error("traffic", "flow ids must be dense (" + std::to_string(i) + ")"));
+    }
+    if (f.bytes == 0 || f.op_bytes == 0) {
+      return make_unexpected(key_error("traffic", "flow " + std::to_string(i) + " has no bytes"));
+    }
+    auto& st = m.flows[i];
+    st.spec = f;
+    st.res.id = f.id;
+    st.res.task = f.task;
+    st.res.src = f.src;
+    st.res.dst = f.dst;
+    st.res.op = f.op;
+    st.res.bytes = f.bytes;
+    st.res.ops = (f.bytes + f.op_bytes - 1) / f.op_bytes;
+    st.window = f.window != 0 ? f.window : sc.endpoint.max_outstanding;
+    st.queue = queues[f.src]++;
+    ta::QueueConfig qc;
+    qc.mode = ta::TaMode::Roi;
+    qc.on_error = ta::ExceptionMode::Continue;
+    if (auto s = m.eps[f.src]->initiator().add_queue(st.queue, qc); !s) {
+      return make_unexpected(key_error("traffic", to_string(s.error())));
+    }
+    for (const std::uint32_t a : f.after) {
+      if (a >= i) {
+        return make_unexpected(key_error("traffic", "flow " + std::to_string(i) +
+                                                        " depends on a later flow"));
+      }
+      m.flows[a].dependants.push_back(static_cast<std::uint32_t>(i));
+      ++st.deps_left;
+    }
+  }
+  m.timer_at.assign(n_eps, kNever);
+  m.fired_at.assign(n_eps, Time{-1});
+  m.in_service.assign(n_eps, 0);
+  m.last_tx.assign(m.net->ports(), 0);
+  // Faults: resolve the links now, so a bad name is a setup error.
+  for (std::size_t i = 0; i < sc.faults.size(); ++i) {
+    const FaultEvent& fe = sc.faults[i];
+    const std::string key = "fault[" + std::to_string(i) + "]";
+    LinkId l = kNoLink;
+    if (fe.kind == FaultKind::SwitchDown || fe.kind == FaultKind::SwitchUp) {
+      if (!topo.find(fe.node)) {
+        return make_unexpected(ConfigError{sc.file, fe.line, key + ".node", "no node named '" + fe.node + "'"});
+      }
+    } else if (fe.link_id) {
+      if (*fe.link_id >= topo.link_count()) {
+        return make_unexpected(ConfigError{sc.file, fe.line, key + ".link", "no such link id"});
+      }
+      l = *fe.link_id;
+    } else {
+      const auto a = topo.find(fe.a);
+      const auto b = topo.find(fe.b);
+      if (!a || !b) {
+        return make_unexpected(ConfigError{sc.file, fe.line, key + (a ? ".b" : ".a"),
+                                           "no node named '" + (a ? fe.b : fe.a) + "'"});
+      }
+      for (const Link& lk : topo.links()) {
+        if ((lk.a.node == *a && lk.b.node == *b) || (lk.a.node == *b && lk.b.node == *a)) {
+          l = lk.id;
+          break;
+        }
+      }
+      if (l == kNoLink) {
+        return make_unexpected(ConfigError{sc.file, fe.line, key, "no link joins '" + fe.a + "' and '" + fe.b + "'"});
+      }
+    }
+    m.fault_links.push_back(l);
+  }
+  return std::unique_ptr<FabricSim>(new FabricSim(std::move(impl)));
+}
+
+SimResult FabricSim::run(const ProgressFn& progress) {
+  Impl& m = *impl_;
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  for (std::size_t i = 0; i < m.flows.size(); ++i) {
+    if (m.flows[i].deps_left == 0) {
+      m.schedule(m.flows[i].spec.start, kFlowStart, static_cast<std::uint32_t>(i));
+    }
+  }
+  for (std::size_t i = 0; i < m.sc.faults.size(); ++i) {
+    m.schedule(m.sc.faults[i].at, kFault, static_cast<std::uint32_t>(i));
+  }
+  m.schedule(Time{0}, kSample, 0);
+  // Run in slices so the progress line and the guards are checked between them.
+  constexpr std::uint64_t kSlice = 1U << 16U;
+  std::uint64_t total = 0;
+  auto last_report = t0;
+  RunOutcome out;
+  while (true) {
+    const std::uint64_t left = m.sc.run.max_events - total;
+    Guards g{m.sc.run.end_time, std::min<std::uint64_t>(kSlice, left)};
+    out = m.events.run([&](const Event& e) { m.dispatch(e); }, g);
+    total += out.events;
+    if (out.reason != StopReason::MaxEvents || total >= m.sc.run.max_events) {
+      break;
+    }
+    if (m.flows_done == m.flows.size() && m.net->in_flight() == 0) {
+      // Only timers left (transports' idle timers): the run is over.
+      break;
+    }
+    const auto now = Clock::now();
+    if (progress && now - last_report >= std::chrono::seconds(1)) {
+      last_report = now;
+      progress(SimProgress{m.events.now(),
+                           m.flows.empty() ? 1.0
+                                           : static_cast<double>(m.flows_done) /
+                                                 static_cast<double>(m.flows.size()),
+                           total, std::chrono::duration<double>(now - t0).count()});
+    }
+  }
+  SimResult& r = m.res;
+  r.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  r.events = total;
+  Time end{0};
+  for (const auto& f : m.flows) {
+    if (f.res.done) {
+      end = std::max(end, f.res.end);
+    }
+  }
+  r.sim_time = m.flows_done == m.flows.size() ? end : m.events.now();
+  if (m.stop_deadlock) {
+    r.stop = SimStop::Deadlock;
+  } else if (m.flows_done == m.flows.size()) {
+    r.stop = SimStop::Completed;
+  } else if (out.reason == StopReason::EndTime) {
+    r.stop = SimStop::EndTime;
+  } else if (total >= m.sc.run.max_events) {
+    r.stop = SimStop::MaxEvents;
+  } else {
+    r.stop = SimStop::Idle;
+  }
+  r.net = m.net->counters();
+  r.stuck_packets = m.net->in_flight();
+  r.flows.reserve(m.flows.size());
+  for (const auto& f : m.flows) {
+    r.flows.push_back(f.res);
+  }
+  r.ports.reserve(m.net->ports());
+  for (std::size_t p = 0; p < m.net->ports(); ++p) {
+    r.ports.push_back(m.net->port_stats(p));
+  }
+  for (const auto& e : m.eps) {
+    r.ta_timeouts += e->initiator().counters().timeouts;
+  }
+  if (m.oracle) {
+    r.oracle_violations = m.oracle->counters().violations;
+    r.oracle_summary = m.oracle->summary();
+  }
+  r.endpoints = m.eps.size();
+  m.fp.add_value(m.net->fingerprint());
+  m.fp.add_value(r.oracle_violations);
+  r.fingerprint = m.fp.value();
+  r.peak_rss_kb = peak_rss_kb();
+  return std::move(r);
+}
+
+} // namespace ub::sim

@@ -1,0 +1,655 @@
+// The fabric's network (network.hpp).
+
+#include "sim/fabric/network.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "protocol/dl/link_headers.hpp"
+#include "protocol/dl/plength.hpp"
+#include "protocol/nl/cci.hpp"
+#include "protocol/nl/icrc.hpp"
+#include "protocol/nl/nth_cna.hpp"
+#include "sim/engine/rng_streams.hpp"
+
+namespace ub::sim {
+
+namespace {
+
+constexpr std::size_t kLph = 4;
+constexpr std::size_t kIcrc = 4;
+
+ConfigError key_error(std::string key, std::string reason) {
+  return ConfigError{"", 0, std::move(key), std::move(reason)};
+}
+
+// The routing fields every hop reads from the NTH.
+struct NthView {
+  std::uint32_t scna = 0, dcna = 0;
+  std::uint16_t cci = 0;
+  std::uint8_t lbf = 0, sl = 0;
+};
+
+} // namespace
+
+FabricNetwork::FabricNetwork(const Topology& topo, const Routing& routing,
+                             const NetworkParams& p, EventQueue& events, NetworkClient& client)
+    : topo_(topo), routing_(routing), p_(p), events_(events), client_(client),
+      rng_(component_rng(p.seed, ComponentKind::Switch, 0)) {}
+
+ConfigResult<std::unique_ptr<FabricNetwork>>
+FabricNetwork::make(const Topology& topo, const Routing& routing, const NetworkParams& p,
+                    std::span<const RouteEntry> routes, EventQueue& events,
+                    NetworkClient& client) {
+  if (!topo.finalized()) {
+    return make_unexpected(key_error("topology", "not finalized"));
+  }
+  if (p.link.vls < 1 || p.link.vls > dl::kMaxVls) {
+    return make_unexpected(key_error("link.vls", "must be 1..16"));
+  }
+  if (p.link.cell_bytes < 4 || p.link.cell_bytes > 4096) {
+    return make_unexpected(key_error("link.cell_bytes", "must be 4..4096"));
+  }
+  if (p.transport == TransportKind::Bypass) {
+    return make_unexpected(key_error(
+        "endpoint.transport", "bypass is not carried by the fabric yet (use rtp, ctp or utp)"));
+  }
+  if (!(p.link.ber >= 0 && p.link.ber < 1)) {
+    return make_unexpected(key_error("link.ber", "must be in [0, 1)"));
+  }
+  std::unique_ptr<FabricNetwork> n(new FabricNetwork(topo, routing, p, events, client));
+  n->vls_ = p.link.vls;
+  n->buffer_cells_ = p.link.vl_buffer_bytes / p.link.cell_bytes;
+  const bool cna16 = p.transport == TransportKind::Ctp;
+  n->cfg_ = cna16 ? 6 : 7;
+  n->nth_bytes_ = cna16 ? Layout<nl::NthCna16>::kSize : Layout<nl::NthCna24>::kSize;
+  // The largest DLLDP is 512 flits (§4.3.2); the packet must also fit one VL buffer.
+  const auto largest = dl::geometry_for_payload(dl::kMaxPacketFlits * 16, p.block_mode);
+  (void)largest;
+  std::size_t max_net = 0;
+  for (std::size_t net = 64; net < 16384; net += 4) {
+    auto g = dl::geometry_for_payload(net, p.block_mode);
+    if (!g) {
+      break;
+    }
+    max_net = net;
+  }
+  const std::size_t buffer_bytes = std::size_t{n->buffer_cells_} * p.link.cell_bytes;
+  const std::size_t fit = std::min(max_net, buffer_bytes / dl::kFlitBytes * dl::kFlitBytes / 2);
+  if (fit <= n->nth_bytes_ + kIcrc + 64) {
+    return make_unexpected(
+        key_error("link.vl_buffer_bytes", "too small to hold one packet per VL"));
+  }
+  n->max_net_bytes_ = static_cast<std::uint32_t>(fit - n->nth_bytes_ - kIcrc);
+  if (p.sw.ecn_threshold_bytes != 0) {
+    n->red_.kmin_bytes = p.sw.ecn_threshold_bytes;
+    n->red_.kmax_bytes = 4ULL * p.sw.ecn_threshold_bytes;
+  }
+
+  // Endpoints and ports.
+  n->ep_of_node_.assign(topo.node_count(), kNone);
+  for (const NodeId e : topo.endpoints()) {
+    n->ep_of_node_[e] = static_cast<std::uint32_t>(n->ep_nodes_.size());
+    n->ep_nodes_.push_back(e);
+  }
+  n->ep_queued_.assign(n->ep_nodes_.size(), 0);
+  n->ports_.resize(topo.port_total());
+  n->stats_.resize(topo.port_total());
+  n->vlq_.resize(topo.port_total() * n->vls_);
+  std::array<std::uint32_t, dl::kMaxVls> weights{};
+  std::copy(p.sw.dwrr_weights.begin(), p.sw.dwrr_weights.end(), weights.begin());
+  const auto arb = p.sw.arbitration == Arbitration::Dwrr ? dl::VlArbitration::Dwrr
+                                                         : dl::VlArbitration::StrictPriority;
+  for (const Node& node : topo.nodes()) {
+    for (PortIndex k = 0; k < node.port_count; ++k) {
+      const std::uint32_t g = node.first_port + k;
+      Port& port = n->ports_[g];
+      port.node = node.id;
+      port.is_endpoint = node.kind == NodeKind::Endpoint;
+      port.arbiter = dl::VlArbiter(arb, weights);
+      const LinkId l = topo.port_link(PortRef{node.id, k});
+      port.link = l;
+      if (l == kNoLink) {
+        port.up = false;
+        continue;
+      }
+      const Link& link = topo.link(l);
+      const PortRef far = link.a == PortRef{node.id, k} ? link.b : link.a;
+      port.peer = static_cast<std::uint32_t>(n->global_port(far));
+      port.latency = link.spec.latency;
+      port.rate = link.spec.rate;
+      port.lanes = port.lanes_up = link.spec.lanes;
+      port.ber = p.link.ber;
+      for (std::uint32_t v = 0; v < n->vls_; ++v) {
+        n->vlq_[std::size_t{g} * n->vls_ + v].credits = n->buffer_cells_;
+      }
+    }
+  }
+  n->salt_.resize(topo.node_count());
+  for (const Node& node : topo.nodes()) {
+    n->salt_[node.id] = component_rng(p.seed, ComponentKind::Switch, node.id).next();
+  }
+  for (const RouteEntry& r : routes) {
+    n->routes_[(std::uint64_t{r.at} << 32U) | r.dest] = r.ports;
+  }
+  return n;
+}
+
+void FabricNetwork::schedule(Time at, NetEvent kind, std::uint32_t target,
+                             std::uint64_t payload) {
+  // Times here are never in the past (now + a non-negative delay), so this cannot fail.
+  (void)events_.schedule(at, EventBody{kind, target, payload});
+}
+
+std::uint32_t FabricNetwork::alloc_packet() {
+  ++live_packets_;
+  if (!free_.empty()) {
+    const std::uint32_t id = free_.back();
+    free_.pop_back();
+    return id;
+  }
+  packets_.emplace_back();
+  return static_cast<std::uint32_t>(packets_.size() - 1);
+}
+
+void FabricNetwork::free_packet(std::uint32_t id) {
+  --live_packets_;
+  packets_[id].wire.clear(); // keeps its capacity for the next packet
+  packets_[id].next = kNone;
+  free_.push_back(id);
+}
+
+void FabricNetwork::send(std::uint32_t ep, ta::NetPacket&& pk, Time now) {
+  const std::uint32_t id = alloc_packet();
+  Packet& pkt = packets_[id];
+  const NodeId src_node = ep_nodes_[ep];
+  const NodeId dst_node = ep_nodes_[pk.dst];
+  const Cna scna = topo_.node(src_node).cna;
+  const Cna dcna = topo_.node(dst_node).cna;
+  // The network header (§5.2): the transport's entropy is the LBF; its CCI rides in the NTH.
+  const std::size_t net_len = nth_bytes_ + pk.bytes.size() + kIcrc;
+  pkt.wire.resize(kLph + net_len);
+  std::span<Byte> net(pkt.wire.data() + kLph, net_len);
+  const std::uint16_t cci = nl::pack_cci(pk.cci);
+  const auto lbf = static_cast<std::uint8_t>(pk.entropy ^ (pk.entropy >> 8U));
+  if (cfg_ == 6) {
+    nl::NthCna16 h;
+    h.scna = scna;
+    h.dcna = dcna;
+    h.cci = cci;
+    h.lbf = lbf;
+    h.sl = static_cast<std::uint8_t>(pk.sl & 0xFU);
+    h.nlp = nl::nlp::kCtph;
+    (void)Codec<nl::NthCna16>::encode(h, net.first(nth_bytes_));
+  } else {
+    nl::NthCna24 h;
+    h.scna = scna;
+    h.dcna = dcna;
+    h.cci = cci;
+    h.lbf = lbf;
+    h.sl = static_cast<std::uint8_t>(pk.sl & 0xFU);
+    h.nlp = nl::nlp::kRtph;
+    (void)Codec<nl::NthCna24>::encode(h, net.first(nth_bytes_));
+  }
+  std::copy(pk.bytes.begin(), pk.bytes.end(), net.begin() + static_cast<std::ptrdiff_t>(nth_bytes_));
+  const std::uint32_t icrc = nl::compute_icrc(cfg_, net.first(net_len - kIcrc));
+  nl::store_icrc(net.data() + net_len - kIcrc, icrc);
+  const auto geom = dl::geometry_for_payload(net_len, p_.block_mode);
+  pkt.flits = geom ? geom->flits : dl::kMaxPacketFlits;
+  pkt.cells = static_cast<std::uint16_t>(
+      (std::uint64_t{pkt.flits} * dl::kFlitBytes + p_.link.cell_bytes - 1) / p_.link.cell_bytes);
+  pkt.vl = static_cast<std::uint8_t>(std::min<std::uint32_t>(pk.vl, vls_ - 1));
+  pkt.control = pk.control;
+  pkt.held_port = kNone;
+  pkt.dst_node = dst_node;
+  pkt.seq = seq_++;
+  // The LPH (§4.3.2.2.2): VL, CFG and the RT the source asks for (per-packet when the
+  // transport sprays, else the scenario's RT).
+  dl::Lph lph;
+  lph.vl = pkt.vl;
+  lph.cfg = cfg_;
+  lph.rt = static_cast<std::uint8_t>((p_.sw.rt & 3U) | (pk.rt & 1U));
+  lph.plength = geom ? geom->plength : 0;
+  (void)Codec<dl::Lph>::encode(lph, std::span<Byte>(pkt.wire).first(kLph));
+  ++counters_.injected;
+  ++ep_queued_[ep];
+  const std::uint32_t out = route(src_node, id, scna, dcna, lbf, lph.rt);
+  if (out == kNone) {
+    --ep_queued_[ep];
+    ++counters_.dropped_no_route;
+    free_packet(id);
+    return;
+  }
+  enqueue(out, id, now);
+}
+
+std::uint32_t FabricNetwork::route(NodeId at, std::uint32_t pkt, std::uint16_t scna,
+                                   std::uint16_t dcna, std::uint8_t lbf, std::uint8_t rt) {
+  const Node& node = topo_.node(at);
+  const NodeId dest = packets_[pkt].dst_node;
+  const bool per_packet = (rt & 1U) != 0;
+  std::uint64_t h =
+      mix64(salt_[at] ^ ((std::uint64_t{scna} << 32U) | (std::uint64_t{dcna} << 8U) | lbf));
+  if (per_packet) {
+    h = mix64(h ^ packets_[pkt].seq);
+  }
+  std::array<PortIndex, 64> cand{};
+  std::size_t n = 0;
+  if (!routes_.empty()) {
+    const auto it = routes_.find((std::uint64_t{at} << 32U) | dest);
+    if (it != routes_.end()) {
+      for (const PortIndex k : it->second) {
+        if (n < cand.size() && k < node.port_count && ports_[node.first_port + k].up) {
+          cand[n++] = k;
+        }
+      }
+    }
+  } else {
+    const PortSet set = routing_.ports(at, dest, (rt & 2U) != 0 ? PathSet::Shortest : PathSet::All);
+    for (std::size_t i = 0; i < set.size() && n < cand.size(); ++i) {
+      const PortIndex k = set[i];
+      if (ports_[node.first_port + k].up) {
+        cand[n++] = k;
+      }
+    }
+    if (n == 0) {
+      // APR-style detour around a failed link (§5.2; A-176).
+      for (const PortIndex k : routing_.detour_ports(at, dest)) {
+        if (n < cand.size() && ports_[node.first_port + k].up) {
+          cand[n++] = k;
+        }
+      }
+    }
+  }
+  if (n == 0) {
+    return kNone;
+  }
+  std::size_t pick = 0;
+  switch (p_.sw.selector) {
+  case Selector::Pinned:
+    pick = 0;
+    break;
+  case Selector::Hash:
+    pick = static_cast<std::size_t>(h % n);
+    break;
+  case Selector::Adaptive: {
+    std::uint64_t best = UINT64_MAX;
+    const std::size_t start = static_cast<std::size_t>(h % n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t c = (start + i) % n;
+      const std::uint64_t q = ports_[node.first_port + cand[c]].queued_bytes;
+      if (q < best) {
+        best = q;
+        pick = c;
+      }
+    }
+    break;
+  }
+  }
+  return node.first_port + cand[pick];
+}
+
+void FabricNetwork::enqueue(std::uint32_t port, std::uint32_t pkt, Time now) {
+  Port& pt = ports_[port];
+  Packet& p = packets_[pkt];
+  VlQueue& q = vlq_[std::size_t{port} * vls_ + p.vl];
+  p.next = kNone;
+  if (q.tail == kNone) {
+    q.head = pkt;
+  } else {
+    packets_[q.tail].next = pkt;
+  }
+  q.tail = pkt;
+  pt.queued_bytes += p.wire.size();
+  ++pt.queued_packets;
+  PortStats& s = stats_[port];
+  s.max_queue_bytes = std::max(s.max_queue_bytes, pt.queued_bytes);
+  if (!pt.busy) {
+    try_send(port, now);
+  }
+}
+
+void FabricNetwork::try_send(std::uint32_t port, Time now) {
+  Port& pt = ports_[port];
+  if (pt.busy || pt.queued_packets == 0 || !pt.up) {
+    return;
+  }
+  std::uint16_t eligible = 0;
+  std::array<std::uint32_t, dl::kMaxVls> head_flits{};
+  bool stalled = false;
+  for (std::uint32_t v = 0; v < vls_; ++v) {
+    const VlQueue& q = vlq_[std::size_t{port} * vls_ + v];
+    if (q.head == kNone) {
+      continue;
+    }
+    const Packet& h = packets_[q.head];
+    if (q.credits >= h.cells) {
+      eligible = static_cast<std::uint16_t>(eligible | (1U << v));
+      head_flits[v] = h.flits;
+    } else {
+      stalled = true;
+    }
+  }
+  if (eligible == 0) {
+    if (stalled) {
+      ++stats_[port].credit_stalls;
+      ++counters_.credit_stalls;
+    }
+    return;
+  }
+  const unsigned v = pt.arbiter.pick(eligible, head_flits);
+  VlQueue& q = vlq_[std::size_t{port} * vls_ + v];
+  const std::uint32_t id = q.head;
+  Packet& p = packets_[id];
+  q.head = p.next;
+  if (q.head == kNone) {
+    q.tail = kNone;
+  }
+  q.credits -= p.cells;
+  pt.queued_bytes -= p.wire.size();
+  --pt.queued_packets;
+  const NodeId from = pt.node;
+  // The packet leaves this node's input buffer (or its source queue): credits go back.
+  std::uint32_t ready_ep = kNone; // told after this port is busy (it may send at once)
+  if (p.held_port == kNone) {
+    const std::uint32_t ep = ep_of_node_[from];
+    if (ep != kNone && ep_queued_[ep]-- == p_.endpoint_queue_packets) {
+      ready_ep = ep;
+    }
+  } else {
+    release(id, now);
+  }
+  // FECN marking on dequeue (§6.6, switch_marking.hpp): switches only.
+  if (p_.sw.ecn_threshold_bytes != 0 && !pt.is_endpoint) {
+    Byte* nth = p.wire.data() + kLph;
+    // CCI sits in bytes 4..5 of both NTH forms (Tables 5-2, 5-3), big-endian.
+    const std::size_t at = cfg_ == 6 ? 4 : 6;
+    nl::Cci cci = nl::unpack_cci(static_cast<std::uint16_t>((unsigned{nth[at]} << 8U) | nth[at + 1]));
+    const bool last = ep_of_node_[ports_[pt.peer].node] != kNone;
+    if (tp::fecn_on_dequeue(cci, pt.queued_bytes, last, red_, rng_)) {
+      const std::uint16_t raw = nl::pack_cci(cci);
+      nth[at] = static_cast<Byte>(raw >> 8U);
+      nth[at + 1] = static_cast<Byte>(raw & 0xFFU);
+      ++stats_[port].marks;
+      ++counters_.marks;
+    }
+  }
+  // This hop's LPH (§4.3.2.2.2): the sender writes it, with the packet's VL on this link.
+  {
+    auto lph = Codec<dl::Lph>::decode(std::span<const Byte>(p.wire).first(kLph));
+    if (lph && lph->vl != p.vl) {
+      lph->vl = p.vl;
+      (void)Codec<dl::Lph>::encode(*lph, std::span<Byte>(p.wire).first(kLph));
+    }
+  }
+  const Time ser = BitRate{pt.rate.bps / std::max<std::uint16_t>(pt.lanes, 1) *
+                           std::max<std::uint16_t>(pt.lanes_up, 1)}
+                       .time_for_bits(std::uint64_t{p.flits} * dl::kFlitBytes * 8);
+  pt.busy = true;
+  PortStats& s = stats_[port];
+  ++s.tx_packets;
+  s.tx_bytes += std::uint64_t{p.flits} * dl::kFlitBytes;
+  s.busy += ser;
+  ++counters_.packet_hops;
+  Time done = now + ser;
+  // Bit errors on this hop (§4.7): a retry resends it and keeps the link busy; without retry
+  // the receiver drops it.
+  bool lost = false;
+  if (pt.ber > 0) {
+    const double bits = static_cast<double>(p.flits) * dl::kFlitBytes * 8;
+    const double perr = -std::expm1(bits * std::log1p(-pt.ber));
+    if (rng_.uniform() < perr) {
+      if (p_.link.retry) {
+        const Time retry = p_.link.retry_delay.count() > 0 ? p_.link.retry_delay
+                                                           : pt.latency + pt.latency + ser;
+        done += retry;
+        s.busy += retry;
+        ++s.retries;
+        ++counters_.link_retries;
+      } else {
+        lost = true;
+      }
+    }
+  }
+  schedule(done, kNetTxDone, port, pt.epoch);
+  if (lost) {
+    ++s.drops;
+    ++counters_.dropped_ber;
+    // The receiver drops it; the sender's credit comes back as if it had been taken.
+    schedule(done + pt.latency, kNetCredit, port, (std::uint64_t{v} << 32U) | p.cells);
+    drop(id, now);
+  } else {
+    send_on(port, id, now, done, done != now + ser);
+  }
+  if (ready_ep != kNone) {
+    client_.on_ready(ready_ep, now);
+  }
+}
+
+void FabricNetwork::send_on(std::uint32_t port, std::uint32_t id, Time start, Time done,
+                            bool retried) {
+  const Port& pt = ports_[port];
+  Packet& p = packets_[id];
+  // Arrives after the link latency and the receiver's forwarding latency (a switch) or receive
+  // pipeline (a controller), A-186.
+  const Time fwd = ports_[pt.peer].is_endpoint ? p_.endpoint_processing : p_.sw.forwarding_latency;
+  p.held_port = pt.peer;
+  p.held_vl = p.vl;
+  const Time at = done + pt.latency + fwd;
+  schedule(at, kNetArrive, pt.peer, id);
+  if (tx_observer_) {
+    tx_observer_(TxRecord{start, at, port, p.seq, p.flits, p.vl, retried});
+  }
+  hash_ = mix64(hash_ ^ ((std::uint64_t{port} << 32U) ^ p.seq ^ static_cast<std::uint64_t>(done.count())));
+}
+
+void FabricNetwork::release(std::uint32_t pkt, Time now) {
+  Packet& p = packets_[pkt];
+  const std::uint32_t in = p.held_port;
+  if (in == kNone) {
+    return;
+  }
+  p.held_port = kNone;
+  const Port& ip = ports_[in];
+  if (ip.peer == kNone) {
+    return;
+  }
+  schedule(now + ip.latency, kNetCredit, ip.peer, (std::uint64_t{p.held_vl} << 32U) | p.cells);
+}
+
+void FabricNetwork::drop(std::uint32_t pkt, Time now) {
+  release(pkt, now);
+  free_packet(pkt);
+}
+
+void FabricNetwork::arrive(std::uint32_t port, std::uint32_t id, Time now) {
+  Packet& p = packets_[id];
+  const NodeId at = ports_[port].node;
+  // Decode what a receiver reads: the LPH, then the NTH it names.
+  const auto lph = Codec<dl::Lph>::decode(std::span<const Byte>(p.wire).first(kLph));
+  std::span<const Byte> net(p.wire.data() + kLph, p.wire.size() - kLph);
+  NthView nth;
+  bool ok = lph.has_value() && lph->cfg == cfg_ && net.size() >= nth_bytes_ + kIcrc;
+  if (ok) {
+    if (cfg_ == 6) {
+      const auto h = Codec<nl::NthCna16>::decode(net.first(nth_bytes_));
+      ok = h.has_value();
+      if (ok) {
+        nth = NthView{h->scna, h->dcna, h->cci, h->lbf, h->sl};
+      }
+    } else {
+      const auto h = Codec<nl::NthCna24>::decode(net.first(nth_bytes_));
+      ok = h.has_value();
+      if (ok) {
+        nth = NthView{h->scna, h->dcna, h->cci, h->lbf, h->sl};
+      }
+    }
+  }
+  if (!ok) {
+    ++counters_.dropped_bad_packet;
+    drop(id, now);
+    return;
+  }
+  if (nth.dcna == topo_.node(at).cna) {
+    // The destination (§5.3.4): check the ICRC, hand the rest to the transport.
+    const std::uint32_t icrc = nl::compute_icrc(cfg_, net.first(net.size() - kIcrc));
+    const std::uint32_t ep = ep_of_node_[at];
+    const auto src_node = topo_.node_by_cna(static_cast<Cna>(nth.scna));
+    if (icrc != nl::load_icrc(net.data() + net.size() - kIcrc) || ep == kNone || !src_node ||
+        ep_of_node_[*src_node] == kNone) {
+      ++counters_.dropped_bad_packet;
+      drop(id, now);
+      return;
+    }
+    ta::NetPacket out;
+    out.src = ep_of_node_[*src_node];
+    out.dst = ep;
+    out.bytes.assign(net.begin() + static_cast<std::ptrdiff_t>(nth_bytes_), net.end() - kIcrc);
+    out.control = p.control;
+    out.entropy = nth.lbf;
+    out.rt = lph->rt;
+    out.cci = nl::unpack_cci(nth.cci);
+    out.vl = lph->vl;
+    out.sl = nth.sl;
+    ++counters_.delivered;
+    drop(id, now); // the controller took it: its cells go back
+    client_.on_deliver(ep, std::move(out), now);
+    return;
+  }
+  if (!topo_.node(at).forwards) {
+    ++counters_.dropped_no_route;
+    drop(id, now);
+    return;
+  }
+  const std::uint32_t out = route(at, id, static_cast<std::uint16_t>(nth.scna),
+                                  static_cast<std::uint16_t>(nth.dcna), nth.lbf, lph->rt);
+  if (out == kNone) {
+    ++counters_.dropped_no_route;
+    drop(id, now);
+    return;
+  }
+  // MODEL: with vl_cycle_break on, a packet moves up one VL each time it goes from a
+  // node to one with a lower id (a dateline), which breaks the credit cycle of a ring.
+  if (p_.sw.vl_cycle_break != 0 && ports_[out].peer != kNone &&
+      ports_[ports_[out].peer].node < at && p.vl + 1U < vls_) {
+    ++p.vl;
+  }
+  enqueue(out, id, now);
+}
+
+void FabricNetwork::handle(const Event& e) {
+  const Time now = e.time;
+  switch (e.body.kind) {
+  case kNetTxDone: {
+    Port& pt = ports_[e.body.target];
+    if (e.body.payload != pt.epoch) {
+      return; // the link went down meanwhile
+    }
+    pt.busy = false;
+    try_send(e.body.target, now);
+    return;
+  }
+  case kNetArrive: {
+    const std::uint32_t id = static_cast<std::uint32_t>(e.body.payload);
+    const Port& pt = ports_[e.body.target];
+    if (!pt.up || packets_[id].held_port != e.body.target) {
+      // Lost with its link (§4.8.4).
+      ++counters_.dropped_link_down;
+      ++stats_[e.body.target].drops;
+      packets_[id].held_port = kNone;
+      free_packet(id);
+      return;
+    }
+    arrive(e.body.target, id, now);
+    return;
+  }
+  case kNetCredit: {
+    Port& pt = ports_[e.body.target];
+    const auto vl = static_cast<std::uint32_t>(e.body.payload >> 32U);
+    VlQueue& q = vlq_[std::size_t{e.body.target} * vls_ + vl];
+    q.credits = std::min(buffer_cells_, q.credits + static_cast<std::uint32_t>(e.body.payload));
+    if (!pt.busy) {
+      try_send(e.body.target, now);
+    }
+    return;
+  }
+  default:
+    return;
+  }
+}
+
+void FabricNetwork::link_down_port(std::uint32_t port, Time now) {
+  Port& pt = ports_[port];
+  pt.up = false;
+  pt.busy = false;
+  ++pt.epoch;
+  // Everything queued here is lost (§4.8.4 drops the data link's queues).
+  for (std::uint32_t v = 0; v < vls_; ++v) {
+    VlQueue& q = vlq_[std::size_t{port} * vls_ + v];
+    std::uint32_t id = q.head;
+    while (id != kNone) {
+      const std::uint32_t next = packets_[id].next;
+      ++counters_.dropped_link_down;
+      ++stats_[port].drops;
+      if (packets_[id].held_port == kNone) {
+        const std::uint32_t ep = ep_of_node_[pt.node];
+        if (ep != kNone && ep_queued_[ep]-- == p_.endpoint_queue_packets) {
+          client_.on_ready(ep, now);
+        }
+      }
+      drop(id, now);
+      id = next;
+    }
+    q.head = q.tail = kNone;
+    q.credits = buffer_cells_;
+  }
+  pt.queued_bytes = 0;
+  pt.queued_packets = 0;
+}
+
+void FabricNetwork::set_link_up(LinkId link, bool up, Time now) {
+  const Link& l = topo_.link(link);
+  const auto a = static_cast<std::uint32_t>(global_port(l.a));
+  const auto b = static_cast<std::uint32_t>(global_port(l.b));
+  if (!up) {
+    link_down_port(a, now);
+    link_down_port(b, now);
+    return;
+  }
+  for (const std::uint32_t g : {a, b}) {
+    Port& pt = ports_[g];
+    if (!pt.up) {
+      pt.up = true;
+      ++pt.epoch;
+      for (std::uint32_t v = 0; v < vls_; ++v) {
+        vlq_[std::size_t{g} * vls_ + v].credits = buffer_cells_;
+      }
+    }
+  }
+}
+
+void FabricNetwork::set_link_ber(LinkId link, double ber) {
+  const Link& l = topo_.link(link);
+  ports_[global_port(l.a)].ber = ber;
+  ports_[global_port(l.b)].ber = ber;
+}
+
+void FabricNetwork::set_link_lanes(LinkId link, std::uint16_t lanes) {
+  const Link& l = topo_.link(link);
+  for (const PortRef r : {l.a, l.b}) {
+    Port& pt = ports_[global_port(r)];
+    pt.lanes_up = std::min(lanes, pt.lanes);
+  }
+}
+
+void FabricNetwork::set_node_up(NodeId node, bool up, Time now) {
+  const Node& n = topo_.node(node);
+  for (PortIndex k = 0; k < n.port_count; ++k) {
+    const LinkId l = topo_.port_link(PortRef{node, k});
+    if (l != kNoLink) {
+      set_link_up(l, up, now);
+    }
+  }
+}
+
+} // namespace ub::sim

@@ -1,0 +1,239 @@
+#pragma once
+// The fabric's network: UB switches, the forwarding part of endpoints, and the links between
+// them, carrying wire bytes (issue 6, "Components").
+//
+// Model (packet granularity; A-185..A-189 in docs/spec-coverage.md):
+//   - A packet is its wire bytes: LPH | NTH | what the transport built | ICRC (UB-Base-2.0
+//     App. B). The source encodes the NTH (CNA24 for RTP/UTP in CFG 7, CNA16 for CTP in CFG 6,
+//     §5.2) and the ICRC (§5.3.4); every hop's receiver decodes the LPH and the NTH to route,
+//     and re-encodes the LPH (and the NTH's CCI when it marks) as it sends the packet on. The
+//     destination checks the ICRC and hands the bytes after the NTH to the transport.
+//   - Serialisation: the packet's DLLDP geometry (flits, LBHs, BCRCs, §4.3.2) in the link's
+//     block mode, at the link's rate; then the link's latency. Store and forward.
+//   - Credits (§4.6): per link direction and VL, the receiver's VL input buffer in cells; a
+//     packet leaves only with credit for all its cells; the cells come back (after the link's
+//     latency) when the packet leaves that buffer (sent on, or taken by the endpoint).
+//   - Routing (§5.2): the receiving node looks up the DCNA; the LPH RT picks the path set (all
+//     or shortest) and per-flow or per-packet choice; the selector picks among the ports (a hash
+//     over SCNA, DCNA and LBF; per-packet adds the packet's sequence; or adaptive: least queued
+//     bytes, ties by hash; or pinned: the first port). Ports whose link is down are skipped.
+//   - Output ports: a FIFO per VL, VL arbitration by the data link's own VlArbiter (strict
+//     priority or DWRR, §4.5.3), FECN marking on dequeue by the transport's switch_marking
+//     (RED over the port's queued bytes, §6.6), forwarding latency per switch.
+//   - Link faults: down (queued and in-flight packets on it are lost, §4.8.4; routes avoid it),
+//     up (credits re-initialised), BER (each packet errs with 1 - (1 - BER)^bits: with link retry
+//     on it is resent after the retry delay and the link stays busy (§4.7); with retry off it is
+//     dropped), lane loss (the rate scales with the lanes left).
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "protocol/common/rng.hpp"
+#include "protocol/common/units.hpp"
+#include "protocol/dl/block_mode.hpp"
+#include "protocol/dl/vl_arbiter.hpp"
+#include "protocol/ta/transport.hpp"
+#include "protocol/tp/cc/switch_marking.hpp"
+#include "sim/config_error.hpp"
+#include "sim/engine/event_queue.hpp"
+#include "sim/scenario/scenario.hpp"
+#include "sim/topology/routing.hpp"
+#include "sim/topology/topology.hpp"
+
+namespace ub::sim {
+
+// The event kinds the network schedules (EventBody::kind); the fabric's own kinds start at 16.
+enum NetEvent : std::uint16_t {
+  kNetTxDone = 1, // target: global port; payload: packet slot
+  kNetArrive = 2, // target: global port (the receiving end); payload: packet slot
+  kNetCredit = 3, // target: global port (the sender); payload: vl << 32 | cells
+  kNetRetry = 4,  // target: global port; payload: packet slot (resent after a link retry)
+};
+
+// What the network tells the layer above (the controllers).
+class NetworkClient {
+public:
+  virtual ~NetworkClient() = default;
+  // A packet for endpoint `ep` arrived intact: `p.bytes` is what its transport built.
+  virtual void on_deliver(std::uint32_t ep, ta::NetPacket&& p, Time now) = 0;
+  // Endpoint `ep` may send again (its port queues fell below the limit).
+  virtual void on_ready(std::uint32_t ep, Time now) = 0;
+};
+
+struct NetworkParams {
+  LinkLayerSpec link{};
+  SwitchSpec sw{};
+  TransportKind transport = TransportKind::Rtp;
+  dl::BlockMode block_mode = dl::BlockMode::Crc30;
+  // MODEL: packets an endpoint may have queued on its ports before the transport is held back.
+  std::uint32_t endpoint_queue_packets = 8;
+  // MODEL: a controller's receive pipeline, from the packet's tail to its transport.
+  Time endpoint_processing{0};
+  std::uint64_t seed = 1;
+};
+
+// One link transmission, for observers (tests, traces).
+struct TxRecord {
+  Time start{0};        // serialisation starts
+  Time arrive{0};       // the tail reaches the next node's forwarding logic or transport
+  std::uint32_t port = 0; // global port sending
+  std::uint64_t packet = 0; // injection sequence number
+  std::uint32_t flits = 0;
+  std::uint8_t vl = 0;
+  bool retried = false;
+};
+
+struct PortStats {
+  std::uint64_t tx_packets = 0, tx_bytes = 0; // wire bytes (flits x 20)
+  Time busy{0};                               // time spent serialising
+  std::uint64_t max_queue_bytes = 0;
+  std::uint64_t credit_stalls = 0; // a VL had a packet and no credit when the port was free
+  std::uint64_t marks = 0;         // FECN marks made on dequeue
+  std::uint64_t drops = 0;         // lost on this port (link down, BER without retry)
+  std::uint64_t retries = 0;       // link retries (BER with retry)
+};
+
+struct NetworkCounters {
+  std::uint64_t injected = 0, delivered = 0;
+  std::uint64_t packet_hops = 0; // link transmissions
+  std::uint64_t dropped_link_down = 0, dropped_ber = 0, dropped_no_route = 0;
+  std::uint64_t dropped_bad_packet = 0; // a receiver's decode or ICRC check failed
+  std::uint64_t link_retries = 0, marks = 0, credit_stalls = 0;
+};
+
+class FabricNetwork {
+public:
+  // `topo` and `routing` must outlive the network. Errors name the scenario key (e.g. a VL
+  // buffer smaller than the largest packet: "link.vl_buffer_bytes").
+  [[nodiscard]] static ConfigResult<std::unique_ptr<FabricNetwork>>
+  make(const Topology& topo, const Routing& routing, const NetworkParams& p,
+       std::span<const RouteEntry> routes, EventQueue& events, NetworkClient& client);
+
+  // The largest transport payload (NetPacket::bytes) a packet may carry.
+  [[nodiscard]] std::uint32_t max_net_bytes() const noexcept { return max_net_bytes_; }
+  [[nodiscard]] std::uint32_t endpoints() const noexcept {
+    return static_cast<std::uint32_t>(ep_nodes_.size());
+  }
+  [[nodiscard]] NodeId endpoint_node(std::uint32_t ep) const noexcept { return ep_nodes_[ep]; }
+
+  // True while endpoint `ep` may hand over another packet.
+  [[nodiscard]] bool can_send(std::uint32_t ep) const noexcept {
+    return ep_queued_[ep] < p_.endpoint_queue_packets;
+  }
+  // Encodes `pk` (its dst is an endpoint index) and queues it on the right port of `ep`.
+  void send(std::uint32_t ep, ta::NetPacket&& pk, Time now);
+
+  // Runs one of the network's events (kind < 16).
+  void handle(const Event& e);
+
+  // Faults. `link` is a topology link id.
+  void set_link_up(LinkId link, bool up, Time now);
+  void set_link_ber(LinkId link, double ber);
+  void set_link_lanes(LinkId link, std::uint16_t lanes);
+  void set_node_up(NodeId node, bool up, Time now); // every link of the node
+
+  [[nodiscard]] const NetworkCounters& counters() const noexcept { return counters_; }
+  [[nodiscard]] const PortStats& port_stats(std::size_t global_port) const noexcept {
+    return stats_[global_port];
+  }
+  [[nodiscard]] std::size_t ports() const noexcept { return ports_.size(); }
+  // Packets queued or on the wire anywhere.
+  [[nodiscard]] std::uint64_t in_flight() const noexcept { return live_packets_; }
+  [[nodiscard]] std::uint64_t queued_bytes(std::size_t global_port) const noexcept {
+    return ports_[global_port].queued_bytes;
+  }
+  [[nodiscard]] std::size_t global_port(PortRef p) const noexcept {
+    return topo_.node(p.node).first_port + p.port;
+  }
+  [[nodiscard]] std::uint64_t fingerprint() const noexcept { return hash_; }
+  // Called on every link transmission (none by default).
+  void set_tx_observer(std::function<void(const TxRecord&)> f) { tx_observer_ = std::move(f); }
+
+private:
+  static constexpr std::uint32_t kNone = 0xFFFF'FFFFU;
+
+  struct Packet {
+    std::vector<Byte> wire; // LPH | NTH | transport bytes | ICRC
+    std::uint32_t next = kNone;
+    std::uint32_t held_port = kNone; // global port whose input buffer holds it (kNone: source)
+    std::uint32_t dst_node = 0;
+    std::uint32_t flits = 0;
+    std::uint16_t cells = 0;
+    std::uint8_t vl = 0;
+    std::uint8_t held_vl = 0; // the VL whose input buffer holds it (vl may rise at a dateline)
+    bool control = false;
+    std::uint64_t seq = 0; // injection order (per-packet path choice)
+  };
+  struct Port {
+    NodeId node = 0;
+    std::uint32_t peer = kNone; // global port at the other end of the link
+    LinkId link = kNoLink;
+    Time latency{0};
+    BitRate rate{};
+    std::uint16_t lanes = 0, lanes_up = 0;
+    bool up = true;
+    bool busy = false;
+    bool is_endpoint = false;
+    double ber = 0;
+    std::uint64_t queued_bytes = 0;
+    std::uint32_t queued_packets = 0;
+    std::uint64_t epoch = 0; // bumped at link down: stale events of the old link are ignored
+    dl::VlArbiter arbiter{dl::VlArbitration::StrictPriority, {}};
+  };
+  struct VlQueue {
+    std::uint32_t head = kNone, tail = kNone;
+    std::uint32_t credits = 0; // cells the peer's input buffer has free for us
+  };
+
+  FabricNetwork(const Topology& topo, const Routing& routing, const NetworkParams& p,
+                EventQueue& events, NetworkClient& client);
+
+  std::uint32_t alloc_packet();
+  void free_packet(std::uint32_t id);
+  void enqueue(std::uint32_t port, std::uint32_t pkt, Time now);
+  void try_send(std::uint32_t port, Time now);
+  void send_on(std::uint32_t port, std::uint32_t pkt, Time start, Time done, bool retried);
+  void arrive(std::uint32_t port, std::uint32_t pkt, Time now);
+  void release(std::uint32_t pkt, Time now); // its input-buffer cells go back upstream
+  void drop(std::uint32_t pkt, Time now);
+  [[nodiscard]] std::uint32_t route(NodeId at, std::uint32_t pkt, std::uint16_t scna,
+                                    std::uint16_t dcna, std::uint8_t lbf, std::uint8_t rt);
+  void schedule(Time at, NetEvent kind, std::uint32_t target, std::uint64_t payload);
+  void link_down_port(std::uint32_t port, Time now);
+
+  const Topology& topo_;
+  const Routing& routing_;
+  NetworkParams p_;
+  EventQueue& events_;
+  NetworkClient& client_;
+  Rng rng_;
+  std::vector<NodeId> ep_nodes_;         // endpoint index -> node
+  std::vector<std::uint32_t> ep_of_node_; // node -> endpoint index, or kNone
+  std::vector<std::uint32_t> ep_queued_;
+  std::vector<Port> ports_;
+  std::vector<VlQueue> vlq_; // port x vls
+  std::vector<PortStats> stats_;
+  std::vector<Packet> packets_;
+  std::vector<std::uint32_t> free_;
+  std::unordered_map<std::uint64_t, std::vector<PortIndex>> routes_; // (at << 32 | dest)
+  std::uint32_t vls_ = 1;
+  std::uint32_t buffer_cells_ = 0;
+  std::uint32_t max_net_bytes_ = 0;
+  std::uint8_t cfg_ = 7;
+  std::size_t nth_bytes_ = 10;
+  std::uint64_t live_packets_ = 0;
+  std::uint64_t seq_ = 0;
+  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+  tp::RedParams red_{};
+  NetworkCounters counters_{};
+  std::vector<std::uint64_t> salt_; // per node: its multipath hash seed
+  std::function<void(const TxRecord&)> tx_observer_;
+};
+
+} // namespace ub::sim

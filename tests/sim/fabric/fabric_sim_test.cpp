@@ -1,0 +1,316 @@
+// The fabric simulator (sim/fabric): whole runs over small fabrics, checked against the oracle,
+// against analytical values and against themselves (determinism).
+#include <map>
+
+#include <catch2/catch.hpp>
+
+#include "sim/fabric/fabric_sim.hpp"
+
+using namespace ub;
+using namespace ub::sim;
+
+namespace {
+
+Topology ok(Result<Topology> t) {
+  INFO((t ? std::string{} : to_string(t.error())));
+  REQUIRE(t);
+  return std::move(*t);
+}
+
+std::unique_ptr<FabricSim> build(const Scenario& sc, const Topology& t, std::vector<Flow> flows) {
+  auto s = FabricSim::make(sc, t, std::move(flows));
+  INFO((s ? std::string{} : to_string(s.error())));
+  REQUIRE(s);
+  return std::move(*s);
+}
+
+Flow flow(std::uint32_t id, std::uint32_t src, std::uint32_t dst, std::uint64_t bytes,
+          OpKind op = OpKind::Write, std::uint32_t op_bytes = 4096) {
+  Flow f;
+  f.id = id;
+  f.src = src;
+  f.dst = dst;
+  f.bytes = bytes;
+  f.op = op;
+  f.op_bytes = op_bytes;
+  return f;
+}
+
+Topology fat_tree4() {
+  FatTreeParams p;
+  p.k = 4;
+  p.link.rate = BitRate{100'000'000'000ULL};
+  p.link.latency = Time{1'000'000};
+  return ok(make_fat_tree(p));
+}
+
+// A ring of `n` switches, each with one endpoint (endpoints are nodes 0..n-1, switches n..2n-1).
+Topology switch_ring(std::uint32_t n) {
+  Topology t;
+  LinkSpec l;
+  l.rate = BitRate{100'000'000'000ULL};
+  l.latency = Time{100'000};
+  for (std::uint32_t i = 0; i < n; ++i) {
+    (void)t.add_node(NodeKind::Endpoint, NodeRole::Host, "ep" + std::to_string(i), false);
+  }
+  for (std::uint32_t i = 0; i < n; ++i) {
+    (void)t.add_node(NodeKind::Switch, NodeRole::Switch, "sw" + std::to_string(i), true);
+  }
+  for (std::uint32_t i = 0; i < n; ++i) {
+    (void)t.connect(i, n + i, l);
+  }
+  for (std::uint32_t i = 0; i < n; ++i) {
+    (void)t.connect(n + i, n + (i + 1) % n, l);
+  }
+  REQUIRE(t.assign_cnas());
+  REQUIRE(t.finalize());
+  return t;
+}
+
+} // namespace
+
+TEST_CASE("fabric: writes, reads, sends and atomics over a fat-tree complete with the oracle clean",
+          "[fabric]") {
+  const Topology t = fat_tree4();
+  Scenario sc;
+  std::vector<Flow> flows{flow(0, 0, 5, 64 * 1024), flow(1, 3, 12, 32 * 1024, OpKind::Read),
+                          flow(2, 7, 1, 16 * 1024, OpKind::Send),
+                          flow(3, 9, 2, 64, OpKind::FetchAdd, 8),
+                          flow(4, 15, 0, 640, OpKind::Store, 64),
+                          flow(5, 14, 4, 640, OpKind::Load, 64)};
+  auto sim = build(sc, t, flows);
+  const SimResult r = sim->run();
+  INFO(r.oracle_summary);
+  CHECK(r.stop == SimStop::Completed);
+  CHECK(r.oracle_violations == 0);
+  for (const FlowResult& f : r.flows) {
+    CHECK(f.done);
+    CHECK(f.ops_failed == 0);
+    CHECK(f.end > f.start);
+  }
+  CHECK(r.classes[static_cast<std::size_t>(OpKind::Write)].bytes == 64 * 1024);
+  CHECK(r.classes[static_cast<std::size_t>(OpKind::Read)].bytes == 32 * 1024);
+  CHECK(r.net.dropped_bad_packet == 0);
+  CHECK(r.net.delivered == r.net.injected);
+  CHECK(r.stuck_packets == 0);
+  // Every data packet of flow 0 crosses 5 links or 3 (same pod): far more hops than packets.
+  CHECK(r.net.packet_hops >= 3 * r.net.injected);
+}
+
+TEST_CASE("fabric: the same scenario and seed give the same fingerprint, another seed another",
+          "[fabric]") {
+  const Topology t = fat_tree4();
+  auto once = [&](std::uint64_t seed) {
+    Scenario sc;
+    sc.seed = seed;
+    std::vector<Flow> flows;
+    for (std::uint32_t i = 0; i < 16; ++i) {
+      flows.push_back(flow(i, i, (i + 5) % 16, 48 * 1024));
+    }
+    return build(sc, t, flows)->run();
+  };
+  const SimResult a = once(1);
+  const SimResult b = once(1);
+  const SimResult c = once(2);
+  CHECK(a.fingerprint == b.fingerprint);
+  CHECK(a.sim_time == b.sim_time);
+  CHECK(a.net.packet_hops == b.net.packet_hops);
+  // Another seed salts the switches' multipath hashes differently: other paths, other times.
+  CHECK(a.fingerprint != c.fingerprint);
+}
+
+TEST_CASE("fabric: one flow on an idle path runs at line rate within 2%", "[fabric]") {
+  const Topology t = fat_tree4();
+  Scenario sc;
+  sc.endpoint.max_outstanding = 256;
+  auto sim = build(sc, t, {flow(0, 0, 15, 8 * 1024 * 1024)});
+  const NodeId src = t.endpoints()[0];
+  const auto port = static_cast<std::uint32_t>(t.node(src).first_port);
+  Time first = kNever;
+  Time last{0};
+  Time busy{0};
+  std::uint64_t flits = 0;
+  sim->network().set_tx_observer([&](const TxRecord& x) {
+    if (x.port == port && x.flits > 100) { // the data packets (not TP ACKs)
+      first = std::min(first, x.start);
+      flits += x.flits;
+      last = std::max(last, x.start);
+    }
+  });
+  const SimResult r = sim->run();
+  REQUIRE(r.stop == SimStop::Completed);
+  busy = r.ports[port].busy;
+  // From the first data packet to the start of the last, the source's link is never idle:
+  // the transport's window and the credits keep it full.
+  const Time ser_last = BitRate{100'000'000'000ULL}.time_for_bits(flits * 20 * 8 / 2048);
+  const double span = static_cast<double>((last - first + ser_last).count());
+  CHECK(static_cast<double>(busy.count()) / span > 0.98);
+  CHECK(static_cast<double>(busy.count()) / span < 1.02);
+  // Payload goodput over the whole flow (ramp and last round trip included): the line rate
+  // less the headers. A 4 KiB op does not fit one 4,096-byte TP payload with its TA headers, so
+  // it takes a full packet and a small one (about 5% in all).
+  const FlowResult& f = r.flows[0];
+  const double gbps = static_cast<double>(f.bytes) * 8 / static_cast<double>((f.end - f.start).count()) * 1e3;
+  CHECK(gbps > 93.0);
+  CHECK(gbps < 100.0);
+}
+
+TEST_CASE("fabric: a 64-byte read takes the sum of its hops' latencies", "[fabric]") {
+  const Topology t = fat_tree4();
+  Scenario sc;
+  sc.endpoint.processing = Time{0};
+  // CTP: no TP ACK goes ahead of the response at the target (it relies on link retry).
+  sc.endpoint.transport = TransportKind::Ctp;
+  auto sim = build(sc, t, {flow(0, 0, 15, 64, OpKind::Read, 64)});
+  struct Hop {
+    Time start, arrive;
+    std::uint32_t port;
+  };
+  std::map<std::uint64_t, std::vector<Hop>> hops; // by packet
+  sim->network().set_tx_observer(
+      [&](const TxRecord& x) { hops[x.packet].push_back(Hop{x.start, x.arrive, x.port}); });
+  const SimResult r = sim->run();
+  REQUIRE(r.stop == SimStop::Completed);
+  REQUIRE(r.classes[static_cast<std::size_t>(OpKind::Read)].latency_us.size() == 1);
+  // Packet 0 is the request; the target answers at once, so the next packet injected by
+  // endpoint 15 is the response (RTP's ACK of the request may go first: take the one whose
+  // path ends at endpoint 0).
+  REQUIRE(hops.size() >= 2);
+  const auto& req = hops.at(0);
+  const std::uint32_t dist = sim->routing().distance(t.endpoints()[0], t.endpoints()[15]);
+  CHECK(req.size() == dist);
+  CHECK(dist == 6);
+  Time sum{0};
+  for (std::size_t i = 0; i < req.size(); ++i) {
+    // Each hop: serialisation at 100 Gbit/s, 1 us of wire, 150 ns in each switch.
+    if (i > 0) {
+      CHECK(req[i].start == req[i - 1].arrive); // idle fabric: no queueing anywhere
+    }
+    sum += req[i].arrive - req[i].start;
+  }
+  const Time resp_end = [&] {
+    Time best = kNever;
+    for (const auto& [seq, path] : hops) {
+      if (seq != 0 && path.size() == dist && path.front().start >= req.back().arrive) {
+        best = std::min(best, path.back().arrive);
+        sum += path.back().arrive - path.front().start;
+        break;
+      }
+    }
+    return best;
+  }();
+  REQUIRE(resp_end != kNever);
+  const double lat_us = r.classes[static_cast<std::size_t>(OpKind::Read)].latency_us[0];
+  CHECK(lat_us == Approx(to_us(sum)).epsilon(1e-9));
+  // 12 link crossings of 1 us, 10 switch traversals of 150 ns, and serialisation.
+  CHECK(sum > Time{12'000'000 + 10 * 150'000});
+  CHECK(sum < Time{12'000'000 + 10 * 150'000 + 12 * 20'000});
+}
+
+TEST_CASE("fabric: bit errors with link retry on lose nothing, with it off the transport recovers",
+          "[fabric]") {
+  const Topology t = fat_tree4();
+  std::vector<Flow> flows;
+  for (std::uint32_t i = 0; i < 8; ++i) {
+    flows.push_back(flow(i, i, 15 - i, 256 * 1024));
+  }
+  Scenario sc;
+  sc.link.ber = 1e-6;
+  sc.link.retry = true;
+  const SimResult on = build(sc, t, flows)->run();
+  CHECK(on.stop == SimStop::Completed);
+  CHECK(on.oracle_violations == 0);
+  CHECK(on.net.link_retries > 20);
+  CHECK(on.net.dropped_ber == 0);
+  CHECK(on.net.delivered == on.net.injected);
+  sc.link.retry = false;
+  const SimResult off = build(sc, t, flows)->run();
+  CHECK(off.stop == SimStop::Completed);
+  CHECK(off.oracle_violations == 0);
+  CHECK(off.net.dropped_ber > 20);
+  CHECK(off.net.link_retries == 0);
+  for (const FlowResult& f : off.flows) {
+    CHECK(f.done);
+    CHECK(f.ops_failed == 0);
+  }
+}
+
+TEST_CASE("fabric: one VL on a ring deadlocks, the two-VL dateline scheme does not",
+          "[fabric]") {
+  const Topology t = switch_ring(5);
+  std::vector<Flow> flows;
+  // Every endpoint writes to the one two switches on (clockwise, the unique shortest path):
+  // the five flows' channel dependencies close a cycle.
+  for (std::uint32_t i = 0; i < 5; ++i) {
+    flows.push_back(flow(i, i, (i + 2) % 5, 2 * 1024 * 1024));
+  }
+  Scenario sc;
+  sc.switches.rt = 0b10; // shortest paths, per flow
+  sc.link.vl_buffer_bytes = 8192 + 1024;
+  sc.endpoint.max_outstanding = 256;
+  sc.run.stall_timeout = Time{200'000'000}; // 200 us
+  sc.link.vls = 1;
+  const SimResult one = build(sc, t, flows)->run();
+  CHECK(one.stop == SimStop::Deadlock);
+  CHECK(one.stuck_packets > 0);
+  sc.link.vls = 2;
+  sc.switches.vl_cycle_break = 1;
+  const SimResult two = build(sc, t, flows)->run();
+  CHECK(two.stop == SimStop::Completed);
+  CHECK(two.oracle_violations == 0);
+}
+
+TEST_CASE("fabric: a link that fails and comes back is routed around, nothing is lost for good",
+          "[fabric]") {
+  const Topology t = fat_tree4();
+  std::vector<Flow> flows;
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    flows.push_back(flow(i, i, 8 + i, 512 * 1024));
+  }
+  Scenario sc;
+  // The first edge switch's first uplink.
+  const Node& edge = t.node(t.find("pod0.edge0").value());
+  const Link& up = t.link(t.port_link(PortRef{edge.id, static_cast<PortIndex>(2)}));
+  FaultEvent down;
+  down.at = Time{5'000'000};
+  down.kind = FaultKind::LinkDown;
+  down.link_id = up.id;
+  FaultEvent back = down;
+  back.at = Time{60'000'000};
+  back.kind = FaultKind::LinkUp;
+  sc.faults = {down, back};
+  const SimResult r = build(sc, t, flows)->run();
+  CHECK(r.stop == SimStop::Completed);
+  CHECK(r.oracle_violations == 0);
+  for (const FlowResult& f : r.flows) {
+    CHECK(f.done);
+    CHECK(f.ops_failed == 0);
+  }
+}
+
+TEST_CASE("fabric: setup errors name the key", "[fabric]") {
+  const Topology t = fat_tree4();
+  Scenario sc;
+  sc.link.vl_buffer_bytes = 64;
+  auto s = FabricSim::make(sc, t, {flow(0, 0, 1, 4096)});
+  REQUIRE(!s);
+  CHECK(s.error().key == "link.vl_buffer_bytes");
+  sc.link.vl_buffer_bytes = 4096;
+  auto s1 = FabricSim::make(sc, t, {flow(0, 0, 1, 4096)});
+  REQUIRE(!s1);
+  CHECK(s1.error().key == "endpoint.mtu");
+  Scenario sc2;
+  auto s2 = FabricSim::make(sc2, t, {flow(0, 0, 99, 4096)});
+  REQUIRE(!s2);
+  CHECK(s2.error().key == "traffic");
+  Scenario sc3;
+  FaultEvent fe;
+  fe.a = "nope";
+  fe.b = "pod0.edge0";
+  fe.line = 7;
+  sc3.file = "x.toml";
+  sc3.faults = {fe};
+  auto s3 = FabricSim::make(sc3, t, {flow(0, 0, 1, 4096)});
+  REQUIRE(!s3);
+  CHECK(to_string(s3.error()) == "x.toml:7: fault[0].a: no node named 'nope'");
+}
