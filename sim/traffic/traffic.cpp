@@ -491,12 +491,13 @@ ConfigResult<std::vector<Flow>> make_traffic(const TrafficSpec& spec, std::uint3
     const std::uint64_t flows = sat_mul(prep->flows_per_repeat, spec.patterns[i].repeat);
     total = flows > kMaxTrafficFlows ? flows : total + flows;
     if (total > kMaxTrafficFlows) {
-      return make_unexpected(
-          ConfigError{{},
-                      0,
-                      prep->key,
-                      fmt::format("{} flows in all by this pattern, above the limit of {} (A-208)",
-                                  total, kMaxTrafficFlows)});
+      return make_unexpected(ConfigError{
+          {},
+          0,
+          prep->key,
+          fmt::format(
+              "the traffic would make {} flows with this pattern, above the limit of {} (A-208)",
+              total, kMaxTrafficFlows)});
     }
     prepared.push_back(std::move(*prep));
   }
