@@ -179,6 +179,9 @@ ConfigResult<std::vector<Flow>> flows_from_ns3(std::span<const Ns3Task> tasks,
     if (t.delay < Time{}) {
       return make_unexpected(task_error(t, "delay", "must not be negative"));
     }
+    if (static_cast<unsigned>(t.op) > static_cast<unsigned>(Ns3OpType::UrmaWriteNotify)) {
+      return make_unexpected(task_error(t, "opType", "unknown op type"));
+    }
     Flow f;
     f.id = static_cast<std::uint32_t>(flows.size());
     f.src = *src;

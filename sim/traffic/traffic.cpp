@@ -66,9 +66,10 @@ std::uint64_t sat_mul(std::uint64_t a, std::uint64_t b) {
 
 // A pattern checked and resolved, ready to generate.
 struct Prepared {
-  std::string key;                // "traffic[i]"
-  std::vector<std::uint32_t> set; // the pattern's endpoints (all of them when none are listed)
-  std::vector<std::size_t> after; // indexes of the patterns named in `after`, ascending
+  std::string key;                   // "traffic[i]"
+  std::vector<std::uint32_t> listed; // the pattern's endpoints; empty: all of the fabric's
+  std::uint64_t n = 0;               // how many endpoints the pattern uses
+  std::vector<std::size_t> after;    // indexes of the patterns named in `after`, ascending
   OpKind op = OpKind::Write;
   std::uint32_t op_bytes = 0;
   std::optional<SizeSampler> sizes;
@@ -85,14 +86,9 @@ public:
     return ConfigError{{}, 0, fmt::format("{}.{}", key_, field), std::move(reason)};
   }
 
-  // The pattern's endpoint set: every index in range and listed once.
+  // The endpoints the pattern lists, each in range and listed once (none: all of them).
   ConfigResult<std::vector<std::uint32_t>> endpoint_set() const {
     std::vector<std::uint32_t> set;
-    if (p_.endpoints.empty()) {
-      set.resize(endpoints_);
-      std::iota(set.begin(), set.end(), 0U);
-      return set;
-    }
     std::vector<bool> seen(endpoints_, false);
     for (std::size_t k = 0; k < p_.endpoints.size(); ++k) {
       const std::uint32_t e = p_.endpoints[k];
@@ -134,6 +130,23 @@ private:
   std::uint32_t endpoints_;
   std::string key_;
 };
+
+// Whether two patterns use the same endpoints in the same order ("all" is 0, 1, ...).
+bool same_set(const Prepared& a, const Prepared& b) {
+  if (a.n != b.n) {
+    return false;
+  }
+  if (a.listed.empty() != b.listed.empty()) {
+    const std::vector<std::uint32_t>& l = a.listed.empty() ? b.listed : a.listed;
+    for (std::size_t k = 0; k < l.size(); ++k) {
+      if (l[k] != k) {
+        return false;
+      }
+    }
+    return true;
+  }
+  return a.listed == b.listed;
+}
 
 ConfigResult<Prepared> prepare(const TrafficSpec& spec, std::size_t index, std::uint32_t endpoints,
                                const std::map<std::string, std::size_t, std::less<>>& names,
@@ -186,14 +199,20 @@ ConfigResult<Prepared> prepare(const TrafficSpec& spec, std::size_t index, std::
         "endpoints",
         fmt::format("traffic needs at least 2 endpoints, the fabric has {}", endpoints)));
   }
+  if (endpoints > kMaxTrafficEndpoints) {
+    return make_unexpected(check.error(
+        "endpoints", fmt::format("the fabric's {} endpoints are more than traffic takes ({})",
+                                 endpoints, kMaxTrafficEndpoints)));
+  }
   auto set = check.endpoint_set();
   if (!set) {
     return make_unexpected(set.error());
   }
-  out.set = std::move(*set);
+  out.listed = std::move(*set);
+  out.n = out.listed.empty() ? endpoints : out.listed.size();
   const bool uses_set =
       p.kind != PatternKind::Explicit && !(p.kind == PatternKind::LoadStore && !p.pairs.empty());
-  const std::uint64_t n = out.set.size();
+  const std::uint64_t n = out.n;
   if (uses_set && n < 2) {
     return make_unexpected(
         check.error("endpoints",
@@ -251,7 +270,8 @@ ConfigResult<Prepared> prepare(const TrafficSpec& spec, std::size_t index, std::
           check.error("target", fmt::format("endpoint {} is out of range ({} endpoints)", p.target,
                                             endpoints)));
     }
-    if (std::find(out.set.begin(), out.set.end(), p.target) == out.set.end()) {
+    if (!out.listed.empty() &&
+        std::find(out.listed.begin(), out.listed.end(), p.target) == out.listed.end()) {
       return make_unexpected(check.error(
           "target", fmt::format("endpoint {} is not among the pattern's endpoints", p.target)));
     }
@@ -299,7 +319,7 @@ ConfigResult<Prepared> prepare(const TrafficSpec& spec, std::size_t index, std::
       for (std::size_t j = index; j-- > 0;) {
         const PatternSpec& q = spec.patterns[j];
         if (q.kind == PatternKind::MoeDispatch && q.experts == p.experts && q.top_k == p.top_k &&
-            earlier[j].set == out.set) {
+            same_set(earlier[j], out)) {
           out.choice_stream = j;
           break;
         }
@@ -361,9 +381,9 @@ Time exponential_gap(Rng& rng, Time mean) {
 // Every flow of one pattern, all repetitions.
 class PatternGenerator {
 public:
-  PatternGenerator(const PatternSpec& p, const Prepared& prep, std::size_t index,
-                   std::uint64_t seed)
-      : p_(p), prep_(prep), index_(index), pairs_(pattern_rng(seed, index, Stream::Pairs)),
+  PatternGenerator(const PatternSpec& p, const Prepared& prep, std::span<const std::uint32_t> set,
+                   std::size_t index, std::uint64_t seed)
+      : p_(p), prep_(prep), set_(set), pairs_(pattern_rng(seed, index, Stream::Pairs)),
         sizes_(pattern_rng(seed, index, Stream::Sizes)),
         gaps_(pattern_rng(seed, index, Stream::Gaps)) {
     if (p.kind == PatternKind::MoeDispatch || p.kind == PatternKind::MoeCombine) {
@@ -373,7 +393,7 @@ public:
 
   // One repetition into `emit`.
   void repetition(FlowEmitter& emit) {
-    const std::span<const std::uint32_t> set = prep_.set;
+    const std::span<const std::uint32_t> set = set_;
     const SizeSampler& sizes = *prep_.sizes;
     const auto draw = [&] { return sizes.draw(sizes_); };
     switch (p_.kind) {
@@ -382,7 +402,7 @@ public:
         Time at{};
         for (std::uint32_t c = 0; c < p_.count; ++c) {
           if (p_.interarrival > Time{}) {
-            at += exponential_gap(gaps_, p_.interarrival);
+            at = traffic_detail::saturating_add(at, exponential_gap(gaps_, p_.interarrival));
           }
           const std::uint32_t dst = other_than(pairs_, set, i);
           emit.open(set[i], dst, draw(), at);
@@ -447,12 +467,10 @@ public:
     }
   }
 
-  [[nodiscard]] std::size_t index() const { return index_; }
-
 private:
   const PatternSpec& p_;
   const Prepared& prep_;
-  std::size_t index_;
+  std::span<const std::uint32_t> set_;
   Rng pairs_;
   Rng sizes_;
   Rng gaps_;
@@ -502,6 +520,8 @@ ConfigResult<std::vector<Flow>> make_traffic(const TrafficSpec& spec, std::uint3
     prepared.push_back(std::move(*prep));
   }
 
+  std::vector<std::uint32_t> all(count == 0 ? 0 : endpoints); // the set of a pattern listing none
+  std::iota(all.begin(), all.end(), 0U);
   std::vector<Flow> flows;
   flows.reserve(static_cast<std::size_t>(total));
   std::vector<std::uint32_t> last_phase(count, 0); // each pattern's last repetition
@@ -511,7 +531,9 @@ ConfigResult<std::vector<Flow>> make_traffic(const TrafficSpec& spec, std::uint3
     const Prepared& prep = prepared[i];
     const FlowEmitter::Shared shared{prep.op,  prep.op_bytes, p.rate_bps,
                                      p.window, p.priority,    static_cast<std::uint32_t>(i)};
-    PatternGenerator gen(p, prep, i, seed);
+    const std::span<const std::uint32_t> set =
+        prep.listed.empty() ? std::span<const std::uint32_t>(all) : prep.listed;
+    PatternGenerator gen(p, prep, set, i, seed);
     for (std::uint32_t r = 0; r < p.repeat; ++r, ++phase) {
       // The first repetition waits for the patterns named in `after` (their last repetitions)
       // and starts `start` after them, or at `start`; each later one starts when the one before

@@ -70,6 +70,9 @@ struct TrafficSpec {
 // The most flows one scenario's traffic may make (about 110 bytes each in memory, 5.5 GB at the
 // limit); a spec that would make more is refused before anything is allocated.
 inline constexpr std::uint64_t kMaxTrafficFlows = 50'000'000;
+// The most endpoints a fabric may have for traffic to be made on it (far above the 65,534 nodes
+// of a fabric's CNA space; a bound on what a wrong caller makes the generators allocate).
+inline constexpr std::uint32_t kMaxTrafficEndpoints = 1U << 24U;
 
 // Flows for `endpoints` endpoints. Errors (no file/line) name the pattern and field
 // ("traffic[2].fan_in": more than the endpoints; unknown `after` name; bad cdf; ...). `seed` is the

@@ -28,6 +28,11 @@ enum class Stream : std::uint8_t {
                        std::uint64_t{pattern} * 8U + static_cast<std::uint8_t>(s));
 }
 
+// a + b for non-negative times, kNever where the sum would overflow.
+[[nodiscard]] constexpr Time saturating_add(Time a, Time b) noexcept {
+  return b > kNever - a ? kNever : a + b;
+}
+
 // Appends the flows of one repetition of a pattern, filling what all its flows share (op,
 // op_bytes, rate, window, priority, group, phase).
 class FlowEmitter {
@@ -52,7 +57,7 @@ public:
   std::uint32_t open(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes, Time offset = {},
                      std::uint32_t task = kNoTask) {
     Flow& f = add(src, dst, bytes, task);
-    f.start = start_ + offset;
+    f.start = saturating_add(start_, offset);
     f.after_phases = barrier_;
     return f.id;
   }

@@ -583,6 +583,8 @@ TEST_CASE("traffic: every bad spec is refused with the field named", "[traffic]"
        with(PatternKind::Uniform, [](PatternSpec& p) { p.size = static_cast<SizeDist>(9); }), 8,
        "traffic[0].size"},
       {"too many flows", with(PatternKind::AllToAll, nothing), 8192, "traffic[0]"},
+      {"a fabric too large for traffic", with(PatternKind::Incast, nothing),
+       kMaxTrafficEndpoints + 1, "traffic[0].endpoints"},
       {"too many flows by repetition",
        with(PatternKind::Uniform,
             [](PatternSpec& p) {
@@ -634,4 +636,16 @@ TEST_CASE("traffic: names are unique and after may name only earlier patterns", 
   REQUIRE_FALSE(r);
   CHECK(r.error().key == "traffic[1].fan_in");
   CHECK(to_string(r.error()).rfind("traffic[1].fan_in: ", 0) == 0);
+}
+
+TEST_CASE("traffic: start times saturate instead of overflowing", "[traffic]") {
+  PatternSpec p = pattern(PatternKind::Uniform);
+  p.count = 3;
+  p.start = kNever - Time{10};
+  p.interarrival = Time{std::int64_t{1} << 61U};
+  const auto flows = make_ok(one(p), 2);
+  for (const Flow& f : flows) {
+    CHECK(f.start >= p.start); // no wrap to a negative time
+  }
+  CHECK(flows.back().start == kNever);
 }
