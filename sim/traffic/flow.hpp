@@ -52,6 +52,11 @@ struct Flow {
   // delay after the last flow they name completes (ns-3 UB's traffic.csv delay has this meaning).
   Time start{};
   std::vector<std::uint32_t> after; // ids of flows that must complete first (all < id)
+  std::uint64_t rate_bps = 0;       // open loop: operations injected at this payload rate; 0 = none
+  std::uint32_t window = 0;         // closed loop: operations outstanding at most; 0 = unlimited
+  std::uint8_t priority = 0;        // traffic class; the fabric maps it to a VL
+  std::uint32_t task = kNoTask;     // a label reported with the flow (ns-3 taskId, step number)
+  std::uint32_t group = 0;          // index of the traffic pattern that made it
   // Barriers (additive to `after`): the flow also waits for every flow of each phase listed. A
   // phase is one repetition of a traffic pattern, or one ns-3 phase; its flows carry its number
   // in `phase`. In a flow vector phases are numbered densely from 0, each phase's flows are
@@ -59,11 +64,6 @@ struct Flow {
   // phases, so an N-to-M barrier costs N + M entries instead of N x M (docs A-200).
   std::uint32_t phase = 0;
   std::vector<std::uint32_t> after_phases; // ascending, each < phase
-  std::uint64_t rate_bps = 0;   // open loop: operations injected at this payload rate; 0 = none
-  std::uint32_t window = 0;     // closed loop: operations outstanding at most; 0 = unlimited
-  std::uint8_t priority = 0;    // traffic class; the fabric maps it to a VL
-  std::uint32_t task = kNoTask; // a label reported with the flow (ns-3 taskId, step number)
-  std::uint32_t group = 0;      // index of the traffic pattern that made it
 };
 
 } // namespace ub::sim
