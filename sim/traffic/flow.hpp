@@ -48,8 +48,8 @@ struct Flow {
   OpKind op = OpKind::Write;
   std::uint64_t bytes = 0;    // total payload over all operations, > 0
   std::uint32_t op_bytes = 0; // payload per operation (the last one may be shorter), > 0
-  // Start: with no `after`, the absolute earliest start; otherwise the delay after the last
-  // flow in `after` completes (ns-3 UB's traffic.csv delay has this meaning).
+  // Start: with no `after` and no `after_phases`, the absolute earliest start; otherwise the
+  // delay after the last flow they name completes (ns-3 UB's traffic.csv delay has this meaning).
   Time start{};
   std::vector<std::uint32_t> after; // ids of flows that must complete first (all < id)
   std::uint64_t rate_bps = 0;       // open loop: operations injected at this payload rate; 0 = none
@@ -57,6 +57,13 @@ struct Flow {
   std::uint8_t priority = 0;        // traffic class; the fabric maps it to a VL
   std::uint32_t task = kNoTask;     // a label reported with the flow (ns-3 taskId, step number)
   std::uint32_t group = 0;          // index of the traffic pattern that made it
+  // Barriers (additive to `after`): the flow also waits for every flow of each phase listed. A
+  // phase is one repetition of a traffic pattern, or one ns-3 phase; its flows carry its number
+  // in `phase`. In a flow vector phases are numbered densely from 0, each phase's flows are
+  // contiguous, `phase` never decreases along the vector and `after_phases` names only lower
+  // phases, so an N-to-M barrier costs N + M entries instead of N x M (docs A-200).
+  std::uint32_t phase = 0;
+  std::vector<std::uint32_t> after_phases; // ascending, each < phase
 };
 
 } // namespace ub::sim

@@ -15,10 +15,10 @@ namespace ub::sim {
 enum class PatternKind : std::uint8_t {
   Uniform,       // `count` flows per source, each to a uniformly drawn other endpoint
   Permutation,   // one flow per source to a random derangement of the endpoints
-  Incast,        // `fan_in` sources (drawn, or the first ones) to one `target`
+  Incast,        // `fan_in` sources (the first ones besides the target) to one `target`
   AllToAll,      // every source to every other endpoint
   RingAllReduce, // reduce-scatter + all-gather over a ring: 2(n-1) steps of bytes/n each
-  TreeAllReduce, // reduce up a binary tree to endpoint 0, broadcast back down
+  TreeAllReduce, // reduce up a binary tree to the first endpoint, broadcast back down
   MoeDispatch,   // each token-holder sends bytes to top_k of `experts` expert endpoints
   MoeCombine,    // the reverse of dispatch (experts back to the token-holders)
   LoadStore,     // per source, a stream of Load/Store ops of op_bytes with `window` outstanding
@@ -66,6 +66,13 @@ struct PatternSpec {
 struct TrafficSpec {
   std::vector<PatternSpec> patterns;
 };
+
+// The most flows one scenario's traffic may make (about 110 bytes each in memory, 5.5 GB at the
+// limit); a spec that would make more is refused before anything is allocated.
+inline constexpr std::uint64_t kMaxTrafficFlows = 50'000'000;
+// The most endpoints a fabric may have for traffic to be made on it (far above the 65,534 nodes
+// of a fabric's CNA space; a bound on what a wrong caller makes the generators allocate).
+inline constexpr std::uint32_t kMaxTrafficEndpoints = 1U << 24U;
 
 // Flows for `endpoints` endpoints. Errors (no file/line) name the pattern and field
 // ("traffic[2].fan_in": more than the endpoints; unknown `after` name; bad cdf; ...). `seed` is the
