@@ -185,6 +185,10 @@ TEST_CASE("build_topology: errors name the scenario's keys and lines", "[scenari
   s.topology.full_mesh_2d.x = 256;
   s.topology.full_mesh_2d.y = 256;
   CHECK(build_error(s) == "x.toml: topology.full_mesh_2d: nodes: out of range (65536)");
+  s.topology.kind = TopologyKind::UbMesh;
+  s.topology.ub_mesh.pods = 64; // each parameter in range, the total not
+  CHECK(build_error(s) ==
+        "x.toml: topology.ub_mesh: nodes: more nodes than 16-bit primary CNAs (65,534) (74760)");
 
   s.topology.kind = TopologyKind::File;
   CHECK(build_error(s) == "x.toml: topology.custom.node: a custom topology needs nodes");
