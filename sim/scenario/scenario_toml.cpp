@@ -110,8 +110,11 @@ void read_switch(Reader& r, const toml::table& n, SwitchSpec& out, std::uint32_t
       if (read_integer(r, *rt, t.key("rt"), v, 0, 3)) {
         out.rt = static_cast<std::uint8_t>(v);
       }
-    } else {
+    } else if (rt->is_string()) {
       read_choice(r, *rt, t.key("rt"), out.rt, rt_names());
+    } else {
+      r.fail(rt, t.key("rt"),
+             fmt::format("expected a name or the RT field 0..3, got {}", type_name(*rt)));
     }
   }
   t.choice("selector", out.selector, selector_names());

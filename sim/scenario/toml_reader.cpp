@@ -242,25 +242,31 @@ std::string_view closest(std::string_view word, std::span<const std::string_view
 Table::Table(Reader& r, const toml::table& t, std::string path,
              std::span<const std::string_view> known)
     : r_(r), t_(t), path_(std::move(path)) {
+  // The unknown key that comes first in the file (toml++ iterates keys in sorted order).
+  const toml::node* first = nullptr;
+  std::string_view first_name;
   for (auto&& [k, v] : t_) {
-    const std::string_view name = k.str();
-    if (std::find(known.begin(), known.end(), name) != known.end()) {
-      continue;
+    if (std::find(known.begin(), known.end(), k.str()) == known.end() &&
+        (first == nullptr || v.source().begin < first->source().begin)) {
+      first = &v;
+      first_name = k.str();
     }
-    std::string reason = "unknown key";
-    if (const auto hint = closest(name, known); !hint.empty()) {
-      reason += fmt::format(" (did you mean \"{}\"?)", hint);
-    } else if (!known.empty()) {
-      std::string all;
-      for (const auto n : known) {
-        all += all.empty() ? "" : ", ";
-        all += n;
-      }
-      reason += fmt::format(" (known here: {})", all);
-    }
-    r_.fail(&v, key(name), std::move(reason));
+  }
+  if (first == nullptr) {
     return;
   }
+  std::string reason = "unknown key";
+  if (const auto hint = closest(first_name, known); !hint.empty()) {
+    reason += fmt::format(" (did you mean \"{}\"?)", hint);
+  } else if (!known.empty()) {
+    std::string all;
+    for (const auto n : known) {
+      all += all.empty() ? "" : ", ";
+      all += n;
+    }
+    reason += fmt::format(" (known here: {})", all);
+  }
+  r_.fail(first, key(first_name), std::move(reason));
 }
 
 std::string Table::key(std::string_view k) const {

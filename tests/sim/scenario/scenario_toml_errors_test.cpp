@@ -27,6 +27,8 @@ TEST_CASE("scenario errors: unknown keys and tables, with a suggestion", "[scena
   check_rows(std::to_array<Row>({
       {"sed = 1", "t.toml:1: sed: unknown key (did you mean \"seed\"?)"},
       {"[runn]\n", "t.toml:1: runn: unknown key (did you mean \"run\"?)"},
+      {"zeta = 1\nalpha = 2", "t.toml:1: zeta: unknown key (known here: name, seed, run, "
+                              "topology, link, switch, endpoint, traffic, fault)"},
       {"[faults]\n", "t.toml:1: faults: unknown key (did you mean \"fault\"?)"},
       {"[run]\nfoo = 1",
        "t.toml:2: run.foo: unknown key (known here: end_time, max_events, series_interval, "
@@ -65,6 +67,8 @@ TEST_CASE("scenario errors: wrong types", "[scenario]") {
        "t.toml:2: run.end_time: expected a time (a string such as \"20ns\"), got a boolean"},
       {"[topology.link]\nrate = 100",
        "t.toml:2: topology.link.rate: a rate needs a unit: write a string such as \"100Gbps\""},
+      {"[switch]\nrt = 1.0",
+       "t.toml:2: switch.rt: expected a name or the RT field 0..3, got a float"},
       {"[switch]\ndwrr_weights = 3", "t.toml:2: switch.dwrr_weights: expected an array, got an "
                                      "integer"},
       {"[traffic]\nbytes = 1",
