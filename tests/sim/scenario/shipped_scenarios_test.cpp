@@ -1,0 +1,157 @@
+// The scenarios shipped in scenarios/ and the built-in default: each file loads, builds its
+// fabric, and names only endpoints that fabric has; the built-in text is scenarios/default.toml;
+// the benchmark files say what issue 6 asks of them.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <tuple>
+
+#include "scenario_test_util.hpp"
+#include "sim/scenario/build_topology.hpp"
+#include "sim/scenario/default_scenario.hpp"
+
+using namespace ub;
+using namespace ub::literals;
+using namespace ub::sim;
+
+namespace {
+
+// scenarios/ of the source tree: $UB_SOURCE_DIR (ctest sets it), else found from the working
+// directory upwards.
+std::filesystem::path scenarios_dir() {
+  if (const char* src = std::getenv("UB_SOURCE_DIR"); src != nullptr && *src != '\0') {
+    return std::filesystem::path(src) / "scenarios";
+  }
+  for (auto p = std::filesystem::current_path(); !p.empty(); p = p.parent_path()) {
+    if (std::filesystem::exists(p / "scenarios" / "default.toml")) {
+      return p / "scenarios";
+    }
+    if (p == p.parent_path()) {
+      break;
+    }
+  }
+  FAIL("scenarios/ not found: set UB_SOURCE_DIR or run from the source tree");
+  return {};
+}
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Scenario load_ok(const std::filesystem::path& p) {
+  auto s = load_scenario(p);
+  INFO((s ? std::string{} : to_string(s.error())));
+  REQUIRE(s);
+  return std::move(*s);
+}
+
+} // namespace
+
+TEST_CASE("scenarios: the built-in scenario is scenarios/default.toml", "[scenario]") {
+  CHECK(read_file(scenarios_dir() / "default.toml") == default_scenario_toml());
+  auto s = parse_scenario(default_scenario_toml(), "(built-in)");
+  INFO((s ? std::string{} : to_string(s.error())));
+  REQUIRE(s);
+  CHECK(s->name == "default");
+  CHECK(s->topology.kind == TopologyKind::FullMesh2d);
+  CHECK(s->topology.full_mesh_2d.x == 8);
+  CHECK(s->topology.full_mesh_2d.y == 8);
+  REQUIRE(s->traffic.patterns.size() == 3);
+  CHECK(s->traffic.patterns[0].kind == PatternKind::RingAllReduce);
+  CHECK(s->traffic.patterns[1].kind == PatternKind::LoadStore);
+  CHECK(s->traffic.patterns[1].window == 16);
+  CHECK(s->traffic.patterns[1].endpoints.size() == 8);
+  CHECK(s->traffic.patterns[2].kind == PatternKind::Uniform);
+  CHECK(s->traffic.patterns[2].op == OpKind::Write);
+  REQUIRE(s->faults.size() == 2);
+  CHECK(s->faults[0].kind == FaultKind::LinkDown);
+  CHECK(s->faults[1].kind == FaultKind::LinkUp);
+  CHECK(s->faults[0].at < s->faults[1].at);
+  auto t = build_topology(*s);
+  REQUIRE(t);
+  CHECK(t->count(NodeKind::Endpoint) == 64);
+}
+
+TEST_CASE("scenarios: every shipped scenario loads and builds its fabric", "[scenario]") {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(scenarios_dir())) {
+    if (e.is_regular_file() && e.path().extension() == ".toml") {
+      files.push_back(e.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  CHECK(files.size() >= 7);
+  for (const auto& f : files) {
+    INFO(f.string());
+    const Scenario s = load_ok(f);
+    CHECK(s.name == f.stem().string()); // the output folder is named after the file
+    auto t = build_topology(s);
+    INFO((t ? std::string{} : to_string(t.error())));
+    REQUIRE(t);
+    // Every endpoint a pattern names exists (make_traffic checks this again, without lines).
+    const std::size_t n = t->count(NodeKind::Endpoint);
+    for (const auto& p : s.traffic.patterns) {
+      INFO(p.name);
+      for (const auto e : p.endpoints) {
+        CHECK(e < n);
+      }
+      for (const auto& [a, b] : p.pairs) {
+        CHECK(a < n);
+        CHECK(b < n);
+      }
+      CHECK(p.target < n);
+      if (p.kind == PatternKind::MoeDispatch || p.kind == PatternKind::MoeCombine) {
+        CHECK(p.experts < n);
+      }
+    }
+  }
+}
+
+TEST_CASE("scenarios: the benchmark files are the issue's cases", "[scenario]") {
+  const auto dir = scenarios_dir() / "bench";
+  for (const auto& [file, k, pattern] :
+       std::to_array<std::tuple<const char*, std::uint32_t, PatternKind>>(
+           {{"fattree4-a2a.toml", 4, PatternKind::AllToAll},
+            {"fattree8-perm.toml", 8, PatternKind::Permutation}})) {
+    INFO(file);
+    const Scenario s = load_ok(dir / file);
+    CHECK(s.topology.kind == TopologyKind::FatTree);
+    CHECK(s.topology.fat_tree.k == k);
+    CHECK(s.topology.fat_tree.link.rate.bps == 100'000'000'000ULL);
+    CHECK(s.topology.fat_tree.link.latency == 1_us);
+    CHECK(s.endpoint.mtu == 1000);
+    REQUIRE(s.traffic.patterns.size() == 1);
+    const auto& p = s.traffic.patterns[0];
+    CHECK(p.kind == pattern);
+    CHECK(p.op == OpKind::Write);
+    CHECK(p.bytes == 1'000'000);
+    CHECK(p.op_bytes == 1000);
+    CHECK(p.endpoints.empty());
+    auto t = build_topology(s);
+    REQUIRE(t);
+    CHECK(t->count(NodeKind::Endpoint) == std::size_t{k} * k * k / 4);
+  }
+}
+
+TEST_CASE("scenarios: the deadlock example is a 4-switch ring with one VL", "[scenario]") {
+  const Scenario s = load_ok(scenarios_dir() / "examples" / "custom-ring-deadlock.toml");
+  CHECK(s.link.vls == 1);
+  CHECK(s.switches.vl_cycle_break == 0);
+  auto t = build_topology(s);
+  REQUIRE(t);
+  CHECK(t->count(NodeKind::Switch) == 4);
+  CHECK(t->count(NodeKind::Endpoint) == 4);
+  for (NodeId sw = 0; sw < 4; ++sw) {
+    CHECK(t->node(sw).port_count == 3); // two ring neighbours and its endpoint
+  }
+  // The two-VL scheme, as the file's comment gives it on the command line.
+  auto fixed = load_scenario(scenarios_dir() / "examples" / "custom-ring-deadlock.toml",
+                             std::vector<std::string>{"link.vls=2", "switch.vl_cycle_break=1"});
+  REQUIRE(fixed);
+  CHECK(fixed->link.vls == 2);
+  CHECK(fixed->switches.vl_cycle_break == 1);
+}
