@@ -11,9 +11,8 @@
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
-#include <vector>
-
 #include <sys/resource.h>
+#include <vector>
 
 #include "ns3/applications-module.h"
 #include "ns3/core-module.h"
@@ -220,8 +219,7 @@ int main(int argc, char* argv[]) {
         std::string("/NodeList/*/DeviceList/*/$ns3::PointToPointNetDevice/") + drop,
         MakeCallback(&on_drop));
   }
-  Config::ConnectWithoutContext("/NodeList/*/$ns3::Ipv4L3Protocol/Drop",
-                                MakeCallback(&on_ip_drop));
+  Config::ConnectWithoutContext("/NodeList/*/$ns3::Ipv4L3Protocol/Drop", MakeCallback(&on_ip_drop));
 
   const double cpu_start = cpu_seconds();
   const auto run_start = std::chrono::steady_clock::now();
@@ -240,8 +238,8 @@ int main(int argc, char* argv[]) {
               " drops=%" PRIu64 " analytic_hops=%" PRIu64 " setup_s=%.3f cpu_s=%.3f\n",
               k, hosts, edges + aggs + cores, links, hosts * (hosts - 1), datagrams,
               g_count.delivered, g_count.drops, analytic_hops, setup_s, cpu_s);
-  std::printf("ns3 fattree4-a2a: wall_s=%.3f packet_hops=%" PRIu64 " hops_per_s=%.0f events=%" PRIu64
-              " sim_time_us=%.3f\n",
+  std::printf("ns3 fattree4-a2a: wall_s=%.3f packet_hops=%" PRIu64
+              " hops_per_s=%.0f events=%" PRIu64 " sim_time_us=%.3f\n",
               wall_s, g_count.tx_end, static_cast<double>(g_count.tx_end) / wall_s, events,
               sim_time_us);
   return g_count.delivered == datagrams && g_count.drops == 0 ? 0 : 1;

@@ -301,7 +301,7 @@ std::optional<ConfigError> Converter::map_settings() {
   sc.topology.link.latency = std::max(s.link_delay, kMinLinkLatency);
   sc.topology.link_given = true;
 
-  // ---- link layer (A-212) ----
+  // ---- link layer (A-211, A-212) ----
   LinkLayerSpec& ll = sc.link;
   ll.ber = 0;       // ns-3 has no PHY and no bit errors
   ll.fec = false;   // nor FEC latency or overhead

@@ -2,7 +2,7 @@
 // An imported ns-3 UB simulator case (ns3_case.hpp) turned into what the fabric simulator runs:
 // a finalized Topology, explicit routes, and the switch, link and endpoint settings of a Scenario.
 // The mapping of every ns-3 setting is tabled in sim/README.md ("ns-3 case conversion"); the
-// model choices are A-210..A-215 in docs/spec-coverage.md.
+// model choices are A-210..A-215 in docs/spec-coverage.md (A-183: CNAs).
 //
 // - Nodes keep their ns-3 ids (ns-3 numbers nodes 0..N-1 in node.csv order; a case with a gap
 //   is refused) and their ports keep their ns-3 indices, including ports without a link. DEVICE
