@@ -62,6 +62,9 @@ struct LinkLayerSpec {
   std::uint32_t vls = 2; // VLs in use, 1..16
   std::uint32_t vl_buffer_bytes = 65536; // receive buffer per VL per port (credits), bytes
   std::uint32_t cell_bytes = 32;         // credit cell (§4.6)
+  // Credit-based flow control (§4.6) on: a sender holds a packet until the receiver's VL buffer
+  // has room. Off: no link-level flow control (an imported ns-3 case with FlowControl NONE).
+  bool credits = true;
 };
 
 enum class Selector : std::uint8_t { Hash, Adaptive, Pinned };
@@ -115,12 +118,29 @@ struct RunSpec {
 };
 
 // An explicit route (imported ns-3 cases): at node `at`, packets for endpoint `dest` leave on
-// one of `ports` (same length as `metrics`, lower metric preferred).
+// one of `ports` (same length as `metrics`, lower metric preferred). With `dest_port`, the entry
+// is for packets addressed to that port of `dest` (its Port CNA, §5.3); a lookup that finds no
+// such entry falls back to the entry without `dest_port` (the Primary CNA).
 struct RouteEntry {
   NodeId at = 0;
   NodeId dest = 0;
   std::vector<PortIndex> ports;
   std::vector<std::uint32_t> metrics;
+  std::optional<PortIndex> dest_port;
+};
+
+// Per-node settings that differ from Scenario::switches (imported ns-3 cases: node.csv's
+// forwardDelay). Unset members keep the scenario-wide value.
+struct NodeOverride {
+  NodeId node = 0;
+  std::optional<Time> forwarding_latency;
+};
+
+// Per-port settings: `rate` is the transmit rate of that port only, i.e. one direction of its
+// link (an ns-3 fault of type 2 or 4 sets one port's rate at load).
+struct PortOverride {
+  PortRef port;
+  std::optional<BitRate> rate;
 };
 
 struct Scenario {
@@ -134,7 +154,19 @@ struct Scenario {
   EndpointSpec endpoint{};
   TrafficSpec traffic{};
   std::vector<FaultEvent> faults;
-  std::vector<RouteEntry> routes; // empty = computed by sim/topology/routing (§5.2)
+  std::vector<RouteEntry> routes;           // empty = computed by sim/topology/routing (§5.2)
+  std::vector<NodeOverride> node_overrides; // at most one per node
+  std::vector<PortOverride> port_overrides; // at most one per port
 };
+
+// The forwarding latency of node `n`: its override, else the scenario-wide value.
+[[nodiscard]] inline Time forwarding_latency(const Scenario& s, NodeId n) {
+  for (const NodeOverride& o : s.node_overrides) {
+    if (o.node == n && o.forwarding_latency) {
+      return *o.forwarding_latency;
+    }
+  }
+  return s.switches.forwarding_latency;
+}
 
 } // namespace ub::sim

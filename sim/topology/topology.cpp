@@ -87,6 +87,12 @@ LinkId Topology::connect_ports(PortRef a, PortRef b, const LinkSpec& spec) {
   return id;
 }
 
+void Topology::reserve_ports(NodeId n, std::uint16_t count) {
+  finalized_ = false;
+  Node& node = nodes_.at(n);
+  node.port_count = std::max(node.port_count, count);
+}
+
 Status Topology::assign_cnas() {
   if (nodes_.size() > kMaxNodes) {
     return topo_error("nodes", "more nodes than 16-bit primary CNAs (65,534)", nodes_.size());

@@ -102,6 +102,9 @@ public:
   LinkId connect(NodeId a, NodeId b, const LinkSpec& spec);
   // Joins two given ports (for topologies read from files); port counts grow to fit.
   LinkId connect_ports(PortRef a, PortRef b, const LinkSpec& spec);
+  // Gives node n at least `count` ports (for topologies read from files, whose devices may have
+  // ports without a link: those stay unconnected, and port_link() gives kNoLink for them).
+  void reserve_ports(NodeId n, std::uint16_t count);
   void set_cna(NodeId n, Cna cna) { nodes_.at(n).cna = cna; }
   // Primary CNAs as documented above. Error: more than kMaxNodes nodes (field "nodes").
   [[nodiscard]] Status assign_cnas();
