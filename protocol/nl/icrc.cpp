@@ -21,6 +21,20 @@ constexpr std::array<std::uint32_t, 256> make_table() {
 }
 constexpr std::array<std::uint32_t, 256> kTable = make_table();
 
+// Slicing-by-8 (eight tables, each the previous one advanced by a zero byte): the same CRC,
+// eight bytes per step. The fabric simulator checks an ICRC on every delivered packet.
+constexpr std::array<std::array<std::uint32_t, 256>, 8> make_slices() {
+  std::array<std::array<std::uint32_t, 256>, 8> t{};
+  t[0] = make_table();
+  for (std::size_t k = 1; k < 8; ++k) {
+    for (std::size_t i = 0; i < 256; ++i) {
+      t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xFF];
+    }
+  }
+  return t;
+}
+constexpr auto kSlices = make_slices();
+
 // Sets `n` bytes (or nibble masks) at `at` to ones in the masked copy, if they are in range.
 void mask(std::span<Byte> b, std::size_t at, Byte m = 0xFF) noexcept {
   if (at < b.size()) {
@@ -32,8 +46,19 @@ void mask(std::span<Byte> b, std::size_t at, Byte m = 0xFF) noexcept {
 
 std::uint32_t crc32_ieee(std::span<const Byte> bytes, std::uint32_t crc) noexcept {
   std::uint32_t c = ~crc;
-  for (const Byte x : bytes) {
-    c = kTable[(c ^ x) & 0xFF] ^ (c >> 8);
+  const Byte* p = bytes.data();
+  std::size_t n = bytes.size();
+  while (n >= 8) {
+    const std::uint32_t lo = c ^ (std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) |
+                                  (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24));
+    c = kSlices[7][lo & 0xFF] ^ kSlices[6][(lo >> 8) & 0xFF] ^ kSlices[5][(lo >> 16) & 0xFF] ^
+        kSlices[4][lo >> 24] ^ kSlices[3][p[4]] ^ kSlices[2][p[5]] ^ kSlices[1][p[6]] ^
+        kSlices[0][p[7]];
+    p += 8;
+    n -= 8;
+  }
+  for (; n > 0; --n, ++p) {
+    c = kTable[(c ^ *p) & 0xFF] ^ (c >> 8);
   }
   return ~c;
 }

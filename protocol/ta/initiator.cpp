@@ -75,6 +75,7 @@ void TaInitiator::resume_queue(std::uint32_t id) {
   auto it = queues_.find(id);
   if (it != queues_.end()) {
     it->second.suspended = false;
+    it->second.quiet = false;
   }
 }
 
@@ -91,6 +92,7 @@ void TaInitiator::flush_queue(std::uint32_t id, Time now) {
     return;
   }
   it->second.suspended = true;
+  it->second.quiet = false;
   // fail_op may pop finished ops off the front (report): walk by sequence number.
   const std::uint64_t end = it->second.next_seq;
   for (std::uint64_t seq = 0; seq < end; ++seq) {
@@ -114,6 +116,7 @@ Expected<void, PostError> TaInitiator::post(std::uint32_t queue, const TxnOp& op
     return make_unexpected(PostError::UnknownQueue);
   }
   Queue& q = qit->second;
+  q.quiet = false;
   PostRules rules;
   rules.mode = q.cfg.mode;
   rules.wire = transport.wire();
@@ -237,6 +240,7 @@ TaInitiator::Slice* TaInitiator::find_slice(std::uint64_t tag, std::uint32_t* qi
   if (op == nullptr || h.slice >= op->slices.size()) {
     return nullptr;
   }
+  qit->second.quiet = false; // the caller may change the slice
   if (qid != nullptr) {
     *qid = h.queue;
   }
@@ -321,6 +325,10 @@ void TaInitiator::pump(TaTransport& t, Time now) {
   }
   dirty_ = false;
   for (auto& [qid, q] : queues_) {
+    if (q.quiet) {
+      continue;
+    }
+    bool was_blocked = false;
     // An op may finish inside this loop (a send error, or no answer to wait for); an op behind
     // it that had to wait for it may go now: look at the queue again. Each extra pass follows
     // one op more finished, so it ends.
@@ -414,8 +422,27 @@ void TaInitiator::pump(TaTransport& t, Time now) {
       // The ops finished here leave now (comp_order permitting), so the next pass sees them
       // gone rather than finished and unreported.
       report(qid, q, now);
+      was_blocked = was_blocked || blocked;
+    }
+    q.quiet = !was_blocked && !has_pending_work(q);
+  }
+}
+
+bool TaInitiator::has_pending_work(const Queue& q) noexcept {
+  for (const Op& op : q.ops) {
+    if (op.finished) {
+      continue;
+    }
+    if (!op.started) {
+      return true;
+    }
+    for (const Slice& s : op.slices) {
+      if (s.state == SliceState::Waiting || s.state == SliceState::RetryWait) {
+        return true;
+      }
     }
   }
+  return false;
 }
 
 TaInitiator::SendResult TaInitiator::send_slice(std::uint32_t qid, Queue& q, Op& op,
@@ -777,6 +804,10 @@ void TaInitiator::finish(std::uint32_t qid, Op& op, Time now) {
   }
   op.finished = true;
   op.done_at = now;
+  if (auto qit = queues_.find(qid); qit != queues_.end()) {
+    qit->second.report_pending = true;
+    qit->second.quiet = false;
+  }
   const fn::CqeStatus status = op.failure.value_or(fn::CqeStatus::Success);
   if (status == fn::CqeStatus::Success) {
     ++counters_.completed;
@@ -805,6 +836,10 @@ void TaInitiator::finish(std::uint32_t qid, Op& op, Time now) {
 
 // Completions leave in post order for comp_order ops, at once for the others (§7.3.2.3).
 void TaInitiator::report(std::uint32_t qid, Queue& q, Time now) {
+  if (!q.report_pending) {
+    return; // nothing finished since the last look: nothing new can be reported
+  }
+  q.report_pending = false;
   bool earlier_pending = false;
   for (Op& op : q.ops) {
     if (op.reported) {

@@ -186,6 +186,12 @@ private:
     std::uint64_t next_seq = 0;
     std::uint32_t inflight = 0;
     bool suspended = false;
+    // Some op finished since report() last looked: only then can a completion come out (a
+    // scan of every outstanding op per answer was the cost of a large fabric run).
+    bool report_pending = false;
+    // Every op of the queue has started and no slice waits to be sent or retried: pump() has
+    // nothing to do here until an answer, a post, a timeout or a queue action touches it.
+    bool quiet = false;
   };
   struct Handle {
     std::uint32_t queue = 0;
@@ -206,6 +212,9 @@ private:
     std::map<PeerId, std::size_t> ordered_by_target;
   };
   bool may_start(std::uint32_t qid, const Queue& q, Op& op, const Prefix& before, TaWire wire);
+  // Whether pump() could still find something to send in `q` (an unstarted op, or a slice
+  // waiting or due for a retry).
+  [[nodiscard]] static bool has_pending_work(const Queue& q) noexcept;
   SendResult send_slice(std::uint32_t qid, Queue& q, Op& op, std::uint32_t index, TaTransport& t,
                         Time now);
   std::vector<TaUnit> build_units(std::uint32_t qid, const Queue& q, const Op& op, const Slice& s,

@@ -109,6 +109,11 @@ struct FabricSim::Impl final : NetworkClient {
   std::unique_ptr<ta::Oracle> oracle;
   std::vector<std::unique_ptr<ta::TaEndpoint>> eps;
   std::vector<FlowState> flows;
+  struct Phase {
+    std::uint32_t left = 0;             // flows of the phase not yet complete
+    std::vector<std::uint32_t> waiting; // flows that wait for the whole phase
+  };
+  std::vector<Phase> phases;
   std::vector<std::vector<std::uint32_t>> flows_of_ep; // active flows by source endpoint
   std::vector<Time> timer_at;
   std::vector<Time> fired_at; // when each endpoint's on_timeout last ran
@@ -122,8 +127,7 @@ struct FabricSim::Impl final : NetworkClient {
   Time last_move{0};
   bool stop_deadlock = false;
 
-  Impl(const Scenario& s, const Topology& t, Routing r)
-      : sc(s), topo(t), routing(std::move(r)) {}
+  Impl(const Scenario& s, const Topology& t, Routing r) : sc(s), topo(t), routing(std::move(r)) {}
 
   // ---- NetworkClient ----
   void on_deliver(std::uint32_t ep, ta::NetPacket&& p, Time now) override {
@@ -243,7 +247,8 @@ struct FabricSim::Impl final : NetworkClient {
     ++f.posted;
     ++f.outstanding;
     if (s.rate_bps != 0) {
-      f.next_due = std::max(f.next_due, now) + BitRate{s.rate_bps}.time_for_bits(std::uint64_t{len} * 8);
+      f.next_due =
+          std::max(f.next_due, now) + BitRate{s.rate_bps}.time_for_bits(std::uint64_t{len} * 8);
     }
     return true;
   }
@@ -259,7 +264,8 @@ struct FabricSim::Impl final : NetworkClient {
     OpClassStats& cls = res.classes[static_cast<std::size_t>(f.spec.op)];
     ++cls.ops;
     const std::uint64_t k = c.id & 0xFFFF'FFFFULL;
-    const std::uint64_t len = std::min<std::uint64_t>(f.spec.op_bytes, f.spec.bytes - k * f.spec.op_bytes);
+    const std::uint64_t len =
+        std::min<std::uint64_t>(f.spec.op_bytes, f.spec.bytes - k * f.spec.op_bytes);
     if (c.status == fn::CqeStatus::Success) {
       cls.bytes += f.spec.op == OpKind::FetchAdd ? 8 : len;
     } else {
@@ -273,11 +279,21 @@ struct FabricSim::Impl final : NetworkClient {
       f.res.end = now;
       ++flows_done;
       for (const std::uint32_t d : f.dependants) {
-        FlowState& g = flows[d];
-        if (--g.deps_left == 0) {
-          schedule(now + g.spec.start, kFlowStart, d);
+        release_dependant(d, now);
+      }
+      Phase& ph = phases[f.spec.phase];
+      if (--ph.left == 0) {
+        for (const std::uint32_t d : ph.waiting) {
+          release_dependant(d, now);
         }
       }
+    }
+  }
+
+  void release_dependant(std::uint32_t d, Time now) {
+    FlowState& g = flows[d];
+    if (--g.deps_left == 0) {
+      schedule(now + g.spec.start, kFlowStart, d);
     }
   }
 
@@ -381,11 +397,15 @@ struct FabricSim::Impl final : NetworkClient {
 FabricSim::FabricSim(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 FabricSim::~FabricSim() = default;
 
-const Routing& FabricSim::routing() const noexcept { return impl_->routing; }
-FabricNetwork& FabricSim::network() noexcept { return *impl_->net; }
+const Routing& FabricSim::routing() const noexcept {
+  return impl_->routing;
+}
+FabricNetwork& FabricSim::network() noexcept {
+  return *impl_->net;
+}
 
 ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, const Topology& topo,
-                                                        std::vector<Flow> flows) {
+                                                         std::vector<Flow> flows) {
   auto routing = Routing::build(topo);
   if (!routing) {
     return make_unexpected(key_error("topology", to_string(routing.error())));
@@ -407,24 +427,35 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
     return make_unexpected(net.error());
   }
   m.net = std::move(*net);
+  for (const NodeOverride& o : sc.node_overrides) {
+    if (o.node < topo.node_count() && o.forwarding_latency) {
+      m.net->set_forwarding_latency(o.node, *o.forwarding_latency);
+    }
+  }
+  for (const PortOverride& o : sc.port_overrides) {
+    if (o.port.node < topo.node_count() && o.port.port < topo.node(o.port.node).port_count &&
+        o.rate) {
+      m.net->set_port_rate(o.port, *o.rate);
+    }
+  }
   if (sc.endpoint.mtu < 256 || sc.endpoint.mtu > 8192 || sc.endpoint.mtu % 4 != 0) {
     return make_unexpected(key_error("endpoint.mtu", "must be 256..8192 and a multiple of 4"));
   }
   // MODEL: the transport's MTU must leave room for its own headers and the TA headers.
   constexpr std::uint32_t kHeaders = 96;
   if (sc.endpoint.mtu + kHeaders > m.net->max_net_bytes()) {
-    return make_unexpected(key_error(
-        "endpoint.mtu", "a packet of this MTU does not fit one VL buffer (raise "
-                        "link.vl_buffer_bytes or lower the MTU)"));
+    return make_unexpected(key_error("endpoint.mtu",
+                                     "a packet of this MTU does not fit one VL buffer (raise "
+                                     "link.vl_buffer_bytes or lower the MTU)"));
   }
 
   // Transports: channels only between endpoints that have flows (either direction).
   std::vector<std::pair<ta::PeerId, ta::PeerId>> pairs;
   for (const Flow& f : flows) {
     if (f.src >= n_eps || f.dst >= n_eps || f.src == f.dst) {
-      return make_unexpected(key_error(
-          "traffic", "flow " + std::to_string(f.id) + " names an endpoint outside 0.." +
-                         std::to_string(n_eps - 1) + " or sends to itself"));
+      return make_unexpected(
+          key_error("traffic", "flow " + std::to_string(f.id) + " names an endpoint outside 0.." +
+                                   std::to_string(n_eps - 1) + " or sends to itself"));
     }
     pairs.emplace_back(f.src, f.dst);
   }
@@ -490,7 +521,8 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
   for (std::size_t i = 0; i < flows.size(); ++i) {
     Flow& f = flows[i];
     if (f.id != i) {
-      return make_unexpected(key_error("traffic", "flow ids must be dense (" + std::to_string(i) + ")"));
+      return make_unexpected(
+          key_error("traffic", "flow ids must be dense (" + std::to_string(i) + ")"));
     }
     if (f.bytes == 0 || f.op_bytes == 0) {
       return make_unexpected(key_error("traffic", "flow " + std::to_string(i) + " has no bytes"));
@@ -512,10 +544,22 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
     if (auto s = m.eps[f.src]->initiator().add_queue(st.queue, qc); !s) {
       return make_unexpected(key_error("traffic", to_string(s.error())));
     }
+    if (f.phase >= m.phases.size()) {
+      m.phases.resize(std::size_t{f.phase} + 1);
+    }
+    ++m.phases[f.phase].left;
+    for (const std::uint32_t ph : f.after_phases) {
+      if (ph >= f.phase) {
+        return make_unexpected(key_error("traffic", "flow " + std::to_string(i) +
+                                                        " waits for its own or a later phase"));
+      }
+      m.phases[ph].waiting.push_back(static_cast<std::uint32_t>(i));
+      ++st.deps_left;
+    }
     for (const std::uint32_t a : f.after) {
       if (a >= i) {
-        return make_unexpected(key_error("traffic", "flow " + std::to_string(i) +
-                                                        " depends on a later flow"));
+        return make_unexpected(
+            key_error("traffic", "flow " + std::to_string(i) + " depends on a later flow"));
       }
       m.flows[a].dependants.push_back(static_cast<std::uint32_t>(i));
       ++st.deps_left;
@@ -532,7 +576,8 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
     LinkId l = kNoLink;
     if (fe.kind == FaultKind::SwitchDown || fe.kind == FaultKind::SwitchUp) {
       if (!topo.find(fe.node)) {
-        return make_unexpected(ConfigError{sc.file, fe.line, key + ".node", "no node named '" + fe.node + "'"});
+        return make_unexpected(
+            ConfigError{sc.file, fe.line, key + ".node", "no node named '" + fe.node + "'"});
       }
     } else if (fe.link_id) {
       if (*fe.link_id >= topo.link_count()) {
@@ -553,7 +598,8 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
         }
       }
       if (l == kNoLink) {
-        return make_unexpected(ConfigError{sc.file, fe.line, key, "no link joins '" + fe.a + "' and '" + fe.b + "'"});
+        return make_unexpected(
+            ConfigError{sc.file, fe.line, key, "no link joins '" + fe.a + "' and '" + fe.b + "'"});
       }
     }
     m.fault_links.push_back(l);

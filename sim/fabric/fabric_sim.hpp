@@ -39,9 +39,9 @@ struct OpClassStats {
 
 struct SeriesRow {
   Time at{0};
-  std::uint32_t port = 0;    // global port (the sending end of a link direction)
-  std::uint64_t bytes = 0;   // wire bytes sent in the interval
-  std::uint64_t queue = 0;   // queued bytes at the sample
+  std::uint32_t port = 0;  // global port (the sending end of a link direction)
+  std::uint64_t bytes = 0; // wire bytes sent in the interval
+  std::uint64_t queue = 0; // queued bytes at the sample
 };
 
 enum class SimStop : std::uint8_t {

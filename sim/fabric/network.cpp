@@ -32,15 +32,14 @@ struct NthView {
 
 } // namespace
 
-FabricNetwork::FabricNetwork(const Topology& topo, const Routing& routing,
-                             const NetworkParams& p, EventQueue& events, NetworkClient& client)
+FabricNetwork::FabricNetwork(const Topology& topo, const Routing& routing, const NetworkParams& p,
+                             EventQueue& events, NetworkClient& client)
     : topo_(topo), routing_(routing), p_(p), events_(events), client_(client),
       rng_(component_rng(p.seed, ComponentKind::Switch, 0)) {}
 
 ConfigResult<std::unique_ptr<FabricNetwork>>
 FabricNetwork::make(const Topology& topo, const Routing& routing, const NetworkParams& p,
-                    std::span<const RouteEntry> routes, EventQueue& events,
-                    NetworkClient& client) {
+                    std::span<const RouteEntry> routes, EventQueue& events, NetworkClient& client) {
   if (!topo.finalized()) {
     return make_unexpected(key_error("topology", "not finalized"));
   }
@@ -126,17 +125,20 @@ FabricNetwork::make(const Topology& topo, const Routing& routing, const NetworkP
     }
   }
   n->salt_.resize(topo.node_count());
+  n->fwd_latency_.assign(topo.node_count(), p.sw.forwarding_latency);
   for (const Node& node : topo.nodes()) {
     n->salt_[node.id] = component_rng(p.seed, ComponentKind::Switch, node.id).next();
   }
   for (const RouteEntry& r : routes) {
+    if (r.dest_port) {
+      continue; // the fabric addresses endpoints by their Primary CNA
+    }
     n->routes_[(std::uint64_t{r.at} << 32U) | r.dest] = r.ports;
   }
   return n;
 }
 
-void FabricNetwork::schedule(Time at, NetEvent kind, std::uint32_t target,
-                             std::uint64_t payload) {
+void FabricNetwork::schedule(Time at, NetEvent kind, std::uint32_t target, std::uint64_t payload) {
   // Times here are never in the past (now + a non-negative delay), so this cannot fail.
   (void)events_.schedule(at, EventBody{kind, target, payload});
 }
@@ -191,7 +193,8 @@ void FabricNetwork::send(std::uint32_t ep, ta::NetPacket&& pk, Time now) {
     h.nlp = nl::nlp::kRtph;
     (void)Codec<nl::NthCna24>::encode(h, net.first(nth_bytes_));
   }
-  std::copy(pk.bytes.begin(), pk.bytes.end(), net.begin() + static_cast<std::ptrdiff_t>(nth_bytes_));
+  std::copy(pk.bytes.begin(), pk.bytes.end(),
+            net.begin() + static_cast<std::ptrdiff_t>(nth_bytes_));
   const std::uint32_t icrc = nl::compute_icrc(cfg_, net.first(net_len - kIcrc));
   nl::store_icrc(net.data() + net_len - kIcrc, icrc);
   const auto geom = dl::geometry_for_payload(net_len, p_.block_mode);
@@ -323,7 +326,7 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
       continue;
     }
     const Packet& h = packets_[q.head];
-    if (q.credits >= h.cells) {
+    if (!p_.link.credits || q.credits >= h.cells) {
       eligible = static_cast<std::uint16_t>(eligible | (1U << v));
       head_flits[v] = h.flits;
     } else {
@@ -345,7 +348,7 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
   if (q.head == kNone) {
     q.tail = kNone;
   }
-  q.credits -= p.cells;
+  q.credits -= std::min<std::uint32_t>(q.credits, p.cells);
   pt.queued_bytes -= p.wire.size();
   --pt.queued_packets;
   const NodeId from = pt.node;
@@ -364,7 +367,8 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
     Byte* nth = p.wire.data() + kLph;
     // CCI sits in bytes 4..5 of both NTH forms (Tables 5-2, 5-3), big-endian.
     const std::size_t at = cfg_ == 6 ? 4 : 6;
-    nl::Cci cci = nl::unpack_cci(static_cast<std::uint16_t>((unsigned{nth[at]} << 8U) | nth[at + 1]));
+    nl::Cci cci =
+        nl::unpack_cci(static_cast<std::uint16_t>((unsigned{nth[at]} << 8U) | nth[at + 1]));
     const bool last = ep_of_node_[ports_[pt.peer].node] != kNone;
     if (tp::fecn_on_dequeue(cci, pt.queued_bytes, last, red_, rng_)) {
       const std::uint16_t raw = nl::pack_cci(cci);
@@ -400,8 +404,8 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
     const double perr = -std::expm1(bits * std::log1p(-pt.ber));
     if (rng_.uniform() < perr) {
       if (p_.link.retry) {
-        const Time retry = p_.link.retry_delay.count() > 0 ? p_.link.retry_delay
-                                                           : pt.latency + pt.latency + ser;
+        const Time retry =
+            p_.link.retry_delay.count() > 0 ? p_.link.retry_delay : pt.latency + pt.latency + ser;
         done += retry;
         s.busy += retry;
         ++s.retries;
@@ -432,7 +436,8 @@ void FabricNetwork::send_on(std::uint32_t port, std::uint32_t id, Time start, Ti
   Packet& p = packets_[id];
   // Arrives after the link latency and the receiver's forwarding latency (a switch) or receive
   // pipeline (a controller), A-186.
-  const Time fwd = ports_[pt.peer].is_endpoint ? p_.endpoint_processing : p_.sw.forwarding_latency;
+  const Time fwd =
+      ports_[pt.peer].is_endpoint ? p_.endpoint_processing : fwd_latency_[ports_[pt.peer].node];
   p.held_port = pt.peer;
   p.held_vl = p.vl;
   const Time at = done + pt.latency + fwd;
@@ -440,7 +445,8 @@ void FabricNetwork::send_on(std::uint32_t port, std::uint32_t id, Time start, Ti
   if (tx_observer_) {
     tx_observer_(TxRecord{start, at, port, p.seq, p.flits, p.vl, retried});
   }
-  hash_ = mix64(hash_ ^ ((std::uint64_t{port} << 32U) ^ p.seq ^ static_cast<std::uint64_t>(done.count())));
+  hash_ = mix64(hash_ ^
+                ((std::uint64_t{port} << 32U) ^ p.seq ^ static_cast<std::uint64_t>(done.count())));
 }
 
 void FabricNetwork::release(std::uint32_t pkt, Time now) {

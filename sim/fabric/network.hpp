@@ -80,9 +80,9 @@ struct NetworkParams {
 
 // One link transmission, for observers (tests, traces).
 struct TxRecord {
-  Time start{0};        // serialisation starts
-  Time arrive{0};       // the tail reaches the next node's forwarding logic or transport
-  std::uint32_t port = 0; // global port sending
+  Time start{0};            // serialisation starts
+  Time arrive{0};           // the tail reaches the next node's forwarding logic or transport
+  std::uint32_t port = 0;   // global port sending
   std::uint64_t packet = 0; // injection sequence number
   std::uint32_t flits = 0;
   std::uint8_t vl = 0;
@@ -137,6 +137,9 @@ public:
   void set_link_ber(LinkId link, double ber);
   void set_link_lanes(LinkId link, std::uint16_t lanes);
   void set_node_up(NodeId node, bool up, Time now); // every link of the node
+  // Settings of one node or port that differ from the scenario's (imported ns-3 cases).
+  void set_forwarding_latency(NodeId node, Time t) { fwd_latency_[node] = t; }
+  void set_port_rate(PortRef port, BitRate rate) { ports_[global_port(port)].rate = rate; }
 
   [[nodiscard]] const NetworkCounters& counters() const noexcept { return counters_; }
   [[nodiscard]] const PortStats& port_stats(std::size_t global_port) const noexcept {
@@ -213,7 +216,7 @@ private:
   EventQueue& events_;
   NetworkClient& client_;
   Rng rng_;
-  std::vector<NodeId> ep_nodes_;         // endpoint index -> node
+  std::vector<NodeId> ep_nodes_;          // endpoint index -> node
   std::vector<std::uint32_t> ep_of_node_; // node -> endpoint index, or kNone
   std::vector<std::uint32_t> ep_queued_;
   std::vector<Port> ports_;
@@ -233,6 +236,7 @@ private:
   tp::RedParams red_{};
   NetworkCounters counters_{};
   std::vector<std::uint64_t> salt_; // per node: its multipath hash seed
+  std::vector<Time> fwd_latency_;   // per node: its forwarding latency (switches)
   std::function<void(const TxRecord&)> tx_observer_;
 };
 

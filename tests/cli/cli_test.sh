@@ -236,5 +236,61 @@ expect_error "txn bad loss" "loss" -- "$ub" txn --loss 1
 expect_error "txn bad coalesce" "taack-coalesce" -- "$ub" txn --taack-coalesce 40
 expect_error "txn bad channels" "channels" -- "$ub" txn --channels 0
 
+# ubmodel sim: the fabric simulator on a small scenario, its outputs, determinism and errors.
+cat >"$tmp/tiny.toml" <<'TOML'
+name = "tiny"
+[topology]
+kind = "fat_tree"
+[topology.fat_tree]
+k = 4
+[[traffic]]
+name = "w"
+pattern = "uniform"
+op = "write"
+bytes = "32KiB"
+[[traffic]]
+name = "r"
+pattern = "permutation"
+op = "read"
+bytes = "16KiB"
+after = ["w"]
+TOML
+if "$ub" sim "$tmp/tiny.toml" --out "$tmp/simo" --quiet >"$tmp/sim1" 2>"$tmp/err"; then ok; else bad "sim tiny failed: $(cat "$tmp/err")"; fi
+tail -n1 "$tmp/sim1" | grep -qE '^fingerprint: [0-9a-f]{16}$' && ok || bad "sim: last line is not the fingerprint"
+for f in stats.json flows.csv links.csv series.csv summary.txt; do
+  [ -s "$tmp/simo/$f" ] && ok || bad "sim: $f missing"
+done
+for f in sim_time_us wall_s events packet_hops fingerprint oracle_violations ops links flows; do
+  jq -e "has(\"$f\")" "$tmp/simo/stats.json" >/dev/null && ok || bad "sim stats.json lacks $f"
+done
+jq -e '.oracle_violations == 0 and .stop == "completed" and (.flows | length) == 32 and
+       all(.flows[]; .fct_us > 0 and .end_us >= .start_us and has("id") and has("src") and
+       has("dst") and has("bytes"))' "$tmp/simo/stats.json" >/dev/null && ok ||
+  bad "sim stats: $(jq -c '{stop, oracle_violations, n: (.flows | length)}' "$tmp/simo/stats.json")"
+# The reads start only when every write has completed (after = ["w"]).
+jq -e '([.flows[] | select(.op == "write") | .end_us] | max) <=
+       ([.flows[] | select(.op == "read") | .start_us] | min)' "$tmp/simo/stats.json" >/dev/null &&
+  ok || bad "sim: reads started before the writes completed"
+fp1=$(tail -n1 "$tmp/sim1")
+"$ub" sim "$tmp/tiny.toml" --no-out --quiet >"$tmp/sim2" || bad "sim tiny (2) failed"
+[ "$fp1" = "$(tail -n1 "$tmp/sim2")" ] && ok || bad "sim: same scenario and seed, other fingerprint"
+"$ub" sim "$tmp/tiny.toml" --no-out --quiet --seed 2 >"$tmp/sim3" || bad "sim tiny seed 2 failed"
+[ "$fp1" != "$(tail -n1 "$tmp/sim3")" ] && ok || bad "sim: another seed, same fingerprint"
+"$ub" sim "$tmp/tiny.toml" --no-out --quiet --set switch.selector=adaptive >"$tmp/sim4" ||
+  bad "sim --set failed"
+[ "$fp1" != "$(tail -n1 "$tmp/sim4")" ] && ok || bad "sim: --set switch.selector changed nothing"
+"$ub" sim scenarios_missing_dir_zz 2>"$tmp/err" >/dev/null; [ $? -eq 2 ] && ok || bad "sim: missing file not status 2"
+printf 'name = "x"\n[switch]\nselector = "fastest"\n' >"$tmp/bad.toml"
+expect_error "sim bad enum" "bad.toml:3: switch.selector" -- "$ub" sim "$tmp/bad.toml" --no-out
+printf 'name = "x"\n[link]\nvl_buffer_bytes = 64\n' >"$tmp/bad2.toml"
+expect_error "sim buffer too small" "link.vl_buffer_bytes" -- "$ub" sim "$tmp/bad2.toml" --no-out
+expect_error "sim bad override" "--set" -- "$ub" sim "$tmp/tiny.toml" --no-out --set switch.frob=1
+expect_error "sim bad seed" "seed" -- "$ub" sim "$tmp/tiny.toml" --no-out --seed x
+# An ns-3 UB case folder runs as it is.
+"$ub" sim "$(dirname "$0")/../../scenarios/ns3ub/2nodes_single-tp" --out "$tmp/ns3o" --quiet \
+  >"$tmp/ns3" 2>"$tmp/err" && ok || bad "sim ns-3 case failed: $(cat "$tmp/err")"
+jq -e '.stop == "completed" and .oracle_violations == 0 and (.flows | length) > 0' \
+  "$tmp/ns3o/stats.json" >/dev/null && ok || bad "sim ns-3 case: $(jq -c '{stop}' "$tmp/ns3o/stats.json")"
+
 echo "cli: $checks checks, $fails failed"
 [ "$fails" -eq 0 ]

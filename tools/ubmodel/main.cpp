@@ -7,6 +7,7 @@
 //   ubmodel link [options] [--json]   two ports over one link: retry, credits, goodput
 //   ubmodel transport [options] [--json]  two RTP ends over a lossy multipath network
 //   ubmodel txn [options] [--json]    initiators and targets: memory semantics, ordering, oracle
+//   ubmodel sim [SCENARIO | NS3_DIR]  the fabric simulator (default: the built-in scenario)
 // Bad input of any kind: exit status 2 and one line on stderr.
 
 #include <cstdio>
@@ -25,6 +26,7 @@
 #include "tools/ubmodel/json_io.hpp"
 #include "tools/ubmodel/link_cmd.hpp"
 #include "tools/ubmodel/pretty.hpp"
+#include "tools/ubmodel/sim_cmd.hpp"
 #include "tools/ubmodel/transport_cmd.hpp"
 #include "tools/ubmodel/txn_cmd.hpp"
 
@@ -326,6 +328,12 @@ int main(int argc, char** argv) {
              "shared segments, checked by the reference oracle");
   add_txn_options(txn, txn_opts);
 
+  SimOptions sim_opts;
+  auto* sim = app.add_subcommand(
+      "sim", "the fabric simulator: UB controllers and switches over a topology, running a "
+             "scenario's traffic with faults, checked by the oracle");
+  add_sim_options(sim, sim_opts);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -359,6 +367,9 @@ int main(int argc, char** argv) {
   }
   if (txn->parsed()) {
     return run_txn(txn_opts);
+  }
+  if (sim->parsed()) {
+    return run_sim(sim_opts);
   }
   return fail("no command given (see ubmodel --help)");
 }

@@ -253,3 +253,30 @@ TEST_CASE("load_icrc and store_icrc are little-endian", "[nl][icrc][spec:§5.3.7
   static constexpr std::array<Byte, 4> kOrder{1, 2, 3, 4};
   static_assert(load_icrc(kOrder.data()) == 0x04030201U);
 }
+
+TEST_CASE("crc32_ieee, eight bytes at a time, equals the bitwise CRC for every length and split",
+          "[nl][icrc]") {
+  auto bitwise = [](std::span<const Byte> b, std::uint32_t crc) {
+    std::uint32_t c = ~crc;
+    for (const Byte x : b) {
+      c ^= x;
+      for (int k = 0; k < 8; ++k) {
+        c = (c & 1U) != 0 ? 0xEDB88320U ^ (c >> 1) : c >> 1;
+      }
+    }
+    return ~c;
+  };
+  std::vector<Byte> data(300);
+  std::uint32_t x = 12345;
+  for (auto& b : data) {
+    x = x * 1103515245U + 12345U;
+    b = static_cast<Byte>(x >> 16);
+  }
+  for (std::size_t len = 0; len <= data.size(); ++len) {
+    const std::span<const Byte> s(data.data(), len);
+    REQUIRE(crc32_ieee(s) == bitwise(s, 0));
+    // Continued from a split point: the same as in one go.
+    const std::size_t cut = len / 3;
+    REQUIRE(crc32_ieee(s.subspan(cut), crc32_ieee(s.first(cut))) == bitwise(s, 0));
+  }
+}

@@ -73,7 +73,8 @@ TEST_CASE("fabric: writes, reads, sends and atomics over a fat-tree complete wit
           "[fabric]") {
   const Topology t = fat_tree4();
   Scenario sc;
-  std::vector<Flow> flows{flow(0, 0, 5, 64 * 1024), flow(1, 3, 12, 32 * 1024, OpKind::Read),
+  std::vector<Flow> flows{flow(0, 0, 5, 64 * 1024),
+                          flow(1, 3, 12, 32 * 1024, OpKind::Read),
                           flow(2, 7, 1, 16 * 1024, OpKind::Send),
                           flow(3, 9, 2, 64, OpKind::FetchAdd, 8),
                           flow(4, 15, 0, 640, OpKind::Store, 64),
@@ -150,7 +151,8 @@ TEST_CASE("fabric: one flow on an idle path runs at line rate within 2%", "[fabr
   // less the headers. A 4 KiB op does not fit one 4,096-byte TP payload with its TA headers, so
   // it takes a full packet and a small one (about 5% in all).
   const FlowResult& f = r.flows[0];
-  const double gbps = static_cast<double>(f.bytes) * 8 / static_cast<double>((f.end - f.start).count()) * 1e3;
+  const double gbps =
+      static_cast<double>(f.bytes) * 8 / static_cast<double>((f.end - f.start).count()) * 1e3;
   CHECK(gbps > 93.0);
   CHECK(gbps < 100.0);
 }
@@ -167,8 +169,9 @@ TEST_CASE("fabric: a 64-byte read takes the sum of its hops' latencies", "[fabri
     std::uint32_t port;
   };
   std::map<std::uint64_t, std::vector<Hop>> hops; // by packet
-  sim->network().set_tx_observer(
-      [&](const TxRecord& x) { hops[x.packet].push_back(Hop{x.start, x.arrive, x.port}); });
+  sim->network().set_tx_observer([&](const TxRecord& x) {
+    hops[x.packet].push_back(Hop{x.start, x.arrive, x.port});
+  });
   const SimResult r = sim->run();
   REQUIRE(r.stop == SimStop::Completed);
   REQUIRE(r.classes[static_cast<std::size_t>(OpKind::Read)].latency_us.size() == 1);
@@ -235,8 +238,7 @@ TEST_CASE("fabric: bit errors with link retry on lose nothing, with it off the t
   }
 }
 
-TEST_CASE("fabric: one VL on a ring deadlocks, the two-VL dateline scheme does not",
-          "[fabric]") {
+TEST_CASE("fabric: one VL on a ring deadlocks, the two-VL dateline scheme does not", "[fabric]") {
   const Topology t = switch_ring(5);
   std::vector<Flow> flows;
   // Every endpoint writes to the one two switches on (clockwise, the unique shortest path):
