@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "protocol/ta/oracle.hpp"
 #include "protocol/ta/ta_endpoint.hpp"
@@ -114,7 +115,11 @@ struct FabricSim::Impl final : NetworkClient {
     std::vector<std::uint32_t> waiting; // flows that wait for the whole phase
   };
   std::vector<Phase> phases;
-  std::vector<std::vector<std::uint32_t>> flows_of_ep; // active flows by source endpoint
+  std::vector<std::vector<std::uint32_t>> flows_of_ep;     // active flows by source endpoint
+  std::unordered_map<std::uint64_t, std::uint8_t> pair_vl; // flows' priorities, by pair
+  static std::uint64_t pair_key(std::uint32_t a, std::uint32_t b) noexcept {
+    return (std::uint64_t{std::min(a, b)} << 32U) | std::max(a, b);
+  }
   std::vector<Time> timer_at;
   std::vector<Time> fired_at; // when each endpoint's on_timeout last ran
   std::vector<std::uint8_t> in_service;
@@ -165,6 +170,14 @@ struct FabricSim::Impl final : NetworkClient {
         }
         if (p->dst >= eps.size() || p->dst == ep) {
           continue; // misaddressed: nothing can carry it
+        }
+        if (!pair_vl.empty()) {
+          // MODEL: the pair's traffic class, both ways (TP channels are per pair).
+          const auto it = pair_vl.find(pair_key(ep, p->dst));
+          if (it != pair_vl.end()) {
+            p->vl = it->second;
+            p->sl = it->second;
+          }
         }
         net->send(ep, std::move(*p), now);
         any = true;
@@ -458,6 +471,10 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
                                    std::to_string(n_eps - 1) + " or sends to itself"));
     }
     pairs.emplace_back(f.src, f.dst);
+    if (f.priority != 0) {
+      auto& v = m.pair_vl[Impl::pair_key(f.src, f.dst)];
+      v = std::max(v, f.priority);
+    }
   }
   std::sort(pairs.begin(), pairs.end());
   pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());

@@ -316,3 +316,54 @@ TEST_CASE("fabric: setup errors name the key", "[fabric]") {
   REQUIRE(!s3);
   CHECK(to_string(s3.error()) == "x.toml:7: fault[0].a: no node named 'nope'");
 }
+
+TEST_CASE("fabric: an incast marks FECN past the threshold and not without one", "[fabric]") {
+  const Topology t = fat_tree4();
+  std::vector<Flow> flows;
+  for (std::uint32_t i = 0; i < 6; ++i) {
+    flows.push_back(flow(i, 4 + i, 0, 256 * 1024));
+  }
+  Scenario sc;
+  const SimResult plain = build(sc, t, flows)->run();
+  CHECK(plain.net.marks == 0);
+  CHECK(plain.stop == SimStop::Completed);
+  sc.switches.ecn_threshold_bytes = 8 * 1024;
+  sc.endpoint.congestion_control = true; // LDCP: its packets carry a FECN-form CCI
+  const SimResult marked = build(sc, t, flows)->run();
+  CHECK(marked.stop == SimStop::Completed);
+  CHECK(marked.oracle_violations == 0);
+  CHECK(marked.net.marks > 10);
+  // The receiver's last hop (its edge switch's port toward it) is the bottleneck: it marks
+  // most.
+  const PortRef last = t.peer(PortRef{t.endpoints()[0], 0});
+  const std::size_t g = t.node(last.node).first_port + last.port;
+  std::uint64_t most = 0;
+  for (const PortStats& p : marked.ports) {
+    most = std::max(most, p.marks);
+  }
+  CHECK(marked.ports[g].marks > 0);
+  CHECK(marked.ports[g].marks == most);
+}
+
+TEST_CASE("fabric: DWRR shares a port between VLs by weight, strict priority does not",
+          "[fabric]") {
+  // Two endpoints on one switch send to a third: one flow on VL 0, one on VL 1.
+  const Topology t = fat_tree4();
+  std::vector<Flow> flows{flow(0, 1, 0, 2 * 1024 * 1024), flow(1, 2, 0, 2 * 1024 * 1024)};
+  flows[1].priority = 1;
+  Scenario sc;
+  sc.switches.arbitration = Arbitration::StrictPriority;
+  const SimResult sp = build(sc, t, flows)->run();
+  REQUIRE(sp.stop == SimStop::Completed);
+  // Strict priority: VL 0 goes first, so flow 0 ends well before flow 1.
+  CHECK(sp.flows[0].end < sp.flows[1].end);
+  const double sp_gap = to_us(sp.flows[1].end - sp.flows[0].end);
+  sc.switches.arbitration = Arbitration::Dwrr;
+  sc.switches.dwrr_weights[0] = 1;
+  sc.switches.dwrr_weights[1] = 1;
+  const SimResult fair = build(sc, t, flows)->run();
+  REQUIRE(fair.stop == SimStop::Completed);
+  // Equal weights: the two finish close together.
+  const double fair_gap = std::abs(to_us(fair.flows[1].end) - to_us(fair.flows[0].end));
+  CHECK(fair_gap < sp_gap / 4);
+}
