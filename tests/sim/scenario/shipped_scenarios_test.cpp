@@ -10,6 +10,7 @@
 #include "scenario_test_util.hpp"
 #include "sim/scenario/build_topology.hpp"
 #include "sim/scenario/default_scenario.hpp"
+#include "source_dir.hpp"
 
 using namespace ub;
 using namespace ub::literals;
@@ -17,22 +18,8 @@ using namespace ub::sim;
 
 namespace {
 
-// scenarios/ of the source tree: $UB_SOURCE_DIR (ctest sets it), else found from the working
-// directory upwards.
 std::filesystem::path scenarios_dir() {
-  if (const char* src = std::getenv("UB_SOURCE_DIR"); src != nullptr && *src != '\0') {
-    return std::filesystem::path(src) / "scenarios";
-  }
-  for (auto p = std::filesystem::current_path(); !p.empty(); p = p.parent_path()) {
-    if (std::filesystem::exists(p / "scenarios" / "default.toml")) {
-      return p / "scenarios";
-    }
-    if (p == p.parent_path()) {
-      break;
-    }
-  }
-  FAIL("scenarios/ not found: set UB_SOURCE_DIR or run from the source tree");
-  return {};
+  return ub::test::source_dir() / "scenarios";
 }
 
 std::string read_file(const std::filesystem::path& p) {

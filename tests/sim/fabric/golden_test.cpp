@@ -1,0 +1,40 @@
+// Golden summaries: three small scenarios (tests/sim/fabric/golden/*.toml) must print exactly the
+// summary stored beside them (without the wall-clock line), fingerprint included. A change of
+// the model that moves them is deliberate: rerun with UB_UPDATE_GOLDEN=1 and review the diff.
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "sim/fabric/fabric_sim.hpp"
+#include "sim/fabric/report.hpp"
+#include "sim/fabric/sim_setup.hpp"
+#include "source_dir.hpp"
+
+using namespace ub;
+using namespace ub::sim;
+
+TEST_CASE("fabric golden summaries of three small scenarios", "[fabric][golden]") {
+  const auto dir = ub::test::source_dir() / "tests" / "sim" / "fabric" / "golden";
+  const bool update = std::getenv("UB_UPDATE_GOLDEN") != nullptr;
+  for (const char* name : {"fattree-mixed", "mesh-fault", "ring-ctp-ber"}) {
+    INFO(name);
+    auto in = prepare(dir / (std::string(name) + ".toml"), {});
+    REQUIRE(in);
+    auto sim = FabricSim::make(in->scenario, in->topology, in->flows);
+    REQUIRE(sim);
+    const SimResult r = (*sim)->run();
+    CHECK(r.stop == SimStop::Completed);
+    CHECK(r.oracle_violations == 0);
+    const std::string got = summary(*in, r, false);
+    const auto golden = dir / (std::string(name) + ".summary");
+    if (update) {
+      std::ofstream(golden, std::ios::binary) << got;
+    }
+    std::ifstream f(golden, std::ios::binary);
+    std::ostringstream want;
+    want << f.rdbuf();
+    CHECK(got == want.str());
+  }
+}
