@@ -12,9 +12,11 @@
 #include "protocol/ta/oracle.hpp"
 #include "protocol/ta/ta_endpoint.hpp"
 #include "protocol/ta/ta_opcode.hpp"
+#include "protocol/ta/ta_packet.hpp"
 #include "protocol/ta/transport_ctp.hpp"
 #include "protocol/ta/transport_rtp.hpp"
 #include "protocol/ta/transport_utp.hpp"
+#include "protocol/tp/rtph.hpp"
 #include "sim/engine/fingerprint.hpp"
 #include "sim/engine/rng_streams.hpp"
 
@@ -100,6 +102,12 @@ struct FabricSim::Impl final : NetworkClient {
     std::uint32_t queue = 0; // the initiator queue at its source
     Time next_due{0};        // open loop
     bool tick_pending = false;
+    // Packet model: packets of the op being sent, and per op the packets still to arrive and
+    // when it was posted.
+    std::uint32_t cur_left = 0;
+    std::uint64_t cur_bytes = 0;
+    std::vector<std::uint32_t> op_left;
+    std::vector<Time> op_posted;
   };
 
   Scenario sc;
@@ -135,10 +143,102 @@ struct FabricSim::Impl final : NetworkClient {
   Impl(const Scenario& s, const Topology& t, Routing r) : sc(s), topo(t), routing(std::move(r)) {}
 
   // ---- NetworkClient ----
-  void on_deliver(std::uint32_t ep, ta::NetPacket&& p, Time now) override {
+  void on_deliver(std::uint32_t ep, ta::NetPacket&& p, std::uint64_t tag, Time now) override {
     fp.add(DeliveryEvent{now, ep, p.src, res.net.delivered++, p.bytes.size()});
+    if (packet_model) {
+      packet_delivered(p, tag, now);
+      return;
+    }
     eps[ep]->on_receive(p, now);
     service(ep, now);
+  }
+
+  // ---- the packet endpoint model (A-196) ----
+  // The bytes every packet of a flow carries above the network header: a UTPH and the TA
+  // header of a Write, from the codecs, then the payload (zeros).
+  std::vector<Byte> packet_header;
+  bool packet_model = false;
+
+  void packet_delivered(const ta::NetPacket& p, std::uint64_t tag, Time now) {
+    // The receiving controller parses the transport header (the codec runs per packet).
+    const auto h = Codec<tp::Utph>::decode(
+        std::span<const Byte>(p.bytes).first(std::min(p.bytes.size(), Layout<tp::Utph>::kSize)));
+    if (!h) {
+      ++res.net.dropped_bad_packet;
+      return;
+    }
+    const auto id = static_cast<std::uint32_t>(tag >> 32U);
+    const std::uint64_t k = tag & 0xFFFF'FFFFULL;
+    FlowState& f = flows[id];
+    if (--f.op_left[k] != 0) {
+      return;
+    }
+    ta::Completion c;
+    c.id = tag;
+    c.posted = f.op_posted[k];
+    c.done = now;
+    complete(c, now);
+    service(f.spec.src, now);
+  }
+
+  // Sends what the source's active flows may send now, a packet per flow in turn.
+  bool pump_packets(std::uint32_t ep, Time now) {
+    auto& active = flows_of_ep[ep];
+    bool any = false;
+    bool progress = true;
+    while (progress && net->can_send(ep)) {
+      progress = false;
+      for (std::size_t i = 0; i < active.size() && net->can_send(ep); ++i) {
+        FlowState& f = flows[active[i]];
+        if (f.cur_left == 0) {
+          if (f.posted == f.res.ops || f.outstanding >= f.window) {
+            continue;
+          }
+          if (f.spec.rate_bps != 0 && f.next_due > now) {
+            if (!f.tick_pending) {
+              f.tick_pending = true;
+              schedule(f.next_due, kFlowTick, f.spec.id);
+            }
+            continue;
+          }
+          const std::uint64_t k = f.posted++;
+          const std::uint64_t len = op_len(f, k);
+          f.cur_left = static_cast<std::uint32_t>((len + sc.endpoint.mtu - 1) / sc.endpoint.mtu);
+          f.cur_bytes = len;
+          f.op_left[k] = f.cur_left;
+          f.op_posted[k] = now;
+          ++f.outstanding;
+          if (f.spec.rate_bps != 0) {
+            f.next_due =
+                std::max(f.next_due, now) + BitRate{f.spec.rate_bps}.time_for_bits(len * 8);
+          }
+        }
+        const std::uint64_t k = f.posted - 1;
+        const auto payload =
+            static_cast<std::size_t>(std::min<std::uint64_t>(f.cur_bytes, sc.endpoint.mtu));
+        f.cur_bytes -= payload;
+        --f.cur_left;
+        ta::NetPacket pk;
+        pk.src = ep;
+        pk.dst = f.spec.dst;
+        pk.bytes.resize(packet_header.size() + payload);
+        std::copy(packet_header.begin(), packet_header.end(), pk.bytes.begin());
+        pk.entropy = static_cast<std::uint16_t>(f.spec.id);
+        pk.vl = f.spec.priority;
+        pk.sl = f.spec.priority;
+        net->send(ep, std::move(pk), now, (std::uint64_t{f.spec.id} << 32U) | k);
+        any = true;
+        progress = true;
+      }
+    }
+    std::erase_if(active, [&](std::uint32_t id) {
+      return flows[id].posted == flows[id].res.ops && flows[id].cur_left == 0;
+    });
+    return any;
+  }
+
+  [[nodiscard]] static std::uint64_t op_len(const FlowState& f, std::uint64_t k) noexcept {
+    return std::min<std::uint64_t>(f.spec.op_bytes, f.spec.bytes - k * f.spec.op_bytes);
   }
   void on_ready(std::uint32_t ep, Time now) override { service(ep, now); }
 
@@ -151,6 +251,12 @@ struct FabricSim::Impl final : NetworkClient {
   void service(std::uint32_t ep, Time now) {
     if (in_service[ep] != 0) {
       return; // re-entered through the network's on_ready: the outer loop carries on
+    }
+    if (packet_model) {
+      in_service[ep] = 1;
+      pump_packets(ep, now);
+      in_service[ep] = 0;
+      return;
     }
     in_service[ep] = 1;
     ta::TaEndpoint& e = *eps[ep];
@@ -288,6 +394,8 @@ struct FabricSim::Impl final : NetworkClient {
     cls.latency_us.push_back(static_cast<double>((c.done - c.posted).count()) / 1e6);
     fp.add(DeliveryEvent{now, f.spec.src, id, k, len});
     if (f.res.ops_done == f.res.ops) {
+      f.op_left = {};
+      f.op_posted = {};
       f.res.done = true;
       f.res.end = now;
       ++flows_done;
@@ -312,6 +420,10 @@ struct FabricSim::Impl final : NetworkClient {
 
   void start_flow(std::uint32_t id, Time now) {
     FlowState& f = flows[id];
+    if (packet_model) {
+      f.op_left.assign(f.res.ops, 0);
+      f.op_posted.assign(f.res.ops, Time{0});
+    }
     f.res.started = true;
     f.res.start = now;
     f.next_due = now;
@@ -462,6 +574,26 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
                                      "link.vl_buffer_bytes or lower the MTU)"));
   }
 
+  m.packet_model = sc.endpoint.model == EndpointModel::Packet;
+  if (m.packet_model) {
+    if (sc.endpoint.mtu + 64 > m.net->max_net_bytes()) {
+      return make_unexpected(key_error("endpoint.mtu", "a packet of this MTU does not fit one VL "
+                                                       "buffer (raise link.vl_buffer_bytes)"));
+    }
+    // UTPH (§6.2.2) and a Write's TA header (BTAH + MAETAH, §7.2), encoded once.
+    m.packet_header.resize(Layout<tp::Utph>::kSize);
+    (void)Codec<tp::Utph>::encode(tp::Utph{}, m.packet_header);
+    ta::TaPacket w;
+    ta::Btah b;
+    b.ta_opcode = static_cast<std::uint8_t>(ta::TaOpcode::Write);
+    w.base = b;
+    w.ma = ta::Maetah{};
+    auto bytes = ta::encode_ta(w, ta::TaWire::Cna16);
+    if (!bytes) {
+      return make_unexpected(key_error("endpoint.model", to_string(bytes.error())));
+    }
+    m.packet_header.insert(m.packet_header.end(), bytes->begin(), bytes->end());
+  }
   // Transports: channels only between endpoints that have flows (either direction).
   std::vector<std::pair<ta::PeerId, ta::PeerId>> pairs;
   for (const Flow& f : flows) {
@@ -477,11 +609,14 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
     }
   }
   std::sort(pairs.begin(), pairs.end());
+  if (m.packet_model) {
+    pairs.clear();
+  }
   pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
   Rng setup_rng = component_rng(sc.seed, ComponentKind::Scenario, 1);
   Result<std::vector<std::unique_ptr<ta::TaTransport>>> transports =
       make_unexpected(Error{Errc::NotModelled, 0, "fabric", "transport", "unset", ""});
-  switch (sc.endpoint.transport) {
+  switch (m.packet_model ? TransportKind::Bypass : sc.endpoint.transport) {
   case TransportKind::Rtp: {
     ta::RtpTransportConfig c;
     c.channel.mtu = sc.endpoint.mtu;
@@ -503,12 +638,13 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
     break;
   }
   case TransportKind::Bypass:
+    transports = std::vector<std::unique_ptr<ta::TaTransport>>{};
     break;
   }
   if (!transports) {
     return make_unexpected(key_error("endpoint.transport", to_string(transports.error())));
   }
-  if (sc.run.oracle) {
+  if (sc.run.oracle && !m.packet_model) {
     m.oracle = std::make_unique<ta::Oracle>();
   }
   ta::EndpointConfig ec;
@@ -516,7 +652,7 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
     m.eps.push_back(std::make_unique<ta::TaEndpoint>(std::move(t), ec, m.oracle.get()));
   }
   // Every endpoint is a target: one segment, one receive Jetty.
-  for (std::size_t i = 0; i < n_eps; ++i) {
+  for (std::size_t i = 0; i < m.eps.size(); ++i) {
     ta::TaTarget& t = m.eps[i]->target();
     auto& u = t.ummu();
     const auto eid = static_cast<std::uint32_t>(i);
@@ -555,11 +691,13 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
     st.res.ops = (f.bytes + f.op_bytes - 1) / f.op_bytes;
     st.window = f.window != 0 ? f.window : sc.endpoint.max_outstanding;
     st.queue = queues[f.src]++;
-    ta::QueueConfig qc;
-    qc.mode = ta::TaMode::Roi;
-    qc.on_error = ta::ExceptionMode::Continue;
-    if (auto s = m.eps[f.src]->initiator().add_queue(st.queue, qc); !s) {
-      return make_unexpected(key_error("traffic", to_string(s.error())));
+    if (!m.packet_model) {
+      ta::QueueConfig qc;
+      qc.mode = ta::TaMode::Roi;
+      qc.on_error = ta::ExceptionMode::Continue;
+      if (auto s = m.eps[f.src]->initiator().add_queue(st.queue, qc); !s) {
+        return make_unexpected(key_error("traffic", to_string(s.error())));
+      }
     }
     if (f.phase >= m.phases.size()) {
       m.phases.resize(std::size_t{f.phase} + 1);
@@ -698,6 +836,7 @@ SimResult FabricSim::run(const ProgressFn& progress) {
   for (const auto& e : m.eps) {
     r.ta_timeouts += e->initiator().counters().timeouts;
   }
+  r.oracle_checked = m.oracle != nullptr;
   if (m.oracle) {
     r.oracle_violations = m.oracle->counters().violations;
     r.oracle_summary = m.oracle->summary();

@@ -60,6 +60,7 @@ struct SimResult {
   std::uint64_t events = 0;
   std::uint64_t fingerprint = 0;
   std::uint64_t oracle_violations = 0;
+  bool oracle_checked = false; // the oracle ran (full endpoints with run.oracle on)
   std::string oracle_summary;
   NetworkCounters net{};
   std::vector<FlowResult> flows;

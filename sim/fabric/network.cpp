@@ -161,7 +161,7 @@ void FabricNetwork::free_packet(std::uint32_t id) {
   free_.push_back(id);
 }
 
-void FabricNetwork::send(std::uint32_t ep, ta::NetPacket&& pk, Time now) {
+void FabricNetwork::send(std::uint32_t ep, ta::NetPacket&& pk, Time now, std::uint64_t tag) {
   const std::uint32_t id = alloc_packet();
   Packet& pkt = packets_[id];
   const NodeId src_node = ep_nodes_[ep];
@@ -206,6 +206,7 @@ void FabricNetwork::send(std::uint32_t ep, ta::NetPacket&& pk, Time now) {
   pkt.held_port = kNone;
   pkt.dst_node = dst_node;
   pkt.seq = seq_++;
+  pkt.tag = tag;
   // The LPH (§4.3.2.2.2): VL, CFG and the RT the source asks for (per-packet when the
   // transport sprays, else the scenario's RT).
   dl::Lph lph;
@@ -518,8 +519,9 @@ void FabricNetwork::arrive(std::uint32_t port, std::uint32_t id, Time now) {
     out.vl = lph->vl;
     out.sl = nth.sl;
     ++counters_.delivered;
+    const std::uint64_t tag = p.tag;
     drop(id, now); // the controller took it: its cells go back
-    client_.on_deliver(ep, std::move(out), now);
+    client_.on_deliver(ep, std::move(out), tag, now);
     return;
   }
   if (!topo_.node(at).forwards) {

@@ -60,8 +60,9 @@ enum NetEvent : std::uint16_t {
 class NetworkClient {
 public:
   virtual ~NetworkClient() = default;
-  // A packet for endpoint `ep` arrived intact: `p.bytes` is what its transport built.
-  virtual void on_deliver(std::uint32_t ep, ta::NetPacket&& p, Time now) = 0;
+  // A packet for endpoint `ep` arrived intact: `p.bytes` is what its transport built; `tag` is
+  // what the sender passed to send() (simulator bookkeeping, not on the wire).
+  virtual void on_deliver(std::uint32_t ep, ta::NetPacket&& p, std::uint64_t tag, Time now) = 0;
   // Endpoint `ep` may send again (its port queues fell below the limit).
   virtual void on_ready(std::uint32_t ep, Time now) = 0;
 };
@@ -127,7 +128,7 @@ public:
     return ep_queued_[ep] < p_.endpoint_queue_packets;
   }
   // Encodes `pk` (its dst is an endpoint index) and queues it on the right port of `ep`.
-  void send(std::uint32_t ep, ta::NetPacket&& pk, Time now);
+  void send(std::uint32_t ep, ta::NetPacket&& pk, Time now, std::uint64_t tag = 0);
 
   // Runs one of the network's events (kind < 16).
   void handle(const Event& e);
@@ -172,6 +173,7 @@ private:
     std::uint8_t held_vl = 0; // the VL whose input buffer holds it (vl may rise at a dateline)
     bool control = false;
     std::uint64_t seq = 0; // injection order (per-packet path choice)
+    std::uint64_t tag = 0; // the sender's bookkeeping (not on the wire)
   };
   struct Port {
     NodeId node = 0;

@@ -80,6 +80,7 @@ std::string stats_json(const SimInput& in, const SimResult& r) {
       r.wall_s > 0 ? std::round(static_cast<double>(r.net.packet_hops) / r.wall_s) : 0.0;
   j["fingerprint"] = to_hex16(r.fingerprint);
   j["oracle_violations"] = r.oracle_violations;
+  j["oracle_checked"] = r.oracle_checked;
   j["endpoints"] = r.endpoints;
   j["nodes"] = in.topology.node_count();
   j["links"] = in.topology.link_count();
@@ -263,7 +264,11 @@ std::string summary(const SimInput& in, const SimResult& r, bool timing) {
   s += fmt::format("drops      {} link down, {} bit errors, {} no route, {} bad packet\n",
                    r.net.dropped_link_down, r.net.dropped_ber, r.net.dropped_no_route,
                    r.net.dropped_bad_packet);
-  s += fmt::format("oracle     {} violations\n", r.oracle_violations);
+  if (r.oracle_checked) {
+    s += fmt::format("oracle     {} violations\n", r.oracle_violations);
+  } else {
+    s += "oracle     off (packet endpoints or run.oracle = false)\n";
+  }
   for (const std::string& w : in.warnings) {
     s += "warning    " + w + "\n";
   }

@@ -87,7 +87,15 @@ struct SwitchSpec {
 
 enum class TransportKind : std::uint8_t { Rtp, Ctp, Utp, Bypass };
 
+// How much of a UB controller an endpoint runs.
+enum class EndpointModel : std::uint8_t {
+  Full,   // function, transaction (initiator, target, oracle) and transport layers
+  Packet, // packets only: UTPH + TA header built by the codecs, no transport state, ideal
+          // completion feedback; for studies of the network alone and for speed
+};
+
 struct EndpointSpec {
+  EndpointModel model = EndpointModel::Full;
   TransportKind transport = TransportKind::Rtp;
   std::uint32_t mtu = 4096;           // TA payload per packet, bytes
   Time processing{50'000};            // MODEL: per-packet controller latency, each way

@@ -31,6 +31,10 @@ constexpr std::array<Named<TransportKind>, 4> kTransports{{
     {"utp", TransportKind::Utp},
     {"bypass", TransportKind::Bypass},
 }};
+constexpr std::array<Named<EndpointModel>, 2> kEndpointModels{{
+    {"full", EndpointModel::Full},
+    {"packet", EndpointModel::Packet},
+}};
 constexpr std::array<Named<FaultKind>, 6> kFaultKinds{{
     {"link_down", FaultKind::LinkDown},
     {"link_up", FaultKind::LinkUp},
@@ -96,6 +100,9 @@ std::span<const Named<Arbitration>> arbitration_names() noexcept {
 std::span<const Named<TransportKind>> transport_names() noexcept {
   return kTransports;
 }
+std::span<const Named<EndpointModel>> endpoint_model_names() noexcept {
+  return kEndpointModels;
+}
 std::span<const Named<FaultKind>> fault_kind_names() noexcept {
   return kFaultKinds;
 }
@@ -123,6 +130,9 @@ std::string_view to_string(Arbitration a) noexcept {
 }
 std::string_view to_string(TransportKind t) noexcept {
   return name_of(kTransports, t);
+}
+std::string_view to_string(EndpointModel m) noexcept {
+  return name_of(kEndpointModels, m);
 }
 std::string_view to_string(FaultKind k) noexcept {
   return name_of(kFaultKinds, k);

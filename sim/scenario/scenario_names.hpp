@@ -23,6 +23,7 @@ struct Named {
 [[nodiscard]] std::span<const Named<Selector>> selector_names() noexcept;
 [[nodiscard]] std::span<const Named<Arbitration>> arbitration_names() noexcept;
 [[nodiscard]] std::span<const Named<TransportKind>> transport_names() noexcept;
+[[nodiscard]] std::span<const Named<EndpointModel>> endpoint_model_names() noexcept;
 [[nodiscard]] std::span<const Named<FaultKind>> fault_kind_names() noexcept;
 [[nodiscard]] std::span<const Named<PatternKind>> pattern_names() noexcept;
 [[nodiscard]] std::span<const Named<SizeDist>> size_dist_names() noexcept;
@@ -35,6 +36,7 @@ struct Named {
 [[nodiscard]] std::string_view to_string(Selector s) noexcept;
 [[nodiscard]] std::string_view to_string(Arbitration a) noexcept;
 [[nodiscard]] std::string_view to_string(TransportKind t) noexcept;
+[[nodiscard]] std::string_view to_string(EndpointModel m) noexcept;
 [[nodiscard]] std::string_view to_string(FaultKind k) noexcept;
 [[nodiscard]] std::string_view to_string(PatternKind k) noexcept;
 [[nodiscard]] std::string_view to_string(SizeDist d) noexcept;

@@ -367,3 +367,35 @@ TEST_CASE("fabric: DWRR shares a port between VLs by weight, strict priority doe
   const double fair_gap = std::abs(to_us(fair.flows[1].end) - to_us(fair.flows[0].end));
   CHECK(fair_gap < sp_gap / 4);
 }
+
+TEST_CASE("fabric: packet endpoints move every packet over exactly its path's hops", "[fabric]") {
+  const Topology t = fat_tree4();
+  Scenario sc;
+  sc.endpoint.model = EndpointModel::Packet;
+  sc.endpoint.mtu = 1000;
+  std::vector<Flow> flows;
+  for (std::uint32_t s = 0; s < 16; ++s) {
+    for (std::uint32_t d = 0; d < 16; ++d) {
+      if (s != d) {
+        flows.push_back(
+            flow(static_cast<std::uint32_t>(flows.size()), s, d, 20'000, OpKind::Write, 4'000));
+      }
+    }
+  }
+  auto sim = build(sc, t, flows);
+  const SimResult r = sim->run();
+  REQUIRE(r.stop == SimStop::Completed);
+  CHECK_FALSE(r.oracle_checked);
+  std::uint64_t hops = 0;
+  const auto eps = t.endpoints();
+  for (const Flow& f : flows) {
+    hops += 20 * std::uint64_t{sim->routing().distance(eps[f.src], eps[f.dst])};
+  }
+  CHECK(r.net.injected == 240 * 20);
+  CHECK(r.net.delivered == r.net.injected);
+  CHECK(r.net.packet_hops == hops);
+  for (const FlowResult& f : r.flows) {
+    CHECK(f.done);
+    CHECK(f.ops_done == 5);
+  }
+}
