@@ -17,6 +17,7 @@ namespace ub::sim {
 namespace {
 
 constexpr std::size_t kLph = 4;
+constexpr std::uint64_t kWake = ~std::uint64_t{0}; // a kNetCredit event that only wakes a port
 constexpr std::size_t kIcrc = 4;
 
 ConfigError key_error(std::string key, std::string reason) {
@@ -313,11 +314,26 @@ void FabricNetwork::enqueue(std::uint32_t port, std::uint32_t pkt, Time now) {
   }
 }
 
+void FabricNetwork::absorb_credits(std::uint32_t port, Time now) noexcept {
+  for (std::uint32_t v = 0; v < vls_; ++v) {
+    VlQueue& q = vlq_[std::size_t{port} * vls_ + v];
+    while (q.returning_head < q.returning.size() && q.returning[q.returning_head].at <= now) {
+      q.credits = std::min(buffer_cells_, q.credits + q.returning[q.returning_head].cells);
+      ++q.returning_head;
+    }
+    if (q.returning_head == q.returning.size() && q.returning_head != 0) {
+      q.returning.clear();
+      q.returning_head = 0;
+    }
+  }
+}
+
 void FabricNetwork::try_send(std::uint32_t port, Time now) {
   Port& pt = ports_[port];
   if (pt.busy || pt.queued_packets == 0 || !pt.up) {
     return;
   }
+  absorb_credits(port, now);
   std::uint16_t eligible = 0;
   std::array<std::uint32_t, dl::kMaxVls> head_flits{};
   bool stalled = false;
@@ -461,7 +477,13 @@ void FabricNetwork::release(std::uint32_t pkt, Time now) {
   if (ip.peer == kNone) {
     return;
   }
-  schedule(now + ip.latency, kNetCredit, ip.peer, (std::uint64_t{p.held_vl} << 32U) | p.cells);
+  const std::uint32_t up = ip.peer;
+  const Time at = now + ip.latency;
+  vlq_[std::size_t{up} * vls_ + p.held_vl].returning.push_back(CreditReturn{at, p.cells});
+  const Port& upstream = ports_[up];
+  if (!upstream.busy && upstream.queued_packets != 0) {
+    schedule(at, kNetCredit, up, kWake); // it may be waiting for exactly these cells
+  }
 }
 
 void FabricNetwork::drop(std::uint32_t pkt, Time now) {
@@ -573,6 +595,12 @@ void FabricNetwork::handle(const Event& e) {
   }
   case kNetCredit: {
     Port& pt = ports_[e.body.target];
+    if (e.body.payload == kWake) {
+      if (!pt.busy) {
+        try_send(e.body.target, now);
+      }
+      return;
+    }
     const auto vl = static_cast<std::uint32_t>(e.body.payload >> 32U);
     VlQueue& q = vlq_[std::size_t{e.body.target} * vls_ + vl];
     q.credits = std::min(buffer_cells_, q.credits + static_cast<std::uint32_t>(e.body.payload));
@@ -610,6 +638,8 @@ void FabricNetwork::link_down_port(std::uint32_t port, Time now) {
     }
     q.head = q.tail = kNone;
     q.credits = buffer_cells_;
+    q.returning.clear();
+    q.returning_head = 0;
   }
   pt.queued_bytes = 0;
   pt.queued_packets = 0;

@@ -191,9 +191,17 @@ private:
     std::uint64_t epoch = 0; // bumped at link down: stale events of the old link are ignored
     dl::VlArbiter arbiter{dl::VlArbitration::StrictPriority, {}};
   };
+  struct CreditReturn {
+    Time at{0};
+    std::uint32_t cells = 0;
+  };
   struct VlQueue {
     std::uint32_t head = kNone, tail = kNone;
     std::uint32_t credits = 0; // cells the peer's input buffer has free for us
+    // Credits on their way back (in time order), taken when the port next looks: an event is
+    // scheduled only for a port that waits for them (most returns then cost no event).
+    std::vector<CreditReturn> returning;
+    std::uint32_t returning_head = 0;
   };
 
   FabricNetwork(const Topology& topo, const Routing& routing, const NetworkParams& p,
@@ -206,6 +214,7 @@ private:
   void send_on(std::uint32_t port, std::uint32_t pkt, Time start, Time done, bool retried);
   void arrive(std::uint32_t port, std::uint32_t pkt, Time now);
   void release(std::uint32_t pkt, Time now); // its input-buffer cells go back upstream
+  void absorb_credits(std::uint32_t port, Time now) noexcept;
   void drop(std::uint32_t pkt, Time now);
   [[nodiscard]] std::uint32_t route(NodeId at, std::uint32_t pkt, std::uint16_t scna,
                                     std::uint16_t dcna, std::uint8_t lbf, std::uint8_t rt);
