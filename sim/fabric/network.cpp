@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "protocol/dl/link_headers.hpp"
 #include "protocol/dl/plength.hpp"
@@ -30,6 +31,29 @@ struct NthView {
   std::uint16_t cci = 0;
   std::uint8_t lbf = 0, sl = 0;
 };
+
+// Writes an NTH of either CNA form (§5.2.1, §5.2.2) from the fields the fabric sets.
+template <class Nth>
+void encode_nth(const NthView& v, std::uint8_t nlp, std::span<Byte> out) noexcept {
+  Nth h;
+  h.scna = static_cast<decltype(h.scna)>(v.scna);
+  h.dcna = static_cast<decltype(h.dcna)>(v.dcna);
+  h.cci = v.cci;
+  h.lbf = v.lbf;
+  h.sl = v.sl;
+  h.nlp = nlp;
+  (void)Codec<Nth>::encode(h, out);
+}
+
+// Reads the routing fields of either NTH form; nullopt if it does not decode.
+template <class Nth>
+std::optional<NthView> decode_nth(std::span<const Byte> in) noexcept {
+  const auto h = Codec<Nth>::decode(in);
+  if (!h) {
+    return std::nullopt;
+  }
+  return NthView{h->scna, h->dcna, h->cci, h->lbf, h->sl};
+}
 
 } // namespace
 
@@ -175,24 +199,11 @@ void FabricNetwork::send(std::uint32_t ep, ta::NetPacket&& pk, Time now, std::ui
   std::span<Byte> net(pkt.wire.data() + kLph, net_len);
   const std::uint16_t cci = nl::pack_cci(pk.cci);
   const auto lbf = static_cast<std::uint8_t>(pk.entropy ^ (pk.entropy >> 8U));
+  const NthView v{scna, dcna, cci, lbf, static_cast<std::uint8_t>(pk.sl & 0xFU)};
   if (cfg_ == 6) {
-    nl::NthCna16 h;
-    h.scna = scna;
-    h.dcna = dcna;
-    h.cci = cci;
-    h.lbf = lbf;
-    h.sl = static_cast<std::uint8_t>(pk.sl & 0xFU);
-    h.nlp = nl::nlp::kCtph;
-    (void)Codec<nl::NthCna16>::encode(h, net.first(nth_bytes_));
+    encode_nth<nl::NthCna16>(v, nl::nlp::kCtph, net.first(nth_bytes_));
   } else {
-    nl::NthCna24 h;
-    h.scna = scna;
-    h.dcna = dcna;
-    h.cci = cci;
-    h.lbf = lbf;
-    h.sl = static_cast<std::uint8_t>(pk.sl & 0xFU);
-    h.nlp = nl::nlp::kRtph;
-    (void)Codec<nl::NthCna24>::encode(h, net.first(nth_bytes_));
+    encode_nth<nl::NthCna24>(v, nl::nlp::kRtph, net.first(nth_bytes_));
   }
   std::copy(pk.bytes.begin(), pk.bytes.end(),
             net.begin() + static_cast<std::ptrdiff_t>(nth_bytes_));
@@ -500,18 +511,11 @@ void FabricNetwork::arrive(std::uint32_t port, std::uint32_t id, Time now) {
   NthView nth;
   bool ok = lph.has_value() && lph->cfg == cfg_ && net.size() >= nth_bytes_ + kIcrc;
   if (ok) {
-    if (cfg_ == 6) {
-      const auto h = Codec<nl::NthCna16>::decode(net.first(nth_bytes_));
-      ok = h.has_value();
-      if (ok) {
-        nth = NthView{h->scna, h->dcna, h->cci, h->lbf, h->sl};
-      }
-    } else {
-      const auto h = Codec<nl::NthCna24>::decode(net.first(nth_bytes_));
-      ok = h.has_value();
-      if (ok) {
-        nth = NthView{h->scna, h->dcna, h->cci, h->lbf, h->sl};
-      }
+    const auto view = cfg_ == 6 ? decode_nth<nl::NthCna16>(net.first(nth_bytes_))
+                                : decode_nth<nl::NthCna24>(net.first(nth_bytes_));
+    ok = view.has_value();
+    if (ok) {
+      nth = *view;
     }
   }
   if (!ok) {
