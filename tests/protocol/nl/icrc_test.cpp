@@ -254,7 +254,8 @@ TEST_CASE("load_icrc and store_icrc are little-endian", "[nl][icrc][spec:§5.3.7
   static_assert(load_icrc(kOrder.data()) == 0x04030201U);
 }
 
-TEST_CASE("crc32_ieee, eight bytes at a time, equals the bitwise CRC for every length and split",
+TEST_CASE("crc32_ieee, eight bytes or a zero run at a time, equals the bitwise CRC for every "
+          "length and split",
           "[nl][icrc]") {
   auto bitwise = [](std::span<const Byte> b, std::uint32_t crc) {
     std::uint32_t c = ~crc;
@@ -272,8 +273,15 @@ TEST_CASE("crc32_ieee, eight bytes at a time, equals the bitwise CRC for every l
     x = x * 1103515245U + 12345U;
     b = static_cast<Byte>(x >> 16);
   }
+  // Runs of zeros (the 64-byte shortcut), one cut by a lone non-zero byte.
+  std::fill(data.begin() + 20, data.begin() + 150, Byte{0});
+  data[100] = 7;
+  std::fill(data.begin() + 170, data.begin() + 290, Byte{0});
   for (std::size_t len = 0; len <= data.size(); ++len) {
     const std::span<const Byte> s(data.data(), len);
+    // And from every start inside the zero runs.
+    REQUIRE(crc32_ieee(std::span<const Byte>(data).subspan(len % 160)) ==
+            bitwise(std::span<const Byte>(data).subspan(len % 160), 0));
     REQUIRE(crc32_ieee(s) == bitwise(s, 0));
     // Continued from a split point: the same as in one go.
     const std::size_t cut = len / 3;
