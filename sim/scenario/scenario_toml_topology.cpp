@@ -20,7 +20,6 @@ namespace ub::sim::scn {
 namespace {
 
 constexpr std::uint64_t kU16Max = std::numeric_limits<std::uint16_t>::max();
-constexpr std::uint64_t kU32Max = std::numeric_limits<std::uint32_t>::max();
 
 // The fields of a link table that were given.
 struct LinkFields {

@@ -29,7 +29,7 @@ using traffic_detail::Stream;
 
 // MODEL: op_bytes left at the PatternSpec default means a cache line for a load or store and a
 // 64-bit word for an atomic.
-constexpr std::uint32_t kDefaultOpBytes = PatternSpec{}.op_bytes;
+const std::uint32_t kDefaultOpBytes = PatternSpec{}.op_bytes;
 constexpr std::uint32_t kLoadStoreOpBytes = 64;
 constexpr std::uint32_t kAtomicOpBytes = 8;
 

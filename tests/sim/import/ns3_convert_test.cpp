@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>

@@ -1,6 +1,8 @@
 // build_topology (sim/scenario/build_topology): every kind from a scenario, the link spec
 // applied to every generated link, the custom topology, generator refusals keyed by the
 // scenario's names, and fault targets checked against the built fabric.
+#include <set>
+
 #include "scenario_test_util.hpp"
 #include "sim/scenario/build_topology.hpp"
 
