@@ -109,7 +109,7 @@ private:
     std::map<std::uint32_t, std::pair<std::size_t, std::string_view>> ports; // -> line, column
   };
   std::map<std::pair<std::uint32_t, std::uint32_t>, ChannelRoute> channel_routes_;
-  std::vector<bool> forwards_;        // per node: a DEVICE that carries transit traffic
+  std::vector<bool> forwards_; // per node: a DEVICE that carries transit traffic
 };
 
 // Node ids must be 0..N-1: ns-3 creates nodes in id order and then addresses them by position

@@ -603,9 +603,8 @@ TEST_CASE("ns3 convert: devices without routing lines send on their TPs' ports",
       "nodeId1,portId1,tpn1,nodeId2,portId2,tpn2,priority,metric\n";
   Ns3CaseFiles files = two_hosts();
   files["node.csv"] = std::string(kHeaderNode) + "0..1,DEVICE,2\n2,SWITCH,4\n";
-  files["topology.csv"] = std::string(kHeaderTopo) +
-                          "0,0,2,0,400Gbps,20ns\n1,0,2,1,400Gbps,20ns\n"
-                          "0,1,2,2,400Gbps,20ns\n1,1,2,3,400Gbps,20ns\n";
+  files["topology.csv"] = std::string(kHeaderTopo) + "0,0,2,0,400Gbps,20ns\n1,0,2,1,400Gbps,20ns\n"
+                                                     "0,1,2,2,400Gbps,20ns\n1,1,2,3,400Gbps,20ns\n";
   files["routing_table.csv"] = std::string(kHeaderRoute) + "2,0,0,0 2,1 1\n2,1,0,1 3,1 1\n";
   // host 0: TPs on port 1 (metric 2, twice) and port 0 (metric 4); host 1: port 0 and 1 (metric 2)
   files["transport_channel.csv"] = std::string(kHeaderTp) + "0,1,0,1,0,0,7,2\n"
