@@ -4,6 +4,7 @@
 #include "sim/import/ns3_convert.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <string_view>
@@ -74,6 +75,11 @@ private:
 
   std::optional<ConfigError> check_nodes();
   std::optional<ConfigError> check_routes();
+  std::optional<ConfigError> add_channel_routes();
+  std::optional<ConfigError> check_next_hop(std::string_view file, std::size_t line,
+                                            std::string_view column, std::uint32_t node,
+                                            std::uint32_t port, std::uint32_t dst);
+  std::optional<ConfigError> check_task_routes();
   std::optional<ConfigError> build_topology();
   std::optional<ConfigError> build_routes();
   std::optional<ConfigError> map_settings();
@@ -96,7 +102,14 @@ private:
   // (node, destination) -> the out-ports of all its lines (ns-3's node-address entry)
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::set<std::uint32_t>> node_routes_;
   std::vector<const Ns3Route*> kept_; // the lines that become routes
-  std::vector<bool> forwards_;        // per node: a DEVICE that carries transit traffic
+  // (device, destination) -> the lowest-metric ports of its TPs to that destination, with the
+  // transport_channel.csv line of each: for devices routing_table.csv gives no line
+  struct ChannelRoute {
+    std::uint32_t metric = 0;
+    std::map<std::uint32_t, std::pair<std::size_t, std::string_view>> ports; // -> line, column
+  };
+  std::map<std::pair<std::uint32_t, std::uint32_t>, ChannelRoute> channel_routes_;
+  std::vector<bool> forwards_; // per node: a DEVICE that carries transit traffic
 };
 
 // Node ids must be 0..N-1: ns-3 creates nodes in id order and then addresses them by position
@@ -157,25 +170,106 @@ std::optional<ConfigError> Converter::check_routes() {
   }
   for (const Ns3Route* r : kept_) {
     for (const std::uint32_t p : r->out_ports) {
-      const auto [next, back] = *peer(r->node, p);
-      if (next == r->dst_node) {
-        continue;
+      if (auto e = check_next_hop(f, r->line, "outPorts", r->node, p, r->dst_node)) {
+        return e;
       }
-      const auto it = node_routes_.find({next, r->dst_node});
-      if (it == node_routes_.end()) {
-        return error(f, r->line, "outPorts",
-                     fmt::format("port {} leads to node {}, which has no route to node {}", p, next,
-                                 r->dst_node));
+    }
+  }
+  return std::nullopt;
+}
+
+// The node `port` of `node` leads to is `dst`, or has a route to `dst` other than straight back;
+// a DEVICE reached that way forwards.
+std::optional<ConfigError> Converter::check_next_hop(std::string_view file, std::size_t line,
+                                                     std::string_view column, std::uint32_t node,
+                                                     std::uint32_t port, std::uint32_t dst) {
+  const bool tp = file == kNs3ChannelFile;
+  const auto [next, back] = *peer(node, port);
+  if (next == dst) {
+    return std::nullopt;
+  }
+  const auto it = node_routes_.find({next, dst});
+  if (it == node_routes_.end()) {
+    return error(file, line, column,
+                 fmt::format("{}port {} leads to node {}, which has no route to node {}",
+                             tp ? fmt::format("node {} ", node) : std::string(), port, next, dst));
+  }
+  if (it->second.size() == 1 && *it->second.begin() == back) {
+    return error(file, line, column,
+                 fmt::format("{}port {} leads to node {}, whose only route to node {} is back "
+                             "on port {} (ns-3 never forwards to the ingress port)",
+                             tp ? fmt::format("node {} ", node) : std::string(), port, next, dst,
+                             back));
+  }
+  if (c_.nodes[next].kind == Ns3NodeKind::Device) {
+    forwards_[next] = true;
+  }
+  return std::nullopt;
+}
+
+// ns-3 sends a TP's packets out of the TP's own port (transport_channel.csv portId1 / portId2)
+// without a routing lookup at the source, so a device needs no routing_table.csv line to a TP
+// peer (clos_fault_injection has none for its hosts). Where routing_table.csv gives a device no
+// line to a destination, the ports of its lowest-metric TPs to that destination become its
+// route. Devices with lines keep them (in the shipped cases the two agree).
+std::optional<ConfigError> Converter::add_channel_routes() {
+  for (const Ns3Channel& ch : c_.channels) {
+    const std::array<std::array<std::uint32_t, 3>, 2> ends{
+        {{ch.node1, ch.port1, ch.node2}, {ch.node2, ch.port2, ch.node1}}};
+    for (std::size_t k = 0; k < ends.size(); ++k) {
+      const auto [node, port, dst] = ends[k];
+      if (node_routes_.contains({node, dst})) {
+        continue; // routing_table.csv speaks for this device
       }
-      if (it->second.size() == 1 && *it->second.begin() == back) {
-        return error(f, r->line, "outPorts",
-                     fmt::format("port {} leads to node {}, whose only route to node {} is back "
-                                 "on port {} (ns-3 never forwards to the ingress port)",
-                                 p, next, r->dst_node, back));
+      const std::string_view column = k == 0 ? "portId1" : "portId2";
+      if (!peer(node, port)) {
+        return error(kNs3ChannelFile, ch.line, column,
+                     fmt::format("node {} port {} has no link", node, port));
       }
-      if (c_.nodes[next].kind == Ns3NodeKind::Device) {
-        forwards_[next] = true;
+      const std::uint32_t metric = ch.metric.value_or(0);
+      auto [it, fresh] = channel_routes_.try_emplace({node, dst});
+      ChannelRoute& r = it->second;
+      if (fresh || metric < r.metric) {
+        r.metric = metric;
+        r.ports.clear();
       }
+      if (metric == r.metric) {
+        r.ports.emplace(port, std::pair{ch.line, column}); // the first line naming the port
+      }
+    }
+  }
+  for (const auto& [key, r] : channel_routes_) {
+    auto& ports = node_routes_[key];
+    for (const auto& [port, where] : r.ports) {
+      ports.insert(port);
+    }
+  }
+  for (const auto& [key, r] : channel_routes_) {
+    for (const auto& [port, where] : r.ports) {
+      if (auto e = check_next_hop(kNs3ChannelFile, where.first, where.second, key.first, port,
+                                  key.second)) {
+        return e;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// Every task needs a way there and back (requests out, ACKs and responses home): ns-3 asserts
+// on a packet with no output port, ubmodel would drop it as unroutable.
+std::optional<ConfigError> Converter::check_task_routes() {
+  for (const Ns3Task& t : c_.tasks) {
+    for (const bool out : {true, false}) {
+      const std::uint32_t from = out ? t.src : t.dst;
+      const std::uint32_t to = out ? t.dst : t.src;
+      if (from == to || from >= c_.nodes.size() || to >= c_.nodes.size() ||
+          node_routes_.contains({from, to})) {
+        continue; // the traffic conversion refuses the first two itself
+      }
+      return error(kNs3TrafficFile, t.line, out ? "sourceNode" : "destNode",
+                   fmt::format("task {}: node {} has no route to node {} (no routing_table.csv "
+                               "line and no transport_channel.csv TP between them)",
+                               t.id, from, to));
     }
   }
   return std::nullopt;
@@ -271,6 +365,12 @@ std::optional<ConfigError> Converter::build_routes() {
     }
     by_node[{r->node, r->dst_node}].insert(mp.begin(), mp.end());
     routes.push_back(make_entry(r->node, r->dst_node, static_cast<PortIndex>(r->dst_port), mp));
+  }
+  for (const auto& [key, r] : channel_routes_) {
+    auto& mp = by_node[key];
+    for (const auto& [port, where] : r.ports) {
+      mp.emplace(r.metric, port);
+    }
   }
   for (auto& [key, mp] : by_node) {
     routes.push_back(make_entry(key.first, key.second, std::nullopt, std::move(mp)));
@@ -523,6 +623,12 @@ ConfigResult<Ns3Converted> Converter::run() {
     return make_unexpected(std::move(*e));
   }
   if (auto e = check_routes()) {
+    return make_unexpected(std::move(*e));
+  }
+  if (auto e = add_channel_routes()) {
+    return make_unexpected(std::move(*e));
+  }
+  if (auto e = check_task_routes()) {
     return make_unexpected(std::move(*e));
   }
   if (auto e = build_topology()) {

@@ -2,7 +2,7 @@
 // An imported ns-3 UB simulator case (ns3_case.hpp) turned into what the fabric simulator runs:
 // a finalized Topology, explicit routes, and the switch, link and endpoint settings of a Scenario.
 // The mapping of every ns-3 setting is tabled in sim/README.md ("ns-3 case conversion"); the
-// model choices are A-210..A-215 in docs/spec-coverage.md (A-183: CNAs).
+// model choices are A-210..A-215 and A-218 in docs/spec-coverage.md (A-183: CNAs).
 //
 // - Nodes keep their ns-3 ids (ns-3 numbers nodes 0..N-1 in node.csv order; a case with a gap
 //   is refused) and their ports keep their ns-3 indices, including ports without a link. DEVICE
@@ -12,7 +12,10 @@
 //   numbered on from there, for every (node, port) that routing_table.csv names as a destination.
 // - Routes: each routing_table.csv line becomes a RouteEntry for its destination port, and each
 //   (node, destination) gets one more entry without a port, the union of its lines: ns-3 files
-//   every line under both addresses and falls back to the node's address.
+//   every line under both addresses and falls back to the node's address. A DEVICE with no
+//   line to a destination it has TPs with (transport_channel.csv) gets the ports of its
+//   lowest-metric TPs there: ns-3 sends TP packets out of the TP's port without a lookup.
+//   A task whose ends have no route to each other is refused (traffic.csv line).
 // - Tasks are not converted here (sim/traffic/ns3_traffic.hpp does that); the endpoint index of
 //   every ns-3 node joins the two.
 //

@@ -3,12 +3,14 @@
 #include "sim/traffic/ns3_traffic.hpp"
 
 #include <algorithm>
+#include <compare>
 #include <limits>
 #include <map>
 #include <queue>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -143,14 +145,29 @@ ConfigResult<std::vector<Flow>> flows_from_ns3(std::span<const Ns3Task> tasks,
                    fmt::format("phase {} depends on itself through a cycle of phases", t.phase)));
   }
 
-  // Tasks by phase rank, file order within a phase.
+  // Tasks by phase rank, then by delay (the order ns-3 issues them once the phase may go), file
+  // order among equals.
   std::vector<std::size_t> order(tasks.size());
   for (std::size_t k = 0; k < order.size(); ++k) {
     order[k] = k;
   }
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return rank[phase_of_id.at(tasks[a].phase)] < rank[phase_of_id.at(tasks[b].phase)];
+    const auto ra = rank[phase_of_id.at(tasks[a].phase)];
+    const auto rb = rank[phase_of_id.at(tasks[b].phase)];
+    return ra != rb ? ra < rb : tasks[a].delay < tasks[b].delay;
   });
+  // MODEL: ns-3's app runs every MEM task on LDST threads {0, 1}, whose store and load
+  // queues are FIFO, so MEM tasks of one source node and kind queue behind each other. Tasks
+  // issued together (one phase, the same dependOnPhases) are chained in issue order: each waits
+  // for the previous one's completion, then for the difference of their delays.
+  struct LdstKey {
+    std::uint32_t src = 0;
+    OpKind op = OpKind::Store;
+    std::vector<std::uint32_t> after_phases;
+    auto operator<=>(const LdstKey&) const = default;
+  };
+  // -> the last such flow's id and its task's delay; cleared at each phase
+  std::map<LdstKey, std::pair<std::uint32_t, Time>> last_on_threads;
 
   std::vector<Flow> flows;
   flows.reserve(tasks.size());
@@ -221,6 +238,19 @@ ConfigResult<std::vector<Flow>> flows_from_ns3(std::span<const Ns3Task> tasks,
     std::sort(f.after_phases.begin(), f.after_phases.end());
     f.after_phases.erase(std::unique(f.after_phases.begin(), f.after_phases.end()),
                          f.after_phases.end());
+    if (!flows.empty() && flows.back().phase != f.phase) {
+      last_on_threads.clear();
+    }
+    if (f.op == OpKind::Store || f.op == OpKind::Load) {
+      const auto [it, first] =
+          last_on_threads.try_emplace(LdstKey{f.src, f.op, f.after_phases}, f.id, t.delay);
+      if (!first) {
+        const auto [prev, prev_delay] = it->second;
+        f.after.push_back(prev);
+        f.start = t.delay - prev_delay; // >= 0: issue order
+        it->second = {f.id, t.delay};
+      }
+    }
     flows.push_back(std::move(f));
   }
   return flows;

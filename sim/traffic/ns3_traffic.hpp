@@ -8,7 +8,12 @@
 // a dependency order and `after_phases` carries dependOnPhases, so a phase barrier costs one
 // entry per task. Flows are ordered by phase (each phase contiguous, a phase after every phase it
 // depends on; among phases free to go, the one whose first task comes first in the file), tasks
-// of one phase in file order; `id` is the index in that order.
+// of one phase by delay, then file order; `id` is the index in that order.
+//
+// MEM tasks (MEM_STORE, MEM_LOAD) of one source node share ns-3's LDST threads {0, 1}, whose
+// queues are FIFO: among those issued together (same phase and dependOnPhases) each store task
+// waits for the previous store task, each load task for the previous load task (`after`, with
+// `start` the difference of their delays). A-217.
 
 #include <cstdint>
 #include <functional>

@@ -247,7 +247,17 @@ TEST_CASE("ns3 convert: every route entry's ports exist and lead to the right ne
       REQUIRE(cna);
       CHECK_FALSE(t.node_by_cna(*cna));
     }
-    CHECK(conv->scenario.routes.size() == c->routes.size() + pairs.size());
+    // devices without a line to a TP peer route by their TPs' ports (A-218)
+    std::set<std::pair<std::uint32_t, std::uint32_t>> tp_pairs;
+    for (const Ns3Channel& ch : c->channels) {
+      for (const auto& pr : {std::pair{ch.node1, ch.node2}, std::pair{ch.node2, ch.node1}}) {
+        if (!pairs.contains(pr)) {
+          tp_pairs.insert(pr);
+        }
+      }
+    }
+    CHECK(conv->scenario.routes.size() == c->routes.size() + pairs.size() + tp_pairs.size());
+    CHECK(tp_pairs.size() == (folder.filename() == "clos_fault_injection" ? 56U : 0U));
     std::set<Cna> cnas;
     for (const PortCna& p : conv->port_cnas) {
       CHECK(cnas.insert(p.cna).second);
@@ -369,6 +379,20 @@ TEST_CASE("ns3 convert: details of the shipped cases", "[sim][ns3convert]") {
     const Ns3Converted conv = convert_folder("clos_fault_injection");
     CHECK(conv.scenario.port_overrides.empty());
     CHECK(conv.scenario.faults.empty());
+    // its hosts have no routing_table.csv lines: they send on their TPs' port 0 (A-218)
+    for (NodeId h = 0; h < 8; ++h) {
+      for (NodeId d = 0; d < 8; ++d) {
+        const RouteEntry* e = find_route(conv, h, d, std::nullopt);
+        if (h == d) {
+          CHECK(e == nullptr);
+          continue;
+        }
+        REQUIRE(e != nullptr);
+        CHECK(e->ports == std::vector<PortIndex>{0});
+        CHECK(e->metrics == std::vector<std::uint32_t>{0}); // no metric column
+      }
+    }
+    CHECK_FALSE(conv.topology.node(0).forwards);
   }
 }
 
@@ -571,6 +595,71 @@ TEST_CASE("ns3 convert: port rate faults become port overrides, the others warni
     CHECK(on.scenario.port_overrides[0].port == PortRef{8, 0});
     CHECK(on.scenario.port_overrides[0].rate == BitRate{1'000'000'000});
   }
+}
+
+TEST_CASE("ns3 convert: devices without routing lines send on their TPs' ports",
+          "[sim][ns3convert]") {
+  // Hosts of two ports each, both to the switch; only the switch has routing_table.csv lines.
+  constexpr std::string_view kHeaderTp =
+      "nodeId1,portId1,tpn1,nodeId2,portId2,tpn2,priority,metric\n";
+  Ns3CaseFiles files = two_hosts();
+  files["node.csv"] = std::string(kHeaderNode) + "0..1,DEVICE,2\n2,SWITCH,4\n";
+  files["topology.csv"] = std::string(kHeaderTopo) + "0,0,2,0,400Gbps,20ns\n1,0,2,1,400Gbps,20ns\n"
+                                                     "0,1,2,2,400Gbps,20ns\n1,1,2,3,400Gbps,20ns\n";
+  files["routing_table.csv"] = std::string(kHeaderRoute) + "2,0,0,0 2,1 1\n2,1,0,1 3,1 1\n";
+  // host 0: TPs on port 1 (metric 2, twice) and port 0 (metric 4); host 1: port 0 and 1 (metric 2)
+  files["transport_channel.csv"] = std::string(kHeaderTp) + "0,1,0,1,0,0,7,2\n"
+                                                            "0,0,1,1,1,1,8,4\n"
+                                                            "0,1,2,1,1,2,8,2\n";
+  const Ns3Converted conv = convert_ok(files);
+  const RouteEntry* to1 = find_route(conv, 0, 1, std::nullopt);
+  REQUIRE(to1 != nullptr);
+  CHECK(to1->ports == std::vector<PortIndex>{1}); // the lowest-metric TPs only
+  CHECK(to1->metrics == std::vector<std::uint32_t>{2});
+  const RouteEntry* to0 = find_route(conv, 1, 0, std::nullopt);
+  REQUIRE(to0 != nullptr);
+  CHECK(to0->ports == std::vector<PortIndex>{0, 1});
+  CHECK(to0->metrics == std::vector<std::uint32_t>{2, 2});
+  CHECK(find_route(conv, 0, 1, PortIndex{0}) == nullptr); // no Port CNA route from a TP
+  CHECK(conv.warnings.empty());
+
+  SECTION("a device's routing_table.csv lines win over its TPs") {
+    files["routing_table.csv"] += "0,1,0,0,3\n";
+    const Ns3Converted with_line = convert_ok(files);
+    const RouteEntry* e = find_route(with_line, 0, 1, std::nullopt);
+    REQUIRE(e != nullptr);
+    CHECK(e->ports == std::vector<PortIndex>{0});
+    CHECK(e->metrics == std::vector<std::uint32_t>{3});
+    REQUIRE(find_route(with_line, 1, 0, std::nullopt) != nullptr); // host 1 still by its TPs
+  }
+  SECTION("a TP on a port without a link") {
+    files["node.csv"] = std::string(kHeaderNode) + "0..1,DEVICE,3\n2,SWITCH,4\n";
+    files["transport_channel.csv"] += "0,2,3,1,0,3,9,1\n";
+    const ConfigError e = convert_error(files);
+    CHECK(to_string(e) == "transport_channel.csv:5: portId1: node 0 port 2 has no link");
+  }
+  SECTION("a TP whose next hop has no route onward") {
+    files["routing_table.csv"] = std::string(kHeaderRoute) + "2,0,0,0 2,1 1\n";
+    const ConfigError e = convert_error(files);
+    CHECK(to_string(e) == "transport_channel.csv:2: portId1: node 0 port 1 leads to node 2, "
+                          "which has no route to node 1");
+  }
+}
+
+TEST_CASE("ns3 convert: a task between nodes with no route is refused", "[sim][ns3convert]") {
+  Ns3CaseFiles files = two_hosts();
+  files["routing_table.csv"] = std::string(kHeaderRoute) + "0,1,0,0,2\n2,0,0,0,1\n2,1,0,1,1\n";
+  // task 0 goes 0 -> 1 but its ACKs could not come back; task 1 (1 -> 0) cannot leave
+  ConfigError e = convert_error(files);
+  CHECK(to_string(e) == "traffic.csv:2: destNode: task 0: node 1 has no route to node 0 (no "
+                        "routing_table.csv line and no transport_channel.csv TP between them)");
+  files["traffic.csv"] = std::string(kHeaderTraffic) + "5,1,0,4096,URMA_WRITE,7,10ns,0,\n";
+  e = convert_error(files);
+  CHECK(e.line == 2);
+  CHECK(e.key == "sourceNode");
+  // without tasks, the missing route is no error
+  files["traffic.csv"] = std::string(kHeaderTraffic);
+  CHECK(convert_ns3_case(assemble_ok(files)));
 }
 
 TEST_CASE("ns3 convert: inconsistent cases are refused with file, line and column",

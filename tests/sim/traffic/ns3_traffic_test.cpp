@@ -1,6 +1,7 @@
 // ns-3 UB tasks to flows (sim/traffic/ns3_traffic): the eight shipped case folders, phases as
 // ordered barriers, the op mapping and its sizes, and every refusal with file, line and column.
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -104,8 +105,14 @@ TEST_CASE("ns3 traffic: the shipped case folders become one flow per task", "[tr
       CHECK(f.dst == *endpoint_of(t.dst));
       CHECK(f.bytes == t.bytes);
       CHECK(f.priority == t.priority);
-      CHECK(f.start == 10_ns); // every shipped task: 10 ns, no dependencies
-      CHECK(f.after.empty());
+      if (w.name == std::string_view("2dfm4x4-multipath_a2a") && k == 1) {
+        // the second MEM_STORE from node 0 queues behind the first on LDST threads {0, 1}
+        CHECK(f.start == Time{0});
+        CHECK(f.after == std::vector<std::uint32_t>{0});
+      } else {
+        CHECK(f.start == 10_ns); // every shipped task: 10 ns, no dependencies
+        CHECK(f.after.empty());
+      }
       CHECK(f.after_phases.empty());
       CHECK(f.phase == 0);
       CHECK(f.group == 0);
@@ -209,6 +216,59 @@ TEST_CASE("ns3 traffic: phases become barriers in a dependency order", "[traffic
     CHECK(same[k].task == k);
   }
   CHECK(same[3].after_phases == std::vector<std::uint32_t>{0, 1});
+}
+
+TEST_CASE("ns3 traffic: MEM tasks of one node queue on its LDST threads", "[traffic]") {
+  // Node 0: stores at delays 3, 1 and 2 us (issued 1, 2, 3), a load, a store to another node
+  // and a write; node 1: one store. Phase 2 (after phase 1): one more store from node 0.
+  const auto mem = [](std::uint32_t id, std::uint32_t src, std::uint32_t dst, Ns3OpType op,
+                      std::int64_t delay_us, std::uint32_t phase = 1,
+                      std::vector<std::uint32_t> deps = {}) {
+    Ns3Task t = task(id, src, dst, phase, std::move(deps));
+    t.op = op;
+    t.delay = Time{delay_us * 1'000'000};
+    return t;
+  };
+  std::vector<Ns3Task> tasks{
+      mem(0, 0, 1, Ns3OpType::MemStore, 3), mem(1, 0, 2, Ns3OpType::MemStore, 1),
+      mem(2, 0, 1, Ns3OpType::MemLoad, 1),  mem(3, 1, 0, Ns3OpType::MemStore, 1),
+      mem(4, 0, 3, Ns3OpType::MemStore, 2), mem(5, 0, 1, Ns3OpType::UrmaWrite, 0),
+  };
+  tasks.push_back(mem(6, 0, 1, Ns3OpType::MemStore, 5, 2, {1}));
+  const auto flows = flows_ok(tasks);
+  std::vector<std::uint32_t> ids;
+  for (const Flow& f : flows) {
+    ids.push_back(f.task);
+  }
+  // by phase, then by delay, file order among equals
+  REQUIRE(ids == std::vector<std::uint32_t>{5, 1, 2, 3, 4, 0, 6});
+  const auto by_task = [&](std::uint32_t t) -> const Flow& {
+    return flows[static_cast<std::size_t>(std::find(ids.begin(), ids.end(), t) - ids.begin())];
+  };
+  // node 0's stores: task 1 (1 us) first, then 4 (2 us) after it, then 0 (3 us) after 4
+  CHECK(by_task(1).after.empty());
+  CHECK(by_task(1).start == 1_us);
+  CHECK(by_task(4).after == std::vector<std::uint32_t>{by_task(1).id});
+  CHECK(by_task(4).start == 1_us); // its delay less the previous one's
+  CHECK(by_task(0).after == std::vector<std::uint32_t>{by_task(4).id});
+  CHECK(by_task(0).start == 1_us);
+  // loads, other nodes' stores and URMA tasks do not wait for them
+  CHECK(by_task(2).after.empty());
+  CHECK(by_task(3).after.empty());
+  CHECK(by_task(5).after.empty());
+  // a later phase starts on free threads: only its phase barrier
+  CHECK(by_task(6).after.empty());
+  CHECK(by_task(6).after_phases == std::vector<std::uint32_t>{0});
+  CHECK(by_task(6).start == 5_us);
+  // tasks of one phase with different dependencies are not issued together: no chain
+  const std::vector<Ns3Task> split{mem(0, 0, 1, Ns3OpType::MemStore, 1, 1),
+                                   mem(1, 0, 1, Ns3OpType::MemStore, 1, 2),
+                                   mem(2, 0, 1, Ns3OpType::MemStore, 1, 3, {1}),
+                                   mem(3, 0, 1, Ns3OpType::MemStore, 1, 3, {1, 2})};
+  const auto sf = flows_ok(split);
+  for (const Flow& f : sf) {
+    CHECK(f.after.empty());
+  }
 }
 
 TEST_CASE("ns3 traffic: op types map to flow ops", "[traffic]") {
