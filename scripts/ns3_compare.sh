@@ -71,17 +71,17 @@ issue_us=0.01
 
 # What explains each case's difference, in short (docs/experiments.md S18 has the reasoning).
 read -r -d '' NOTE <<'EOF' || true
-2dfm4x4-multipath_a2a|stores are sprayed per packet; the fabric's RTP (go-back-N, fast retransmit) resends on every reordering (4x the bytes)
+2dfm4x4-multipath_a2a|ns-3 waits its 10 ns AllocationTime after each 540 B store on a host port (20.8 ns a store against ubmodel's 13.5)
 2nodes_dwrr|ns-3 waits its 1 ns AllocationTime before each host packet (+16 us); ubmodel's packets are 26 B longer (+8 us); one TP and VL for all four
 2nodes_multiple-tp|ns-3 stripes the task over 3 TPs on 3 paths; the fabric has one TP per endpoint pair, so one 400 Gbit/s path
-2nodes_packet-spray|the fabric's RTP resends on every reordering of the sprayed packets (19x the bytes)
+2nodes_packet-spray|27.4 us is the serialisation on the 1,200 Gbit/s host link; ns-3 adds its allocator gaps and credit frames
 2nodes_single-tp-read|both at the spine link's line rate
 2nodes_single-tp|ns-3 round-robins 64 KiB segments of the tasks sharing its TP; ubmodel's initiator sends each queue's segments in turn
 clos_32hosts-4leafs-8spines_pod2pod|the hashes differ: ubmodel puts flows 1, 2, 3 on one spine and 0, 5 on another; ns-3 puts 1, 2 and 3, 7 together
 clos_fault_injection|ns-3 waits its 10 ns AllocationTime before each of the 100 host packets (+1.0 us)
 clos_32hosts-4leafs-8spines_pod2pod+ns3-spines|ns-3's spine per flow pinned at leaf 32: the same collisions
-clos_32hosts-4leafs-8spines_pod2pod+adaptive|per-packet least-queued spine: some packets of flows 2 and 5 overtake others and 8 are resent (go-back-N)
-clos_32hosts-4leafs-8spines_pod2pod+spray|ns-3 gives 9.403-10.461 us (no per-task list); the fabric's RTP resends on reordering
+clos_32hosts-4leafs-8spines_pod2pod+adaptive|per-packet least-queued spine: the flows spread over the spines in both simulators
+clos_32hosts-4leafs-8spines_pod2pod+spray|ns-3 gives 9.403-10.461 us (no per-task list)
 clos_fault_injection+faults|1 Gbit/s into host 0: ns-3 sends 70 B ACKs and 40 B credit frames there (11.6 kB), ubmodel 40 B ACKs (4.4 kB)
 EOF
 

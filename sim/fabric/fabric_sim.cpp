@@ -72,6 +72,26 @@ std::size_t peak_rss_kb() {
   return 0;
 }
 
+// The RTP retransmission algorithm a scenario asks for: with `auto`, go-back-N that
+// recovers by RTO only when a flow's packets may overtake each other (per-packet RT, adaptive
+// selection), so reordering is not taken for loss; otherwise go-back-N with fast retransmit.
+tp::RetxAlgo rtp_retx(const Scenario& sc) {
+  switch (sc.endpoint.retx) {
+  case RetxChoice::GbnFast:
+    return tp::RetxAlgo::GbnFast;
+  case RetxChoice::GbnRto:
+    return tp::RetxAlgo::GbnRto;
+  case RetxChoice::SelectiveFast:
+    return tp::RetxAlgo::SelectiveFast;
+  case RetxChoice::SelectiveRto:
+    return tp::RetxAlgo::SelectiveRto;
+  case RetxChoice::Auto:
+    break;
+  }
+  const bool reorders = (sc.switches.rt & 1U) != 0 || sc.switches.selector == Selector::Adaptive;
+  return reorders ? tp::RetxAlgo::GbnRto : tp::RetxAlgo::GbnFast;
+}
+
 std::uint8_t opcode_of(OpKind k) {
   switch (k) {
   case OpKind::Write:
@@ -620,6 +640,7 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
   case TransportKind::Rtp: {
     ta::RtpTransportConfig c;
     c.channel.mtu = sc.endpoint.mtu;
+    c.channel.retx = rtp_retx(sc);
     c.cc = sc.endpoint.congestion_control ? tp::CcAlgo::Ldcp : tp::CcAlgo::None;
     transports = ta::make_rtp_transports(n_eps, pairs, c, setup_rng);
     break;

@@ -94,8 +94,14 @@ enum class EndpointModel : std::uint8_t {
           // completion feedback; for studies of the network alone and for speed
 };
 
+// RTP's retransmission algorithm (§6.4.2): auto = go-back-N with RTO-only recovery when packets
+// of a flow may overtake each other (per-packet RT or adaptive selection), else go-back-N with
+// fast retransmit.
+enum class RetxChoice : std::uint8_t { Auto, GbnFast, GbnRto, SelectiveFast, SelectiveRto };
+
 struct EndpointSpec {
   EndpointModel model = EndpointModel::Full;
+  RetxChoice retx = RetxChoice::Auto;
   TransportKind transport = TransportKind::Rtp;
   std::uint32_t mtu = 4096;           // TA payload per packet, bytes
   Time processing{50'000};            // MODEL: per-packet controller latency, each way

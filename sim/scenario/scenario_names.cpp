@@ -35,6 +35,13 @@ constexpr std::array<Named<EndpointModel>, 2> kEndpointModels{{
     {"full", EndpointModel::Full},
     {"packet", EndpointModel::Packet},
 }};
+constexpr std::array<Named<RetxChoice>, 5> kRetx{{
+    {"auto", RetxChoice::Auto},
+    {"gbn_fast", RetxChoice::GbnFast},
+    {"gbn_rto", RetxChoice::GbnRto},
+    {"selective_fast", RetxChoice::SelectiveFast},
+    {"selective_rto", RetxChoice::SelectiveRto},
+}};
 constexpr std::array<Named<FaultKind>, 6> kFaultKinds{{
     {"link_down", FaultKind::LinkDown},
     {"link_up", FaultKind::LinkUp},
@@ -102,6 +109,9 @@ std::span<const Named<TransportKind>> transport_names() noexcept {
 }
 std::span<const Named<EndpointModel>> endpoint_model_names() noexcept {
   return kEndpointModels;
+}
+std::span<const Named<RetxChoice>> retx_names() noexcept {
+  return kRetx;
 }
 std::span<const Named<FaultKind>> fault_kind_names() noexcept {
   return kFaultKinds;

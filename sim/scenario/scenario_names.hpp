@@ -24,6 +24,7 @@ struct Named {
 [[nodiscard]] std::span<const Named<Arbitration>> arbitration_names() noexcept;
 [[nodiscard]] std::span<const Named<TransportKind>> transport_names() noexcept;
 [[nodiscard]] std::span<const Named<EndpointModel>> endpoint_model_names() noexcept;
+[[nodiscard]] std::span<const Named<RetxChoice>> retx_names() noexcept;
 [[nodiscard]] std::span<const Named<FaultKind>> fault_kind_names() noexcept;
 [[nodiscard]] std::span<const Named<PatternKind>> pattern_names() noexcept;
 [[nodiscard]] std::span<const Named<SizeDist>> size_dist_names() noexcept;

@@ -139,10 +139,11 @@ void read_switch(Reader& r, const toml::table& n, SwitchSpec& out, std::uint32_t
 }
 
 void read_endpoint(Reader& r, const toml::table& n, EndpointSpec& out) {
-  static constexpr std::array<std::string_view, 6> kKeys{
-      "model", "transport", "mtu", "processing", "max_outstanding", "congestion_control"};
+  static constexpr std::array<std::string_view, 7> kKeys{
+      "model", "transport", "retx", "mtu", "processing", "max_outstanding", "congestion_control"};
   Table t(r, n, "endpoint", kKeys);
   t.choice("model", out.model, endpoint_model_names());
+  t.choice("retx", out.retx, retx_names());
   t.choice("transport", out.transport, transport_names());
   t.size("mtu", out.mtu, 1, 65536);
   t.time("processing", out.processing, false);
