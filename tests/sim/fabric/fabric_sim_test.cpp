@@ -399,3 +399,49 @@ TEST_CASE("fabric: packet endpoints move every packet over exactly its path's ho
     CHECK(f.ops_done == 5);
   }
 }
+
+TEST_CASE("fabric: losing lanes slows a link in proportion, a failed core switch is avoided",
+          "[fabric]") {
+  const Topology t = fat_tree4();
+  // One flow within a pod (host 0 to host 2, through edge 0, an aggregation switch and edge 1).
+  auto run = [&](std::vector<FaultEvent> faults) {
+    Scenario sc;
+    sc.endpoint.max_outstanding = 256;
+    sc.faults = std::move(faults);
+    return build(sc, t, {flow(0, 0, 2, 4 * 1024 * 1024)})->run();
+  };
+  const SimResult full = run({});
+  REQUIRE(full.stop == SimStop::Completed);
+  // Host 0's only link down to 1 of its 4 lanes from the start: a quarter of the rate.
+  const NodeId h0 = t.endpoints()[0];
+  FaultEvent lanes;
+  lanes.at = Time{0};
+  lanes.kind = FaultKind::Lanes;
+  lanes.link_id = t.port_link(PortRef{h0, 0});
+  lanes.value = 1;
+  const SimResult narrow = run({lanes});
+  REQUIRE(narrow.stop == SimStop::Completed);
+  const double ratio = static_cast<double>(narrow.flows[0].end.count()) /
+                       static_cast<double>(full.flows[0].end.count());
+  CHECK(ratio > 3.6);
+  CHECK(ratio < 4.1);
+  // A flow between pods with a core switch down: it still completes, clean.
+  Scenario sc;
+  FaultEvent down;
+  down.at = Time{0};
+  down.kind = FaultKind::SwitchDown;
+  down.node = "core0.0";
+  sc.faults = {down};
+  std::vector<Flow> flows;
+  for (std::uint32_t i = 0; i < 8; ++i) {
+    flows.push_back(flow(i, i, 15 - i, 128 * 1024));
+  }
+  const SimResult r = build(sc, t, flows)->run();
+  CHECK(r.stop == SimStop::Completed);
+  CHECK(r.oracle_violations == 0);
+  // Nothing crossed the failed switch.
+  const Node& core = t.node(t.find("core0.0").value());
+  for (PortIndex k = 0; k < core.port_count; ++k) {
+    CHECK(r.ports[core.first_port + k].tx_packets == 0);
+  }
+}
