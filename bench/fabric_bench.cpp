@@ -14,7 +14,7 @@
 // scripts/fabric_bench.sh configures, builds and runs it (with the ns-3 baseline when ns-3 is
 // installed). The table goes to standard output, progress to standard error. Exit status 0 when
 // every run completed with no oracle violation and every case gave one fingerprint over its
-// repetitions; 1 otherwise; 2 for bad arguments.
+// repetitions; 1 otherwise; 2 for bad arguments or a scenario the simulator refuses.
 
 #include <algorithm>
 #include <array>
@@ -316,6 +316,7 @@ std::string self_path() {
 // One repetition of one case, as the table needs it.
 struct Run {
   bool ok = false;
+  bool bad_scenario = false; // the child refused the scenario (exit status 2)
   double load = 0;
   Json j; // the child's line, with peak_rss_kb (wait4) and cpu_s (the whole child) added
 };
@@ -336,6 +337,7 @@ Run run_case(const Options& o, const Case& c) {
   if (!ch) {
     return r;
   }
+  r.bad_scenario = WIFEXITED(ch->status) && WEXITSTATUS(ch->status) == kBadArgs;
   const auto nl = ch->out.find('\n');
   r.j = Json::parse(ch->out.substr(0, nl), nullptr, false);
   if (r.j.is_discarded() || !r.j.is_object()) {
@@ -576,6 +578,9 @@ int run_all(const Options& o) {
       std::cerr << fmt::format("[{}/{}] {} (load average {:.2f}) ...\n", rep + 1, o.reps, c.name,
                                load_average());
       runs[i].push_back(run_case(o, c));
+      if (runs[i].back().bad_scenario) {
+        return kBadArgs; // the same refusal would follow in every repetition
+      }
       std::cerr << "  " << run_line(std::string(c.name), runs[i].back()) << '\n';
       if (c.ns3_baseline && with_ns3) {
         std::cerr << fmt::format("[{}/{}] ns-3 {} (load average {:.2f}) ...\n", rep + 1, o.reps,
