@@ -247,12 +247,12 @@ k = 4
 name = "w"
 pattern = "uniform"
 op = "write"
-bytes = "32KiB"
+bytes = "16KiB"
 [[traffic]]
 name = "r"
 pattern = "permutation"
 op = "read"
-bytes = "16KiB"
+bytes = "8KiB"
 after = ["w"]
 TOML
 if "$ub" sim "$tmp/tiny.toml" --out "$tmp/simo" --quiet >"$tmp/sim1" 2>"$tmp/err"; then ok; else bad "sim tiny failed: $(cat "$tmp/err")"; fi
@@ -287,7 +287,7 @@ expect_error "sim buffer too small" "link.vl_buffer_bytes" -- "$ub" sim "$tmp/ba
 expect_error "sim bad override" "--set" -- "$ub" sim "$tmp/tiny.toml" --no-out --set switch.frob=1
 expect_error "sim bad seed" "seed" -- "$ub" sim "$tmp/tiny.toml" --no-out --seed x
 # An ns-3 UB case folder runs as it is.
-"$ub" sim "$(dirname "$0")/../../scenarios/ns3ub/2nodes_single-tp" --out "$tmp/ns3o" --quiet \
+"$ub" sim "$(dirname "$0")/../../scenarios/ns3ub/clos_fault_injection" --out "$tmp/ns3o" --quiet \
   >"$tmp/ns3" 2>"$tmp/err" && ok || bad "sim ns-3 case failed: $(cat "$tmp/err")"
 jq -e '.stop == "completed" and .oracle_violations == 0 and (.flows | length) > 0' \
   "$tmp/ns3o/stats.json" >/dev/null && ok || bad "sim ns-3 case: $(jq -c '{stop}' "$tmp/ns3o/stats.json")"

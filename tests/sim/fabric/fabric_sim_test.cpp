@@ -244,7 +244,7 @@ TEST_CASE("fabric: one VL on a ring deadlocks, the two-VL dateline scheme does n
   // Every endpoint writes to the one two switches on (clockwise, the unique shortest path):
   // the five flows' channel dependencies close a cycle.
   for (std::uint32_t i = 0; i < 5; ++i) {
-    flows.push_back(flow(i, i, (i + 2) % 5, 2 * 1024 * 1024));
+    flows.push_back(flow(i, i, (i + 2) % 5, 512 * 1024));
   }
   Scenario sc;
   sc.switches.rt = 0b10; // shortest paths, per flow
