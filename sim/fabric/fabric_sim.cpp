@@ -862,7 +862,7 @@ SimResult FabricSim::run(const ProgressFn& progress) {
     r.oracle_violations = m.oracle->counters().violations;
     r.oracle_summary = m.oracle->summary();
   }
-  r.endpoints = m.eps.size();
+  r.endpoints = m.net->endpoints();
   m.fp.add_value(m.net->fingerprint());
   m.fp.add_value(r.oracle_violations);
   r.fingerprint = m.fp.value();

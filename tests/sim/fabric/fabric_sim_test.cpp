@@ -445,3 +445,14 @@ TEST_CASE("fabric: losing lanes slows a link in proportion, a failed core switch
     CHECK(r.ports[core.first_port + k].tx_packets == 0);
   }
 }
+
+TEST_CASE("fabric: a run reports its endpoints whatever the endpoint model", "[fabric]") {
+  const Topology t = fat_tree4();
+  for (const EndpointModel m : {EndpointModel::Full, EndpointModel::Packet}) {
+    Scenario sc;
+    sc.endpoint.model = m;
+    const SimResult r = build(sc, t, {flow(0, 0, 1, 4096)})->run();
+    CHECK(r.endpoints == 16);
+    CHECK(r.stop == SimStop::Completed);
+  }
+}
