@@ -7,11 +7,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "ns3_test_util.hpp"
 #include "sim/import/ns3_case.hpp"
 
 using namespace ub;
 using namespace ub::literals;
 using namespace ub::sim;
+using ub::test::assemble_ok;
+using ub::test::shipped_cases_dir;
 
 namespace {
 
@@ -49,13 +52,6 @@ Ns3CaseFiles small_case() {
                     "0,1,0,250,0,0,0\n"
                     "1,2,0,0,2 1 1000,0,0.5\n"},
   };
-}
-
-Ns3Case assemble_ok(const Ns3CaseFiles& files) {
-  auto c = assemble_ns3_case(files);
-  INFO((c ? std::string{} : to_string(c.error())));
-  REQUIRE(c);
-  return std::move(*c);
 }
 
 // A fresh, empty folder under the system temp directory.
@@ -856,16 +852,6 @@ constexpr auto kShipped = std::to_array<ShippedCase>({
     // hosts 0-7, switches 8-17; one 400 KiB write; one type 2 fault, disabled
     {"clos_fault_injection", 8, 10, 32, 64, 56, 1, 409'600ULL, 1},
 });
-
-std::filesystem::path shipped_cases_dir() {
-  if (const char* env = std::getenv("UB_NS3_CASES"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  if (const char* src = std::getenv("UB_SOURCE_DIR"); src != nullptr && *src != '\0') {
-    return std::filesystem::path(src) / "scenarios" / "ns3ub";
-  }
-  return {};
-}
 
 } // namespace
 

@@ -13,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "ns3_test_util.hpp"
 #include "sim/fabric/fabric_sim.hpp"
 #include "sim/fabric/sim_setup.hpp"
 #include "sim/import/ns3_convert.hpp"
@@ -20,18 +21,10 @@
 
 using namespace ub;
 using namespace ub::sim;
+using ub::test::assemble_ok;
+using ub::test::shipped_cases_dir;
 
 namespace {
-
-std::filesystem::path shipped_cases_dir() {
-  if (const char* env = std::getenv("UB_NS3_CASES"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  if (const char* src = std::getenv("UB_SOURCE_DIR"); src != nullptr && *src != '\0') {
-    return std::filesystem::path(src) / "scenarios" / "ns3ub";
-  }
-  return "scenarios/ns3ub"; // run from the source tree
-}
 
 bool have_cases() {
   std::error_code ec;

@@ -10,11 +10,14 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include "ns3_test_util.hpp"
 #include "sim/import/ns3_convert.hpp"
 
 using namespace ub;
 using namespace ub::literals;
 using namespace ub::sim;
+using ub::test::assemble_ok;
+using ub::test::shipped_cases_dir;
 
 namespace {
 
@@ -40,13 +43,6 @@ Ns3CaseFiles two_hosts(std::string attributes = {}) {
   };
 }
 
-Ns3Case assemble_ok(const Ns3CaseFiles& files) {
-  auto c = assemble_ns3_case(files);
-  INFO((c ? std::string{} : to_string(c.error())));
-  REQUIRE(c);
-  return std::move(*c);
-}
-
 Ns3Converted convert_ok(const Ns3CaseFiles& files) {
   const Ns3Case c = assemble_ok(files);
   auto conv = convert_ns3_case(c);
@@ -65,16 +61,6 @@ ConfigError convert_error(const Ns3CaseFiles& files) {
 bool has_warning(const Ns3Converted& conv, std::string_view text) {
   return std::any_of(conv.warnings.begin(), conv.warnings.end(),
                      [&](const std::string& w) { return w.find(text) != std::string::npos; });
-}
-
-std::filesystem::path shipped_cases_dir() {
-  if (const char* env = std::getenv("UB_NS3_CASES"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  if (const char* src = std::getenv("UB_SOURCE_DIR"); src != nullptr && *src != '\0') {
-    return std::filesystem::path(src) / "scenarios" / "ns3ub";
-  }
-  return {};
 }
 
 std::vector<std::filesystem::path> shipped_folders() {

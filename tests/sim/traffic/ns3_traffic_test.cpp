@@ -9,24 +9,17 @@
 #include <catch2/catch.hpp>
 
 #include "sim/import/ns3_case.hpp"
+#include "sim/import/ns3_test_util.hpp"
 #include "sim/traffic/flow_checks.hpp"
 #include "sim/traffic/ns3_traffic.hpp"
 
 using namespace ub;
 using namespace ub::literals;
 using namespace ub::sim;
+using ub::test::assemble_ok;
+using ub::test::shipped_cases_dir;
 
 namespace {
-
-std::filesystem::path shipped_cases_dir() {
-  if (const char* env = std::getenv("UB_NS3_CASES"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  if (const char* src = std::getenv("UB_SOURCE_DIR"); src != nullptr && *src != '\0') {
-    return std::filesystem::path(src) / "scenarios" / "ns3ub";
-  }
-  return "scenarios/ns3ub"; // run from the source tree
-}
 
 // Identity: node n is endpoint n; nodes from `switches` on are not endpoints.
 Ns3EndpointOf first_nodes(std::uint32_t switches) {
@@ -57,7 +50,7 @@ std::vector<Flow> flows_ok(const std::vector<Ns3Task>& tasks, std::uint32_t endp
   auto flows = flows_from_ns3(tasks, first_nodes(endpoints));
   INFO((flows ? std::string{} : to_string(flows.error())));
   REQUIRE(flows);
-  test::check_flow_invariants(*flows, endpoints);
+  sim::test::check_flow_invariants(*flows, endpoints);
   return std::move(*flows);
 }
 
@@ -95,7 +88,7 @@ TEST_CASE("ns3 traffic: the shipped case folders become one flow per task", "[tr
     INFO((r ? std::string{} : to_string(r.error())));
     REQUIRE(r);
     const std::vector<Flow>& flows = *r;
-    test::check_flow_invariants(flows, w.endpoints);
+    sim::test::check_flow_invariants(flows, w.endpoints);
     REQUIRE(flows.size() == w.tasks);
     for (std::size_t k = 0; k < flows.size(); ++k) {
       const Flow& f = flows[k];
