@@ -5,17 +5,13 @@
 #include <catch2/catch.hpp>
 
 #include "sim/fabric/fabric_sim.hpp"
+#include "sim/topology/topology_test_util.hpp"
 
 using namespace ub;
 using namespace ub::sim;
+using ub::test::ok;
 
 namespace {
-
-Topology ok(Result<Topology> t) {
-  INFO((t ? std::string{} : to_string(t.error())));
-  REQUIRE(t);
-  return std::move(*t);
-}
 
 std::unique_ptr<FabricSim> build(const Scenario& sc, const Topology& t, std::vector<Flow> flows) {
   auto s = FabricSim::make(sc, t, std::move(flows));

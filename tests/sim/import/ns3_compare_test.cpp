@@ -22,6 +22,7 @@
 using namespace ub;
 using namespace ub::sim;
 using ub::test::assemble_ok;
+using ub::test::read_folder;
 using ub::test::shipped_cases_dir;
 
 namespace {
@@ -29,16 +30,6 @@ namespace {
 bool have_cases() {
   std::error_code ec;
   return std::filesystem::is_directory(shipped_cases_dir(), ec);
-}
-
-Ns3CaseFiles read_folder(const std::filesystem::path& dir) {
-  Ns3CaseFiles files;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    std::ifstream in(e.path(), std::ios::binary);
-    files.emplace(e.path().filename().string(),
-                  std::string((std::istreambuf_iterator<char>(in)), {}));
-  }
-  return files;
 }
 
 struct Run {

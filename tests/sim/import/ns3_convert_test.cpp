@@ -17,6 +17,7 @@ using namespace ub;
 using namespace ub::literals;
 using namespace ub::sim;
 using ub::test::assemble_ok;
+using ub::test::read_folder;
 using ub::test::shipped_cases_dir;
 
 namespace {
@@ -77,17 +78,6 @@ std::vector<std::filesystem::path> shipped_folders() {
   }
   std::sort(folders.begin(), folders.end());
   return folders;
-}
-
-// The files of a shipped folder, for tests that change one of them.
-Ns3CaseFiles read_folder(const std::filesystem::path& dir) {
-  Ns3CaseFiles files;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    std::ifstream in(e.path(), std::ios::binary);
-    files.emplace(e.path().filename().string(),
-                  std::string((std::istreambuf_iterator<char>(in)), {}));
-  }
-  return files;
 }
 
 const RouteEntry* find_route(const Ns3Converted& conv, NodeId at, NodeId dest,

@@ -3,6 +3,8 @@
 // folders are, and assembling a case that must be valid.
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <utility>
 
@@ -29,6 +31,17 @@ inline sim::Ns3Case assemble_ok(const sim::Ns3CaseFiles& files) {
   INFO((c ? std::string{} : sim::to_string(c.error())));
   REQUIRE(c);
   return std::move(*c);
+}
+
+// The files of a case folder by name, for tests that change one of them.
+inline sim::Ns3CaseFiles read_folder(const std::filesystem::path& dir) {
+  sim::Ns3CaseFiles files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(e.path(), std::ios::binary);
+    files.emplace(e.path().filename().string(),
+                  std::string((std::istreambuf_iterator<char>(in)), {}));
+  }
+  return files;
 }
 
 } // namespace ub::test

@@ -6,17 +6,13 @@
 #include <catch2/catch.hpp>
 
 #include "sim/topology/routing.hpp"
+#include "sim/topology/topology_test_util.hpp"
 
 using namespace ub;
 using namespace ub::sim;
+using ub::test::ok;
 
 namespace {
-
-Topology ok(Result<Topology> t) {
-  INFO((t ? std::string{} : to_string(t.error())));
-  REQUIRE(t);
-  return std::move(*t);
-}
 
 Routing route(const Topology& t) {
   auto r = Routing::build(t);

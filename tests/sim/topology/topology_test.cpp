@@ -3,18 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include "sim/topology/topology.hpp"
+#include "sim/topology/topology_test_util.hpp"
 
 using namespace ub;
 using namespace ub::literals;
 using namespace ub::sim;
+using ub::test::ok;
 
 namespace {
-
-Topology ok(Result<Topology> t) {
-  INFO((t ? std::string{} : to_string(t.error())));
-  REQUIRE(t);
-  return std::move(*t);
-}
 
 // Every node's port count equals the link ends on it, and every connected port's peer points back.
 void check_ports(const Topology& t) {
