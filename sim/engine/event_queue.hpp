@@ -140,7 +140,10 @@ private:
   };
   static constexpr std::size_t kArity = 4;
 
-  void sift_up(std::size_t i) noexcept;
+  // Lets `e` rise from the hole at `i` and stores it where it stops. Taking the entry as a value
+  // (not reading it back from the heap after a store) avoids a store-to-load forwarding stall
+  // that cost about a fifth of the fabric's sending path.
+  void sift_up(std::size_t i, const Entry& e) noexcept;
   std::size_t sift_hole_to_leaf() noexcept; // moves children up from the root; returns the hole
 
   std::vector<Entry> heap_;
@@ -167,9 +170,10 @@ inline Result<std::uint64_t> EventQueue::schedule(Time at, EventBody body, std::
                                  "sequence numbers exhausted", "", 0, false});
   }
   const std::uint64_t seq = next_seq_++;
-  heap_.push_back(
-      Entry{at, (std::uint64_t{priority} << 56U) | seq, body.target, body.kind, body.payload});
-  sift_up(heap_.size() - 1);
+  const std::size_t hole = heap_.size();
+  heap_.emplace_back();
+  sift_up(hole,
+          Entry{at, (std::uint64_t{priority} << 56U) | seq, body.target, body.kind, body.payload});
   return seq;
 }
 
@@ -189,17 +193,14 @@ inline Event EventQueue::pop() {
     // Floyd's pop: walk the hole down to a leaf along the smallest children, then let the last
     // entry rise from there. The last entry nearly always belongs near the bottom, so this saves
     // most of the comparisons against it that a plain sift-down makes.
-    const std::size_t hole = sift_hole_to_leaf();
-    heap_[hole] = last;
-    sift_up(hole);
+    sift_up(sift_hole_to_leaf(), last);
   }
   now_ = first.time;
   ++popped_;
   return first.event();
 }
 
-inline void EventQueue::sift_up(std::size_t i) noexcept {
-  const Entry e = heap_[i];
+inline void EventQueue::sift_up(std::size_t i, const Entry& e) noexcept {
   while (i > 0) {
     const std::size_t parent = (i - 1) / kArity;
     if (!e.before(heap_[parent])) {

@@ -16,6 +16,7 @@
 #include "protocol/ta/transport_ctp.hpp"
 #include "protocol/ta/transport_rtp.hpp"
 #include "protocol/ta/transport_utp.hpp"
+#include "protocol/tp/rto.hpp"
 #include "protocol/tp/rtph.hpp"
 #include "sim/engine/fingerprint.hpp"
 #include "sim/engine/rng_streams.hpp"
@@ -163,7 +164,7 @@ struct FabricSim::Impl final : NetworkClient {
   Impl(const Scenario& s, const Topology& t, Routing r) : sc(s), topo(t), routing(std::move(r)) {}
 
   // ---- NetworkClient ----
-  void on_deliver(std::uint32_t ep, ta::NetPacket&& p, std::uint64_t tag, Time now) override {
+  void on_deliver(std::uint32_t ep, const ta::NetPacket& p, std::uint64_t tag, Time now) override {
     fp.add(DeliveryEvent{now, ep, p.src, res.net.delivered++, p.bytes.size()});
     if (packet_model) {
       packet_delivered(p, tag, now);
@@ -177,6 +178,7 @@ struct FabricSim::Impl final : NetworkClient {
   // The bytes every packet of a flow carries above the network header: a UTPH and the TA
   // header of a Write, from the codecs, then the payload (zeros).
   std::vector<Byte> packet_header;
+  ta::NetPacket packet_buf;
   bool packet_model = false;
 
   void packet_delivered(const ta::NetPacket& p, std::uint64_t tag, Time now) {
@@ -238,7 +240,9 @@ struct FabricSim::Impl final : NetworkClient {
             static_cast<std::size_t>(std::min<std::uint64_t>(f.cur_bytes, sc.endpoint.mtu));
         f.cur_bytes -= payload;
         --f.cur_left;
-        ta::NetPacket pk;
+        // One buffer for every packet: past the header it only ever holds zeros (resize fills
+        // what it adds with zeros), so only the header is written.
+        ta::NetPacket& pk = packet_buf;
         pk.src = ep;
         pk.dst = f.spec.dst;
         pk.bytes.resize(packet_header.size() + payload);
@@ -246,7 +250,7 @@ struct FabricSim::Impl final : NetworkClient {
         pk.entropy = static_cast<std::uint16_t>(f.spec.id);
         pk.vl = f.spec.priority;
         pk.sl = f.spec.priority;
-        net->send(ep, std::move(pk), now, (std::uint64_t{f.spec.id} << 32U) | k);
+        net->send(ep, pk, now, (std::uint64_t{f.spec.id} << 32U) | k);
         any = true;
         progress = true;
       }
@@ -305,7 +309,7 @@ struct FabricSim::Impl final : NetworkClient {
             p->sl = it->second;
           }
         }
-        net->send(ep, std::move(*p), now);
+        net->send(ep, *p, now);
         any = true;
       }
       if (!any) {
@@ -636,12 +640,23 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
   Rng setup_rng = component_rng(sc.seed, ComponentKind::Scenario, 1);
   Result<std::vector<std::unique_ptr<ta::TaTransport>>> transports =
       make_unexpected(Error{Errc::NotModelled, 0, "fabric", "transport", "unset", ""});
+  ta::EndpointConfig ec;
   switch (m.packet_model ? TransportKind::Bypass : sc.endpoint.transport) {
   case TransportKind::Rtp: {
     ta::RtpTransportConfig c;
     c.channel.mtu = sc.endpoint.mtu;
     c.channel.retx = rtp_retx(sc);
     c.cc = sc.endpoint.congestion_control ? tp::CcAlgo::Ldcp : tp::CcAlgo::None;
+    // MODEL: the TA's ACK timeout outlasts the transport's give-up (every timeout
+    // retransmission's RTO, backed off), as the oracle presumes: otherwise a slice the transport
+    // is still recovering fails at the TA and then executes, which the oracle rightly calls a
+    // W1 violation. With the Table 6-8 example RTO (20 us, N = 3, 7 retries) a lossy link
+    // backed off twice already waits 1.28 ms, past the 1 ms default.
+    Time give_up{0};
+    for (unsigned t = 0; t <= c.channel.rto.max_retx; ++t) {
+      give_up += tp::rto_for(c.channel.rto, t);
+    }
+    ec.initiator.ack_timeout = std::max(ec.initiator.ack_timeout, give_up + Time{1'000'000'000});
     transports = ta::make_rtp_transports(n_eps, pairs, c, setup_rng);
     break;
   }
@@ -668,7 +683,6 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
   if (sc.run.oracle && !m.packet_model) {
     m.oracle = std::make_unique<ta::Oracle>();
   }
-  ta::EndpointConfig ec;
   for (auto& t : *transports) {
     m.eps.push_back(std::make_unique<ta::TaEndpoint>(std::move(t), ec, m.oracle.get()));
   }

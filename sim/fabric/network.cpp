@@ -18,8 +18,9 @@ namespace ub::sim {
 namespace {
 
 constexpr std::size_t kLph = 4;
-constexpr std::uint64_t kWake = ~std::uint64_t{0}; // a kNetCredit event that only wakes a port
 constexpr std::size_t kIcrc = 4;
+// A kNetArrive payload: the first packet of the port's inbound queue (else a packet slot).
+constexpr std::uint64_t kInbound = ~std::uint64_t{0};
 
 ConfigError key_error(std::string key, std::string reason) {
   return ConfigError{"", 0, std::move(key), std::move(reason)};
@@ -120,6 +121,7 @@ FabricNetwork::make(const Topology& topo, const Routing& routing, const NetworkP
   n->ports_.resize(topo.port_total());
   n->stats_.resize(topo.port_total());
   n->vlq_.resize(topo.port_total() * n->vls_);
+  n->inbound_.resize(topo.port_total());
   std::array<std::uint32_t, dl::kMaxVls> weights{};
   std::copy(p.sw.dwrr_weights.begin(), p.sw.dwrr_weights.end(), weights.begin());
   const auto arb = p.sw.arbitration == Arbitration::Dwrr ? dl::VlArbitration::Dwrr
@@ -143,6 +145,7 @@ FabricNetwork::make(const Topology& topo, const Routing& routing, const NetworkP
       port.latency = link.spec.latency;
       port.rate = link.spec.rate;
       port.lanes = port.lanes_up = link.spec.lanes;
+      update_flit_time(port);
       port.ber = p.link.ber;
       for (std::uint32_t v = 0; v < n->vls_; ++v) {
         n->vlq_[std::size_t{g} * n->vls_ + v].credits = n->buffer_cells_;
@@ -181,12 +184,14 @@ std::uint32_t FabricNetwork::alloc_packet() {
 
 void FabricNetwork::free_packet(std::uint32_t id) {
   --live_packets_;
-  packets_[id].wire.clear(); // keeps its capacity for the next packet
+  // The wire keeps its capacity and bytes: send() zeroes the LPH and NTH before encoding them
+  // (the codecs set fields into zeroed bytes) and overwrites the rest, so the payload is not
+  // zero-filled first.
   packets_[id].next = kNone;
   free_.push_back(id);
 }
 
-void FabricNetwork::send(std::uint32_t ep, ta::NetPacket&& pk, Time now, std::uint64_t tag) {
+void FabricNetwork::send(std::uint32_t ep, const ta::NetPacket& pk, Time now, std::uint64_t tag) {
   const std::uint32_t id = alloc_packet();
   Packet& pkt = packets_[id];
   const NodeId src_node = ep_nodes_[ep];
@@ -196,6 +201,7 @@ void FabricNetwork::send(std::uint32_t ep, ta::NetPacket&& pk, Time now, std::ui
   // The network header (§5.2): the transport's entropy is the LBF; its CCI rides in the NTH.
   const std::size_t net_len = nth_bytes_ + pk.bytes.size() + kIcrc;
   pkt.wire.resize(kLph + net_len);
+  std::fill_n(pkt.wire.begin(), kLph + nth_bytes_, Byte{0});
   std::span<Byte> net(pkt.wire.data() + kLph, net_len);
   const std::uint16_t cci = nl::pack_cci(pk.cci);
   const auto lbf = static_cast<std::uint8_t>(pk.entropy ^ (pk.entropy >> 8U));
@@ -214,6 +220,7 @@ void FabricNetwork::send(std::uint32_t ep, ta::NetPacket&& pk, Time now, std::ui
   pkt.cells = static_cast<std::uint16_t>(
       (std::uint64_t{pkt.flits} * dl::kFlitBytes + p_.link.cell_bytes - 1) / p_.link.cell_bytes);
   pkt.vl = static_cast<std::uint8_t>(std::min<std::uint32_t>(pk.vl, vls_ - 1));
+  pkt.lph_vl = pkt.vl;
   pkt.control = pk.control;
   pkt.held_port = kNone;
   pkt.dst_node = dst_node;
@@ -249,7 +256,7 @@ std::uint32_t FabricNetwork::route(NodeId at, std::uint32_t pkt, std::uint16_t s
   if (per_packet) {
     h = mix64(h ^ packets_[pkt].seq);
   }
-  std::array<PortIndex, 64> cand{};
+  std::array<PortIndex, 64> cand; // only [0, n) is read
   std::size_t n = 0;
   if (!routes_.empty()) {
     const auto it = routes_.find((std::uint64_t{at} << 32U) | dest);
@@ -262,12 +269,11 @@ std::uint32_t FabricNetwork::route(NodeId at, std::uint32_t pkt, std::uint16_t s
     }
   } else {
     const PortSet set = routing_.ports(at, dest, (rt & 2U) != 0 ? PathSet::Shortest : PathSet::All);
-    for (std::size_t i = 0; i < set.size() && n < cand.size(); ++i) {
-      const PortIndex k = set[i];
-      if (ports_[node.first_port + k].up) {
+    set.for_each([&](PortIndex k) {
+      if (n < cand.size() && ports_[node.first_port + k].up) {
         cand[n++] = k;
       }
-    }
+    });
     if (n == 0) {
       // APR-style detour around a failed link (§5.2; A-176).
       for (const PortIndex k : routing_.detour_ports(at, dest)) {
@@ -320,17 +326,32 @@ void FabricNetwork::enqueue(std::uint32_t port, std::uint32_t pkt, Time now) {
   ++pt.queued_packets;
   PortStats& s = stats_[port];
   s.max_queue_bytes = std::max(s.max_queue_bytes, pt.queued_bytes);
-  if (!pt.busy) {
+  if (pt.free_at <= now) {
     try_send(port, now);
+  } else {
+    arm(port, pt.free_at);
   }
 }
 
+void FabricNetwork::arm(std::uint32_t port, Time at) {
+  Port& pt = ports_[port];
+  if (pt.armed_at <= at) {
+    return; // an earlier look at this port is due anyway; it re-arms if it must
+  }
+  pt.armed_at = at;
+  schedule(at, kNetTxDone, port, pt.epoch);
+}
+
 void FabricNetwork::absorb_credits(std::uint32_t port, Time now) noexcept {
+  if (ports_[port].returns_pending == 0) {
+    return;
+  }
   for (std::uint32_t v = 0; v < vls_; ++v) {
     VlQueue& q = vlq_[std::size_t{port} * vls_ + v];
     while (q.returning_head < q.returning.size() && q.returning[q.returning_head].at <= now) {
       q.credits = std::min(buffer_cells_, q.credits + q.returning[q.returning_head].cells);
       ++q.returning_head;
+      --ports_[port].returns_pending;
     }
     if (q.returning_head == q.returning.size() && q.returning_head != 0) {
       q.returning.clear();
@@ -341,7 +362,11 @@ void FabricNetwork::absorb_credits(std::uint32_t port, Time now) noexcept {
 
 void FabricNetwork::try_send(std::uint32_t port, Time now) {
   Port& pt = ports_[port];
-  if (pt.busy || pt.queued_packets == 0 || !pt.up) {
+  if (pt.queued_packets == 0 || !pt.up) {
+    return;
+  }
+  if (pt.free_at > now) {
+    arm(port, pt.free_at);
     return;
   }
   absorb_credits(port, now);
@@ -365,6 +390,18 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
     if (stalled) {
       ++stats_[port].credit_stalls;
       ++counters_.credit_stalls;
+      // Look again when the first credits on their way back arrive (release() arms the port
+      // when none are on their way yet).
+      Time next = kNever;
+      for (std::uint32_t v = 0; v < vls_; ++v) {
+        const VlQueue& q = vlq_[std::size_t{port} * vls_ + v];
+        if (q.head != kNone && q.returning_head < q.returning.size()) {
+          next = std::min(next, q.returning[q.returning_head].at);
+        }
+      }
+      if (next != kNever) {
+        arm(port, next);
+      }
     }
     return;
   }
@@ -406,18 +443,18 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
       ++counters_.marks;
     }
   }
-  // This hop's LPH (§4.3.2.2.2): the sender writes it, with the packet's VL on this link.
-  {
+  // This hop's LPH (§4.3.2.2.2): the sender writes it, with the packet's VL on this link. Only
+  // the VL can differ from what the wire holds (a dateline raised it), so the LPH is rewritten
+  // only then: the bytes are the same either way, and the untouched packet stays out of cache.
+  if (p.lph_vl != p.vl) {
     auto lph = Codec<dl::Lph>::decode(std::span<const Byte>(p.wire).first(kLph));
-    if (lph && lph->vl != p.vl) {
+    if (lph) {
       lph->vl = p.vl;
       (void)Codec<dl::Lph>::encode(*lph, std::span<Byte>(p.wire).first(kLph));
     }
+    p.lph_vl = p.vl;
   }
-  const Time ser = BitRate{pt.rate.bps / std::max<std::uint16_t>(pt.lanes, 1) *
-                           std::max<std::uint16_t>(pt.lanes_up, 1)}
-                       .time_for_bits(std::uint64_t{p.flits} * dl::kFlitBytes * 8);
-  pt.busy = true;
+  const Time ser = serialisation(pt, p.flits);
   PortStats& s = stats_[port];
   ++s.tx_packets;
   s.tx_bytes += std::uint64_t{p.flits} * dl::kFlitBytes;
@@ -443,7 +480,12 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
       }
     }
   }
-  schedule(done, kNetTxDone, port, pt.epoch);
+  // The port is free again at `done`; it is looked at then only if it has more to send (an
+  // enqueue in the meantime arms it), so an idle port costs no event per packet.
+  pt.free_at = done;
+  if (pt.queued_packets != 0) {
+    arm(port, done);
+  }
   if (lost) {
     ++s.drops;
     ++counters_.dropped_ber;
@@ -458,6 +500,24 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
   }
 }
 
+void FabricNetwork::update_flit_time(Port& pt) noexcept {
+  const std::uint64_t bps =
+      pt.rate.bps / std::max<std::uint16_t>(pt.lanes, 1) * std::max<std::uint16_t>(pt.lanes_up, 1);
+  constexpr std::uint64_t kFlitBitPs = std::uint64_t{dl::kFlitBytes} * 8 * 1'000'000'000'000ULL;
+  pt.flit_time = bps != 0 && kFlitBitPs % bps == 0
+                     ? Time{static_cast<std::int64_t>(kFlitBitPs / bps)}
+                     : Time{0};
+}
+
+Time FabricNetwork::serialisation(const Port& pt, std::uint32_t flits) noexcept {
+  if (pt.flit_time.count() != 0) {
+    return pt.flit_time * flits; // exact: what time_for_bits gives, without its divisions
+  }
+  return BitRate{pt.rate.bps / std::max<std::uint16_t>(pt.lanes, 1) *
+                 std::max<std::uint16_t>(pt.lanes_up, 1)}
+      .time_for_bits(std::uint64_t{flits} * dl::kFlitBytes * 8);
+}
+
 void FabricNetwork::send_on(std::uint32_t port, std::uint32_t id, Time start, Time done,
                             bool retried) {
   const Port& pt = ports_[port];
@@ -469,7 +529,19 @@ void FabricNetwork::send_on(std::uint32_t port, std::uint32_t id, Time start, Ti
   p.held_port = pt.peer;
   p.held_vl = p.vl;
   const Time at = done + pt.latency + fwd;
-  schedule(at, kNetArrive, pt.peer, id);
+  Inbound& in = inbound_[pt.peer];
+  if (in.head == in.q.size()) {
+    in.q.clear();
+    in.head = 0;
+  }
+  if (in.q.empty()) {
+    in.q.push_back(Arrival{at, id});
+    schedule(at, kNetArrive, pt.peer, kInbound);
+  } else if (at >= in.q.back().at) {
+    in.q.push_back(Arrival{at, id}); // scheduled when the ones before it have arrived
+  } else {
+    schedule(at, kNetArrive, pt.peer, id); // out of order (not expected): an event of its own
+  }
   if (tx_observer_) {
     tx_observer_(TxRecord{start, at, port, p.seq, p.flits, p.vl, retried});
   }
@@ -491,9 +563,12 @@ void FabricNetwork::release(std::uint32_t pkt, Time now) {
   const std::uint32_t up = ip.peer;
   const Time at = now + ip.latency;
   vlq_[std::size_t{up} * vls_ + p.held_vl].returning.push_back(CreditReturn{at, p.cells});
-  const Port& upstream = ports_[up];
-  if (!upstream.busy && upstream.queued_packets != 0) {
-    schedule(at, kNetCredit, up, kWake); // it may be waiting for exactly these cells
+  Port& upstream = ports_[up];
+  ++upstream.returns_pending;
+  if (upstream.queued_packets != 0) {
+    // It may be waiting for exactly these cells: look when they arrive (or when its current
+    // packet is out, if later). A no-op when a look at or before then is due anyway.
+    arm(up, std::max(at, upstream.free_at));
   }
 }
 
@@ -534,7 +609,7 @@ void FabricNetwork::arrive(std::uint32_t port, std::uint32_t id, Time now) {
       drop(id, now);
       return;
     }
-    ta::NetPacket out;
+    ta::NetPacket& out = delivery_;
     out.src = ep_of_node_[*src_node];
     out.dst = ep;
     out.bytes.assign(net.begin() + static_cast<std::ptrdiff_t>(nth_bytes_), net.end() - kIcrc);
@@ -547,7 +622,7 @@ void FabricNetwork::arrive(std::uint32_t port, std::uint32_t id, Time now) {
     ++counters_.delivered;
     const std::uint64_t tag = p.tag;
     drop(id, now); // the controller took it: its cells go back
-    client_.on_deliver(ep, std::move(out), tag, now);
+    client_.on_deliver(ep, out, tag, now);
     return;
   }
   if (!topo_.node(at).forwards) {
@@ -576,15 +651,23 @@ void FabricNetwork::handle(const Event& e) {
   switch (e.body.kind) {
   case kNetTxDone: {
     Port& pt = ports_[e.body.target];
-    if (e.body.payload != pt.epoch) {
-      return; // the link went down meanwhile
+    if (e.body.payload != pt.epoch || now != pt.armed_at) {
+      return; // the link went down meanwhile, or an earlier look replaced this one
     }
-    pt.busy = false;
+    pt.armed_at = kNever;
     try_send(e.body.target, now);
     return;
   }
   case kNetArrive: {
-    const std::uint32_t id = static_cast<std::uint32_t>(e.body.payload);
+    std::uint32_t id = static_cast<std::uint32_t>(e.body.payload);
+    if (e.body.payload == kInbound) {
+      Inbound& in = inbound_[e.body.target];
+      id = in.q[in.head].id;
+      ++in.head;
+      if (in.head < in.q.size()) {
+        schedule(in.q[in.head].at, kNetArrive, e.body.target, kInbound);
+      }
+    }
     const Port& pt = ports_[e.body.target];
     if (!pt.up || packets_[id].held_port != e.body.target) {
       // Lost with its link (§4.8.4).
@@ -598,19 +681,10 @@ void FabricNetwork::handle(const Event& e) {
     return;
   }
   case kNetCredit: {
-    Port& pt = ports_[e.body.target];
-    if (e.body.payload == kWake) {
-      if (!pt.busy) {
-        try_send(e.body.target, now);
-      }
-      return;
-    }
     const auto vl = static_cast<std::uint32_t>(e.body.payload >> 32U);
     VlQueue& q = vlq_[std::size_t{e.body.target} * vls_ + vl];
     q.credits = std::min(buffer_cells_, q.credits + static_cast<std::uint32_t>(e.body.payload));
-    if (!pt.busy) {
-      try_send(e.body.target, now);
-    }
+    try_send(e.body.target, now);
     return;
   }
   default:
@@ -621,7 +695,8 @@ void FabricNetwork::handle(const Event& e) {
 void FabricNetwork::link_down_port(std::uint32_t port, Time now) {
   Port& pt = ports_[port];
   pt.up = false;
-  pt.busy = false;
+  pt.free_at = std::min(pt.free_at, now);
+  pt.armed_at = kNever;
   ++pt.epoch;
   // Everything queued here is lost (§4.8.4 drops the data link's queues).
   for (std::uint32_t v = 0; v < vls_; ++v) {
@@ -645,6 +720,7 @@ void FabricNetwork::link_down_port(std::uint32_t port, Time now) {
     q.returning.clear();
     q.returning_head = 0;
   }
+  pt.returns_pending = 0;
   pt.queued_bytes = 0;
   pt.queued_packets = 0;
 }
@@ -681,6 +757,7 @@ void FabricNetwork::set_link_lanes(LinkId link, std::uint16_t lanes) {
   for (const PortRef r : {l.a, l.b}) {
     Port& pt = ports_[global_port(r)];
     pt.lanes_up = std::min(lanes, pt.lanes);
+    update_flit_time(pt);
   }
 }
 

@@ -50,8 +50,10 @@ namespace ub::sim {
 
 // The event kinds the network schedules (EventBody::kind); the fabric's own kinds start at 16.
 enum NetEvent : std::uint16_t {
-  kNetTxDone = 1, // target: global port; payload: packet slot
-  kNetArrive = 2, // target: global port (the receiving end); payload: packet slot
+  kNetTxDone = 1, // a look at a port (its packet is out, or credits are back): target: global
+                  // port; payload: the port's epoch (stale after a link down)
+  kNetArrive = 2, // target: global port (the receiving end); payload: packet slot, or all ones
+                  // for the first of the port's inbound queue
   kNetCredit = 3, // target: global port (the sender); payload: vl << 32 | cells
   kNetRetry = 4,  // target: global port; payload: packet slot (resent after a link retry)
 };
@@ -61,8 +63,10 @@ class NetworkClient {
 public:
   virtual ~NetworkClient() = default;
   // A packet for endpoint `ep` arrived intact: `p.bytes` is what its transport built; `tag` is
-  // what the sender passed to send() (simulator bookkeeping, not on the wire).
-  virtual void on_deliver(std::uint32_t ep, ta::NetPacket&& p, std::uint64_t tag, Time now) = 0;
+  // what the sender passed to send() (simulator bookkeeping, not on the wire). `p` is the
+  // network's own buffer, valid during the call only (reused, so delivering allocates nothing).
+  virtual void on_deliver(std::uint32_t ep, const ta::NetPacket& p, std::uint64_t tag,
+                          Time now) = 0;
   // Endpoint `ep` may send again (its port queues fell below the limit).
   virtual void on_ready(std::uint32_t ep, Time now) = 0;
 };
@@ -127,8 +131,9 @@ public:
   [[nodiscard]] bool can_send(std::uint32_t ep) const noexcept {
     return ep_queued_[ep] < p_.endpoint_queue_packets;
   }
-  // Encodes `pk` (its dst is an endpoint index) and queues it on the right port of `ep`.
-  void send(std::uint32_t ep, ta::NetPacket&& pk, Time now, std::uint64_t tag = 0);
+  // Encodes `pk` (its dst is an endpoint index) and queues it on the right port of `ep` (its
+  // bytes are copied onto the wire: the caller keeps `pk`).
+  void send(std::uint32_t ep, const ta::NetPacket& pk, Time now, std::uint64_t tag = 0);
 
   // Runs one of the network's events (kind < 16).
   void handle(const Event& e);
@@ -140,7 +145,11 @@ public:
   void set_node_up(NodeId node, bool up, Time now); // every link of the node
   // Settings of one node or port that differ from the scenario's (imported ns-3 cases).
   void set_forwarding_latency(NodeId node, Time t) { fwd_latency_[node] = t; }
-  void set_port_rate(PortRef port, BitRate rate) { ports_[global_port(port)].rate = rate; }
+  void set_port_rate(PortRef port, BitRate rate) {
+    Port& pt = ports_[global_port(port)];
+    pt.rate = rate;
+    update_flit_time(pt);
+  }
 
   [[nodiscard]] const NetworkCounters& counters() const noexcept { return counters_; }
   [[nodiscard]] const PortStats& port_stats(std::size_t global_port) const noexcept {
@@ -171,6 +180,7 @@ private:
     std::uint16_t cells = 0;
     std::uint8_t vl = 0;
     std::uint8_t held_vl = 0; // the VL whose input buffer holds it (vl may rise at a dateline)
+    std::uint8_t lph_vl = 0;  // the VL its wire LPH carries (rewritten when vl changed)
     bool control = false;
     std::uint64_t seq = 0; // injection order (per-packet path choice)
     std::uint64_t tag = 0; // the sender's bookkeeping (not on the wire)
@@ -182,12 +192,17 @@ private:
     Time latency{0};
     BitRate rate{};
     std::uint16_t lanes = 0, lanes_up = 0;
+    // One flit's serialisation time at the current rate and lanes when that is a whole number
+    // of picoseconds (then a packet's is flits x this, exactly); 0: computed per packet.
+    Time flit_time{0};
     bool up = true;
-    bool busy = false;
+    Time free_at{0};        // when its current transmission ends (free when <= now)
+    Time armed_at = kNever; // when its pending kNetTxDone look is due (kNever: none)
     bool is_endpoint = false;
     double ber = 0;
     std::uint64_t queued_bytes = 0;
     std::uint32_t queued_packets = 0;
+    std::uint32_t returns_pending = 0; // credit returns in its VLs' `returning` lists
     std::uint64_t epoch = 0; // bumped at link down: stale events of the old link are ignored
     dl::VlArbiter arbiter{dl::VlArbitration::StrictPriority, {}};
   };
@@ -211,6 +226,10 @@ private:
   void free_packet(std::uint32_t id);
   void enqueue(std::uint32_t port, std::uint32_t pkt, Time now);
   void try_send(std::uint32_t port, Time now);
+  static void update_flit_time(Port& pt) noexcept;
+  [[nodiscard]] static Time serialisation(const Port& pt, std::uint32_t flits) noexcept;
+  // Schedules a look at `port` (try_send) at `at` unless one at or before `at` is pending.
+  void arm(std::uint32_t port, Time at);
   void send_on(std::uint32_t port, std::uint32_t pkt, Time start, Time done, bool retried);
   void arrive(std::uint32_t port, std::uint32_t pkt, Time now);
   void release(std::uint32_t pkt, Time now); // its input-buffer cells go back upstream
@@ -232,6 +251,17 @@ private:
   std::vector<std::uint32_t> ep_queued_;
   std::vector<Port> ports_;
   std::vector<VlQueue> vlq_; // port x vls
+  // Packets on their way to a port, in arrival order (a link delivers in order): only the first
+  // has an event queued, so the event queue holds one arrival per busy link, not one per packet.
+  struct Arrival {
+    Time at{0};
+    std::uint32_t id = 0;
+  };
+  struct Inbound {
+    std::vector<Arrival> q;
+    std::uint32_t head = 0;
+  };
+  std::vector<Inbound> inbound_; // per receiving port
   std::vector<PortStats> stats_;
   std::vector<Packet> packets_;
   std::vector<std::uint32_t> free_;
@@ -244,6 +274,7 @@ private:
   std::uint64_t live_packets_ = 0;
   std::uint64_t seq_ = 0;
   std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+  ta::NetPacket delivery_; // handed to on_deliver; its bytes keep their capacity
   tp::RedParams red_{};
   NetworkCounters counters_{};
   std::vector<std::uint64_t> salt_; // per node: its multipath hash seed

@@ -29,6 +29,7 @@
 // bytes, by the node's port count) for nodes with at most 32 ports, else an index into a shared
 // pool of interned port lists. Distances come from a bit-parallel BFS, 64 groups per pass.
 
+#include <bit>
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -75,6 +76,20 @@ public:
   [[nodiscard]] PortIndex operator[](std::size_t i) const noexcept;
   [[nodiscard]] bool contains(PortIndex p) const noexcept;
   [[nodiscard]] std::vector<PortIndex> to_vector() const;
+  // Calls f(PortIndex) for each port, ascending: one pass, where size() and operator[] in a loop
+  // would count and walk the mask again for every port.
+  template <class F>
+  void for_each(F&& f) const {
+    if (list_ != nullptr) {
+      for (std::uint32_t i = 0; i < n_; ++i) {
+        f(list_[i]);
+      }
+      return;
+    }
+    for (std::uint32_t m = mask_; m != 0; m &= m - 1) {
+      f(static_cast<PortIndex>(std::countr_zero(m)));
+    }
+  }
 
 private:
   std::uint32_t mask_ = 0;
