@@ -13,8 +13,7 @@
 namespace ub::transitions {
 
 inline constexpr std::array<const Machine*, 8> kAllMachines{
-    &dl::kDllMachine,        &dl::kRetryReqMachine,    &dl::kRetryAckMachine,
-    &tp::kRtpSenderMachine,  &tp::kRtpReceiverMachine, &ta::kSliceMachine,
-    &ta::kScMachine,         &fn::kJettyMachine};
+    &dl::kDllMachine,         &dl::kRetryReqMachine, &dl::kRetryAckMachine, &tp::kRtpSenderMachine,
+    &tp::kRtpReceiverMachine, &ta::kSliceMachine,    &ta::kScMachine,       &fn::kJettyMachine};
 
 } // namespace ub::transitions

@@ -9,7 +9,8 @@
 #include "protocol/transition_tables.hpp"
 
 int main() {
-  const std::string text = ub::transitions::TransitionCounter{}.to_text(ub::transitions::kAllMachines);
+  const std::string text =
+      ub::transitions::TransitionCounter{}.to_text(ub::transitions::kAllMachines);
   std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;
 }

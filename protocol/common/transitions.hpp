@@ -219,8 +219,8 @@ public:
       }
     }
     for (const auto& [key, n] : undeclared_) {
-      out += "undeclared\t" + std::get<0>(key) + '\t' + std::get<1>(key) + '\t' +
-             std::get<2>(key) + '\t' + std::to_string(n) + '\n';
+      out += "undeclared\t" + std::get<0>(key) + '\t' + std::get<1>(key) + '\t' + std::get<2>(key) +
+             '\t' + std::to_string(n) + '\n';
     }
     return out;
   }

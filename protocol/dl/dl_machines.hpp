@@ -19,9 +19,9 @@ using SV = std::string_view;
 // §4.2 DLL state machine, with the errors of §4.8 and the UBFM reset.
 inline constexpr SV kDllStates[] = {"DLL_Disabled", "DLL_Param_Init", "DLL_Credit_Init",
                                     "DLL_Normal"};
-inline constexpr SV kDllEvents[] = {"link_up",         "link_down",           "init_exchanged",
-                                    "handshake_done",  "credits_initialised", "ubfm_reset",
-                                    "uncorrectable_error"};
+inline constexpr SV kDllEvents[] = {
+    "link_up",    "link_down",          "init_exchanged", "handshake_done", "credits_initialised",
+    "ubfm_reset", "uncorrectable_error"};
 inline constexpr Transition kDllTransitions[] = {
     {"DLL_Disabled", "link_up", "DLL_Param_Init", "UB-Base-2.0 §4.2"},
     {"DLL_Disabled", "link_down", "DLL_Disabled", "UB-Base-2.0 §4.8.4"},
@@ -42,10 +42,10 @@ inline constexpr Transition kDllTransitions[] = {
 
 // §4.7.3.3 RETRY_REQ_SM (the receiver side of link retry).
 inline constexpr SV kReqStates[] = {"NORMAL", "REQ", "WAIT", "RETRAIN", "ERROR"};
-inline constexpr SV kReqEvents[] = {"link_init",     "block_error",     "req_set_sent",
-                                    "retry_ack",     "stale_retry_ack", "ack_timeout",
-                                    "retry_rollover", "phy_retrain",    "retrain_done",
-                                    "reinit_exhausted", "reset"};
+inline constexpr SV kReqEvents[] = {
+    "link_init",       "block_error",      "req_set_sent",   "retry_ack",
+    "stale_retry_ack", "ack_timeout",      "retry_rollover", "phy_retrain",
+    "retrain_done",    "reinit_exhausted", "reset"};
 inline constexpr Transition kReqTransitions[] = {
     {"NORMAL", "link_init", "REQ", "UB-Base-2.0 §4.3.4.1"},
     {"NORMAL", "block_error", "REQ", "UB-Base-2.0 §4.7.3.3"},

@@ -33,9 +33,9 @@ inline constexpr Transition kJettyTransitions[] = {
 };
 } // namespace machine_detail
 
-inline constexpr transitions::Machine kJettyMachine{
-    "fn", "fn.jetty", machine_detail::kJettyStates, machine_detail::kJettyEvents,
-    machine_detail::kJettyTransitions};
+inline constexpr transitions::Machine kJettyMachine{"fn", "fn.jetty", machine_detail::kJettyStates,
+                                                    machine_detail::kJettyEvents,
+                                                    machine_detail::kJettyTransitions};
 
 static_assert(transitions::check(kJettyMachine).empty());
 

@@ -46,10 +46,9 @@ inline constexpr Transition kScTransitions[] = {
 inline constexpr transitions::Machine kSliceMachine{
     "ta", "ta.initiator_slice", machine_detail::kSliceStates, machine_detail::kSliceEvents,
     machine_detail::kSliceTransitions};
-inline constexpr transitions::Machine kScMachine{"ta", "ta.rot_sequence_context",
-                                                 machine_detail::kScStates,
-                                                 machine_detail::kScEvents,
-                                                 machine_detail::kScTransitions};
+inline constexpr transitions::Machine kScMachine{
+    "ta", "ta.rot_sequence_context", machine_detail::kScStates, machine_detail::kScEvents,
+    machine_detail::kScTransitions};
 
 static_assert(transitions::check(kSliceMachine).empty());
 static_assert(transitions::check(kScMachine).empty());

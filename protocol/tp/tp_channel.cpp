@@ -11,8 +11,8 @@ namespace ub::tp {
 namespace {
 
 // The sender's state as tp_machines.hpp names it (transition coverage only).
-[[maybe_unused]] std::string_view rtp_sender_state(bool failed, bool outstanding,
-                                                   bool status_owed, bool rtx_queued) noexcept {
+[[maybe_unused]] std::string_view rtp_sender_state(bool failed, bool outstanding, bool status_owed,
+                                                   bool rtx_queued) noexcept {
   if (failed) {
     return "Failed";
   }
@@ -21,8 +21,8 @@ namespace {
   }
   return rtx_queued ? "Recovering" : "Sending";
 }
-#define UB_RTP_SENDER_STATE                                                                       \
-  rtp_sender_state(failed_, una_ != nxt_, !status_pending_.empty(),                               \
+#define UB_RTP_SENDER_STATE                                                                        \
+  rtp_sender_state(failed_, una_ != nxt_, !status_pending_.empty(),                                \
                    rtx_cursor_ < rtx_end_ || !rtx_set_.empty())
 
 constexpr std::size_t kRtphBytes = 16;

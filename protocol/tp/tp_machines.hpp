@@ -23,8 +23,8 @@ using transitions::Transition;
 using SV = std::string_view;
 
 inline constexpr SV kTxStates[] = {"Idle", "AwaitingStatus", "Sending", "Recovering", "Failed"};
-inline constexpr SV kTxEvents[] = {"send_new", "retransmit", "probe", "ack", "nak", "sack",
-                                   "ta_status", "rto", "retry_exhausted"};
+inline constexpr SV kTxEvents[] = {
+    "send_new", "retransmit", "probe", "ack", "nak", "sack", "ta_status", "rto", "retry_exhausted"};
 inline constexpr Transition kTxTransitions[] = {
     {"Idle", "send_new", "Sending", "UB-Base-2.0 §6.4.1"},
     {"AwaitingStatus", "send_new", "Sending", "UB-Base-2.0 §6.4.1"},

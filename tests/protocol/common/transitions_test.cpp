@@ -125,6 +125,6 @@ TEST_CASE("UB_TRANSITION compiles to nothing in a normal build", "[transitions]"
   };
   UB_TRANSITION(dl::kDllMachine, state(), "link_up");
   static_cast<void>(state); // named, never called
-  CHECK(evaluated == 0); // the arguments are not even evaluated
+  CHECK(evaluated == 0);    // the arguments are not even evaluated
 }
 #endif
