@@ -57,9 +57,11 @@ if [[ -z $major ]]; then
   exit 2
 fi
 find_tool() {
-  local name=$1 c
+  local name=$1 sub=$2 c
   for c in "$name-$major" "$name"; do
-    if command -v "$c" >/dev/null && "$c" --version 2>/dev/null | grep -q "LLVM version $major\."; then
+    # `llvm-profdata --version` is refused; `llvm-profdata merge --version` answers.
+    if command -v "$c" >/dev/null &&
+      [[ $("$c" $sub --version 2>&1 || true) == *"LLVM version $major."* ]]; then
       echo "$c"
       return
     fi
@@ -67,8 +69,8 @@ find_tool() {
   echo "fuzz_coverage: no $name for LLVM $major (install llvm-$major)" >&2
   exit 2
 }
-profdata=$(find_tool llvm-profdata)
-llvmcov=$(find_tool llvm-cov)
+profdata=$(find_tool llvm-profdata merge)
+llvmcov=$(find_tool llvm-cov "")
 
 start=$(date +%s)
 if ((do_build)); then
