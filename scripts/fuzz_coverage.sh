@@ -127,7 +127,7 @@ if ((do_scenarios)); then
     rc=0
     LLVM_PROFILE_FILE="$out/raw/scenarios/$name-%p.profraw" \
       UB_TRANSITION_FILE="$out/transitions/scenarios.tsv" \
-      timeout "$scenario_timeout" "$build_dir/tools/ubmodel/ubmodel" sim "$s" --no-out --quiet \
+      timeout "$scenario_timeout" "$build_dir/ubmodel" sim "$s" --no-out --quiet \
       >"$out/sim/$name.log" 2>&1 || rc=$?
     if ((rc == 124)); then
       # Killed: no profile and no transition counts are written for it.
@@ -141,7 +141,7 @@ if ((do_scenarios)); then
   done
   "$profdata" merge -sparse "$out/raw/scenarios/"*.profraw -o "$out/scenarios.profdata"
   "$llvmcov" export -summary-only -instr-profile="$out/scenarios.profdata" \
-    "$build_dir/tools/ubmodel/ubmodel" >"$out/export/scenarios.json"
+    "$build_dir/ubmodel" >"$out/export/scenarios.json"
   main_sets+=("scenarios=$out/export/scenarios.json:$out/transitions/scenarios.tsv")
   notes+=("scenarios: ubmodel sim over scenarios/examples/*.toml ($(ls scenarios/examples/*.toml | wc -l) files)")
 fi
