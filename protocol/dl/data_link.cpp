@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "protocol/dl/dl_machines.hpp"
 #include "protocol/dl/frame.hpp"
 
 namespace ub::dl {
@@ -190,6 +191,7 @@ void DataLink::on_link_up(Time now) {
   }
   link_up_ = true;
   trace(now, "link_up");
+  UB_TRANSITION(kDllMachine, to_string(state_), "link_up");
   if (!failed_) {
     enter_param_init(now);
   }
@@ -201,6 +203,7 @@ void DataLink::on_link_down(Time now) {
   }
   link_up_ = false;
   trace(now, "link_down", rx_in_packet_ ? 1 : 0);
+  UB_TRANSITION(kDllMachine, to_string(state_), "link_down");
   // §4.8.4 item 2: a cut-through receiver pads what it already passed up and flags it.
   if (rx_in_packet_ && !rx_drop_packet_ && cfg_.cut_through_rx) {
     RxPacket p{};
@@ -224,6 +227,7 @@ void DataLink::on_retrain_start(Time now) {
     return;
   }
   trace(now, "phy_retrain_flag");
+  UB_TRANSITION(kRetryReqMachine, to_string(req_state_), "phy_retrain");
   enter_retrain(now, false); // the PHY is already retraining: nothing to command
 }
 
@@ -232,6 +236,7 @@ void DataLink::on_retrain_done(Time now) {
     return;
   }
   // RETRAIN -> REQ once the PHY is back; the round's NUM_RETRY starts again from 0.
+  UB_TRANSITION(kRetryReqMachine, to_string(req_state_), "retrain_done");
   num_retry_ = 0;
   if (cfg_.mode != BlockMode::NonCrc) {
     rx_block_.clear();
@@ -247,6 +252,7 @@ bool DataLink::take_retrain_request() noexcept {
 }
 
 void DataLink::ubfm_reset(Time now) {
+  UB_TRANSITION(kDllMachine, to_string(state_), "ubfm_reset");
   failed_ = false;
   drop_tx_queues();
   reset_link_state();
@@ -364,6 +370,7 @@ std::size_t DataLink::poll_transmit(std::span<Byte> out, Time now) {
     if (replay_left_ > 0) {
       ++counters_.flits_retransmitted;
       if (--replay_left_ == 0) {
+        UB_TRANSITION(kRetryAckMachine, to_string(ack_state_), "replay_done");
         set_ack_state(RetryAckState::Normal, now); // RdPtr reached WrPtr (§4.7.3.4)
       }
     }
@@ -407,6 +414,7 @@ void DataLink::finish_side(Time now) {
   if (kind == SideKind::ReqSet) {
     ++counters_.retry_req_sets;
     trace(now, "retry_req_set_sent", rcv_ptr_, num_retry_);
+    UB_TRANSITION(kRetryReqMachine, to_string(req_state_), "req_set_sent");
     if (req_state_ == RetryReqState::Req) {
       set_req_state(RetryReqState::Wait, now); // REQ -> WAIT once the set is out
       wait_deadline_ = now + cfg_.retry_ack_timeout;
@@ -420,6 +428,7 @@ void DataLink::finish_side(Time now) {
     replay_left_ = retry_.used() - retry_.distance(retry_.tail_ptr(), rd_ptr_);
     tx_pending_ = replay_left_;
     if (replay_left_ == 0) {
+      UB_TRANSITION(kRetryAckMachine, to_string(ack_state_), "replay_done");
       set_ack_state(RetryAckState::Normal, now);
     }
   }
@@ -669,6 +678,7 @@ bool DataLink::schedule(Time now) {
       return false;
     }
     if (initial_credits_sent_ && peer_initial_done_) {
+      UB_TRANSITION(kDllMachine, to_string(state_), "credits_initialised");
       set_state(DllState::Normal, now);
     }
     return true;
@@ -986,9 +996,11 @@ void DataLink::on_retry_req(const RetryReq& r, Time now) {
       ++counters_.stale_retry_acks;
       return;
     }
+    UB_TRANSITION(kRetryAckMachine, to_string(ack_state_), "bad_retry_req");
     raise(DlError::ProtocolError, now, 2);
     return;
   }
+  UB_TRANSITION(kRetryAckMachine, to_string(ack_state_), "retry_req");
   rd_ptr_ = r.rcv_ptr;
   last_req_num_retry_ = r.num_retry;
   ack_set_pending_ = true;
@@ -1006,6 +1018,7 @@ void DataLink::on_retry_ack(const RetryAck& a, Time now) {
     if (!current) {
       // MODEL: the answer to an older request (one of its copies acted twice at the peer): the
       // replay behind it starts where we no longer are. Our own request will be answered.
+      UB_TRANSITION(kRetryReqMachine, to_string(req_state_), "stale_retry_ack");
       ++counters_.stale_retry_acks;
       return;
     }
@@ -1013,12 +1026,14 @@ void DataLink::on_retry_ack(const RetryAck& a, Time now) {
     // counts as well: RcvPtr has not moved since the request, so the replay starts where we need
     // it. A set not yet started is dropped; the rest of one being sent may draw a second
     // answer, which the check above or below turns away.
+    UB_TRANSITION(kRetryReqMachine, to_string(req_state_), "retry_ack");
     req_set_pending_ = false;
     wait_deadline_ = kNever;
     num_retry_ = 0;
     num_phy_reinit_ = 0;
     set_req_state(RetryReqState::Normal, now); // WAIT -> NORMAL
     if (state_ == DllState::ParamInit) {
+      UB_TRANSITION(kDllMachine, to_string(state_), "handshake_done");
       handshake_done_ = true;
     }
     if (cfg_.mode != BlockMode::NonCrc) {
@@ -1031,6 +1046,7 @@ void DataLink::on_retry_ack(const RetryAck& a, Time now) {
     // MODEL: in NORMAL, an answer to a request we no longer need: the replay behind it would
     // repeat flits we already took. Ask again from RcvPtr and drop everything until the answer
     // to that (one more round trip, and no flit-level guessing about what the replay holds).
+    UB_TRANSITION(kRetryReqMachine, to_string(req_state_), "stale_retry_ack");
     ++counters_.stale_retry_acks;
     block_error(now, 3);
   }
@@ -1057,6 +1073,7 @@ void DataLink::on_crd_ack(const CrdAck& c, Time now) {
       peer_initial_done_ = true;
       trace(now, "peer_credits", tx_credit_.granted());
       if (initial_credits_sent_) {
+        UB_TRANSITION(kDllMachine, to_string(state_), "credits_initialised");
         set_state(DllState::Normal, now);
       }
     }
@@ -1100,10 +1117,12 @@ void DataLink::enter_param_init(Time now) {
   reset_link_state();
   set_state(DllState::ParamInit, now);
   // §4.3.4.1 note 3: a link that comes up always starts with a retry handshake.
+  UB_TRANSITION(kRetryReqMachine, to_string(req_state_), "link_init");
   enter_req(now);
 }
 
 void DataLink::enter_credit_init(Time now) {
+  UB_TRANSITION(kDllMachine, to_string(state_), "init_exchanged");
   set_state(DllState::CreditInit, now);
   const bool shared = cfg_.tx_credit_mode == CreditMode::Shared && neg_.peer_rx_share;
   tx_credit_.reset(shared ? CreditMode::Shared : CreditMode::Exclusive, cfg_.shared_reserve_cells);
@@ -1127,6 +1146,7 @@ void DataLink::enter_req(Time now) {
   const bool over = cfg_.retry_count_inclusive ? num_retry_ > cfg_.num_retry_threshold
                                                : num_retry_ >= cfg_.num_retry_threshold;
   if (over) {
+    UB_TRANSITION(kRetryReqMachine, to_string(req_state_), "retry_rollover");
     num_retry_ = 0;
     raise(DlError::RetryRollover, now, num_phy_reinit_);
     enter_retrain(now, true);
@@ -1142,6 +1162,7 @@ void DataLink::enter_retrain(Time now, bool command_phy) {
   wait_deadline_ = kNever;
   ++num_phy_reinit_;
   if (num_phy_reinit_ >= cfg_.num_phy_reinit_threshold) {
+    UB_TRANSITION(kRetryReqMachine, to_string(req_state_), "reinit_exhausted");
     num_phy_reinit_ = 0;
     set_req_state(RetryReqState::Error, now);
     raise(DlError::RetryError, now);
@@ -1160,6 +1181,7 @@ void DataLink::enter_retrain(Time now, bool command_phy) {
 void DataLink::block_error(Time now, std::uint64_t detail) {
   ++counters_.block_errors;
   trace(now, "block_error", rcv_ptr_, detail);
+  UB_TRANSITION(kRetryReqMachine, to_string(req_state_), "block_error");
   if (cfg_.mode != BlockMode::NonCrc) {
     rx_block_.clear();
     rx_block_flits_ = 0;
@@ -1186,6 +1208,7 @@ void DataLink::on_timeout(Time now) {
     return;
   }
   if (req_state_ == RetryReqState::Wait && now >= wait_deadline_) {
+    UB_TRANSITION(kRetryReqMachine, to_string(req_state_), "ack_timeout");
     raise(DlError::RetryAckTimeout, now, num_retry_);
     enter_req(now); // WAIT -> REQ
   }
@@ -1207,6 +1230,7 @@ void DataLink::raise(DlError e, Time now, std::uint64_t detail) {
   ++counters_.errors[static_cast<std::size_t>(e)];
   trace(now, to_string(e), static_cast<std::uint64_t>(e), detail);
   if (is_fatal(e)) {
+    UB_TRANSITION(kDllMachine, to_string(state_), "uncorrectable_error");
     // §4.8.1, §4.8.2: the data link cannot go on; it waits for the UBFM's reset.
     failed_ = true;
   }
@@ -1252,6 +1276,8 @@ void DataLink::drop_tx_queues() {
 
 void DataLink::reset_link_state() {
   // §4.8.4: credits cleared, retry pointers to 0, NumFreeBuf to D.
+  UB_TRANSITION(kRetryReqMachine, to_string(req_state_), "reset");
+  UB_TRANSITION(kRetryAckMachine, to_string(ack_state_), "reset");
   ++epoch_;
   retry_.reset();
   std::fill(block_start_.begin(), block_start_.end(), std::uint8_t{0});

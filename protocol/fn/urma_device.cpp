@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "protocol/fn/fn_machines.hpp"
+
 namespace ub::fn {
 
 std::string_view to_string(WrOpcode op) noexcept {
@@ -288,6 +290,7 @@ Status UrmaDevice::modify(JettyId j, JettyState to, Time now) {
   const bool receives = jt.cfg.kind != JettyKind::Jfs;
   switch (to) {
   case JettyState::Ready:
+    UB_TRANSITION(kJettyMachine, to_string(from), "modify_ready");
     if (sends) {
       ep_.initiator().resume_queue(j);
     }
@@ -296,6 +299,7 @@ Status UrmaDevice::modify(JettyId j, JettyState to, Time now) {
     }
     break;
   case JettyState::Suspend:
+    UB_TRANSITION(kJettyMachine, to_string(from), "modify_suspend");
     if (sends) {
       ep_.initiator().suspend_queue(j);
     }
@@ -303,6 +307,8 @@ Status UrmaDevice::modify(JettyId j, JettyState to, Time now) {
   case JettyState::Reset:
   case JettyState::Error:
     // Every outstanding request reports before the Jetty leaves Error (§8.2.2.3): flush them.
+    UB_TRANSITION(kJettyMachine, to_string(from),
+                  to == JettyState::Reset ? "modify_reset" : "modify_error");
     if (sends) {
       ep_.initiator().flush_queue(j, now);
     }
@@ -464,6 +470,7 @@ void UrmaDevice::collect(Time now) {
     const bool failed = c->status != CqeStatus::Success && c->status != CqeStatus::Flushed;
     push_cqe(jt.cfg.send_jfc, std::move(cqe));
     if (failed && jt.cfg.on_error == ta::ExceptionMode::Suspend && jt.state == JettyState::Ready) {
+      UB_TRANSITION(kJettyMachine, to_string(jt.state), "request_failed");
       jt.state = JettyState::Suspend; // exception mode suspend (§8.2.2.3)
       raise(AsyncEvent{AsyncEvent::Kind::JettySuspended, w.jetty, 0});
     }

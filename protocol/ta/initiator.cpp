@@ -5,9 +5,44 @@
 
 #include <algorithm>
 
+#include "protocol/ta/ta_machines.hpp"
+
 namespace ub::ta {
 
 namespace {
+
+// A slice's state as ta_machines.hpp names it (transition coverage only; S is the private
+// TaInitiator::SliceState).
+template <class S>
+[[maybe_unused]] std::string_view slice_state_name(S s) noexcept {
+  switch (s) {
+  case S::Waiting:
+    return "Waiting";
+  case S::Sent:
+    return "Sent";
+  case S::RetryWait:
+    return "RetryWait";
+  case S::Done:
+    return "Done";
+  case S::Failed:
+    return "Failed";
+  }
+  return "?";
+}
+template <class S>
+[[maybe_unused]] std::string_view sc_state_name(S s) noexcept {
+  switch (s) {
+  case S::None:
+    return "None";
+  case S::Allocating:
+    return "Allocating";
+  case S::Granted:
+    return "Granted";
+  case S::Refused:
+    return "Refused";
+  }
+  return "?";
+}
 
 // MODEL (X28): the compact form has no INI_RC_ID, so a compact stream is one per target for the
 // whole initiator; it is filed under this queue number.
@@ -460,6 +495,7 @@ TaInitiator::SendResult TaInitiator::send_slice(std::uint32_t qid, Queue& q, Op&
     if (q.cfg.mode == TaMode::Rot && t.wire() != TaWire::Compact && st.sc == ScState::None) {
       auto it = q.cfg.static_sc.find(op.op.target);
       if (it != q.cfg.static_sc.end()) {
+        UB_TRANSITION(kScMachine, "None", "static_sc");
         st.sc = ScState::Granted;
         st.scid = it->second;
       } else if (!no_answer) {
@@ -529,6 +565,7 @@ TaInitiator::SendResult TaInitiator::send_slice(std::uint32_t qid, Queue& q, Op&
     handles_[s.tag] = Handle{qid, op.seq, index};
     ++q.inflight;
     if (s.alloc) {
+      UB_TRANSITION(kScMachine, sc_state_name(st.sc), "alloc");
       st.sc = ScState::Allocating;
       st.alloc_tag = s.tag;
       st.alloc_stall_counted = false;
@@ -544,6 +581,7 @@ TaInitiator::SendResult TaInitiator::send_slice(std::uint32_t qid, Queue& q, Op&
     ++counters_.retries;
   }
   ++counters_.slices_sent;
+  UB_TRANSITION(kSliceMachine, slice_state_name(s.state), "send");
   s.state = SliceState::Sent;
   s.via_tp_status = tp_status;
   s.retry_at = kNever;
@@ -729,6 +767,7 @@ void TaInitiator::slice_done(std::uint32_t qid, Op& op, Slice& s, Time now) {
   if (s.state == SliceState::Done || s.state == SliceState::Failed) {
     return;
   }
+  UB_TRANSITION(kSliceMachine, slice_state_name(s.state), "done");
   s.state = SliceState::Done;
   auto qit = queues_.find(qid);
   if (qit != queues_.end() && qit->second.inflight > 0 && s.tag != 0) {
@@ -777,11 +816,13 @@ void TaInitiator::fail_op(std::uint32_t qid, Op& op, fn::CqeStatus st, Time now,
           // Its grant may still come, and could not be told from the answer to a new Alloc (an
           // SV = 1 answer names the SCID, not the TASSN): the stream goes on without an SC, as
           // after SV = 0 (ROI rules).
+          UB_TRANSITION(kScMachine, "Allocating", "alloc_failed");
           sit->second.sc = ScState::Refused;
         }
       }
       handles_.erase(s.tag);
     }
+    UB_TRANSITION(kSliceMachine, slice_state_name(s.state), "fail");
     s.state = SliceState::Failed;
   }
   op.unsent = 0;
@@ -925,6 +966,7 @@ void TaInitiator::apply_outcome(std::uint64_t tag, const TaOutcome& o,
       return;
     }
     ++s->retries;
+    UB_TRANSITION(kSliceMachine, slice_state_name(s->state), "retry");
     s->state = SliceState::RetryWait;
     s->retry_at = now + r->after;
     set_timer(*s, s->retry_at);
@@ -971,10 +1013,12 @@ void TaInitiator::handle_response(PeerId peer, const std::vector<TaPacket>& pack
       if (as != nullptr && as->alloc && as->state == SliceState::Sent &&
           (a->sv || a->ini_tassn == as->tassn)) {
         if (st.sc == ScState::Allocating && a->sv) {
+          UB_TRANSITION(kScMachine, "Allocating", "grant");
           st.sc = ScState::Granted;
           st.scid = a->ini_tassn;
           ++counters_.sc_granted;
         } else if (st.sc == ScState::Allocating) {
+          UB_TRANSITION(kScMachine, "Allocating", "refuse");
           st.sc = ScState::Refused; // the stream falls back to ROI
           ++counters_.sc_refused;
         }

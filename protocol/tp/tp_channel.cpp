@@ -4,10 +4,26 @@
 #include <array>
 
 #include "protocol/tp/saetph.hpp"
+#include "protocol/tp/tp_machines.hpp"
 
 namespace ub::tp {
 
 namespace {
+
+// The sender's state as tp_machines.hpp names it (transition coverage only).
+[[maybe_unused]] std::string_view rtp_sender_state(bool failed, bool outstanding, bool status_owed,
+                                                   bool rtx_queued) noexcept {
+  if (failed) {
+    return "Failed";
+  }
+  if (!outstanding) {
+    return status_owed ? "AwaitingStatus" : "Idle";
+  }
+  return rtx_queued ? "Recovering" : "Sending";
+}
+#define UB_RTP_SENDER_STATE                                                                        \
+  rtp_sender_state(failed_, una_ != nxt_, !status_pending_.empty(),                                \
+                   rtx_cursor_ < rtx_end_ || !rtx_set_.empty())
 
 constexpr std::size_t kRtphBytes = 16;
 constexpr std::size_t kCetphBytes = 8; // LDCP and CAQM forms are both 8 bytes
@@ -402,6 +418,7 @@ std::optional<TpOut> TpChannel::send_retransmission(Time now) {
   if (!cc_allows(static_cast<std::uint32_t>(pkt.tp.size() + 4), now)) {
     return std::nullopt;
   }
+  UB_TRANSITION(kRtpSenderMachine, UB_RTP_SENDER_STATE, "retransmit");
   if (rtx_cursor_ < rtx_end_) {
     ++rtx_cursor_;
   } else {
@@ -457,6 +474,7 @@ std::optional<TpOut> TpChannel::send_new(Time now) {
   if (last && m.expects_status) {
     m.last_pkt = tp;
   }
+  UB_TRANSITION(kRtpSenderMachine, UB_RTP_SENDER_STATE, "send_new");
   TxPkt pkt{};
   pkt.tp = std::move(tp);
   pkt.first_sent = now;
@@ -530,6 +548,7 @@ std::optional<TpOut> TpChannel::send_probe(Time now) {
   if (!cc_allows(bytes, now)) {
     return std::nullopt;
   }
+  UB_TRANSITION(kRtpSenderMachine, UB_RTP_SENDER_STATE, "probe");
   probe_due_ = false;
   TpOut o{};
   o.tp = last;
@@ -624,6 +643,7 @@ void TpChannel::on_timeout(Time now) {
     rto_deadline_ = kNever;
     return;
   }
+  UB_TRANSITION(kRtpSenderMachine, UB_RTP_SENDER_STATE, "rto");
   ++counters_.timeouts;
   trace(now, "rto", psn_of(una_), rto_times_);
   // §6.4.2.1: when the timeout retransmissions exceed the maximum, the path is unreachable.
@@ -662,6 +682,7 @@ void TpChannel::on_timeout(Time now) {
 }
 
 void TpChannel::fail(Time now) {
+  UB_TRANSITION(kRtpSenderMachine, UB_RTP_SENDER_STATE, "retry_exhausted");
   failed_ = true;
   rto_deadline_ = kNever;
   ChannelFailed f{};
@@ -756,13 +777,17 @@ void TpChannel::on_ack(const Rtph& h, bool sack, std::span<const Byte> ext,
   const bool nak = !sack && h.rspst == rspst::kError && h.rspinfo == 0;
   const bool status = !sack && !nak && h.rspst != rspst::kAck;
   if (sack) {
+    UB_TRANSITION(kRtpSenderMachine, UB_RTP_SENDER_STATE, "sack");
     ++counters_.sacks_received;
   } else if (nak) {
+    UB_TRANSITION(kRtpSenderMachine, UB_RTP_SENDER_STATE, "nak");
     ++counters_.naks_received;
   } else {
+    UB_TRANSITION(kRtpSenderMachine, UB_RTP_SENDER_STATE, "ack");
     ++counters_.acks_received;
   }
   if (status) {
+    UB_TRANSITION(kRtpSenderMachine, UB_RTP_SENDER_STATE, "ta_status");
     ++counters_.status_acks_received;
   }
   if (failed_) {
@@ -1009,6 +1034,7 @@ void TpChannel::on_data(const Rtph& h, std::span<const Byte> payload, const nl::
   bool accepted = false;
   switch (classify_psn(h.psn, epsn_, cfg_.ooo_window)) {
   case PsnClass::InOrder: {
+    UB_TRANSITION(kRtpReceiverMachine, ooo_count_ == 0 ? "InOrder" : "Reordering", "in_order");
     accepted = true;
     accept_packet(h.psn, h.last(), h.f, h.tpmsn, payload);
     epsn_ = psn_next(epsn_);
@@ -1046,6 +1072,7 @@ void TpChannel::on_data(const Rtph& h, std::span<const Byte> payload, const nl::
     break;
   }
   case PsnClass::Duplicate: {
+    UB_TRANSITION(kRtpReceiverMachine, ooo_count_ == 0 ? "InOrder" : "Reordering", "duplicate");
     ++counters_.duplicates_received;
     // A duplicate means our ACK was lost or late: answer at once. If it was the last packet of a
     // message whose status ACK went out, that status ACK is sent again.
@@ -1064,6 +1091,7 @@ void TpChannel::on_data(const Rtph& h, std::span<const Byte> payload, const nl::
     break;
   }
   case PsnClass::InWindow: {
+    UB_TRANSITION(kRtpReceiverMachine, ooo_count_ == 0 ? "InOrder" : "Reordering", "out_of_order");
     if (!buffers) {
       // GBN with fast retransmit keeps nothing out of order: one TPNAK per EPSN (§6.4.2.2.1).
       ++counters_.ooo_dropped;
@@ -1098,6 +1126,7 @@ void TpChannel::on_data(const Rtph& h, std::span<const Byte> payload, const nl::
     break;
   }
   case PsnClass::Invalid:
+    UB_TRANSITION(kRtpReceiverMachine, ooo_count_ == 0 ? "InOrder" : "Reordering", "beyond_window");
     ++counters_.invalid_received; // beyond the window: dropped without an ACK (§6.4.1)
     break;
   }
