@@ -571,6 +571,16 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
   np.transport = sc.endpoint.transport;
   np.seed = sc.seed;
   np.endpoint_processing = sc.endpoint.processing;
+  np.mtu = sc.endpoint.mtu;
+  np.caqm_hint_unit = tp::CcParams{}.caqm_hint_unit;
+  // C-AQM is a pair: the switches' approval and the senders' CAQM window (§6.6.1.3), which
+  // the model has for RTP.
+  if (sc.switches.caqm &&
+      (sc.endpoint.transport != TransportKind::Rtp || sc.endpoint.model == EndpointModel::Packet)) {
+    return make_unexpected(key_error(
+        "switch.caqm", "C-AQM needs full RTP endpoints (their congestion control is its host "
+                       "half, §6.6.1.3)"));
+  }
   auto net = FabricNetwork::make(topo, m.routing, np, sc.routes, m.events, m);
   if (!net) {
     return make_unexpected(net.error());
@@ -646,7 +656,9 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
     ta::RtpTransportConfig c;
     c.channel.mtu = sc.endpoint.mtu;
     c.channel.retx = rtp_retx(sc);
-    c.cc = sc.endpoint.congestion_control ? tp::CcAlgo::Ldcp : tp::CcAlgo::None;
+    c.cc = sc.switches.caqm                 ? tp::CcAlgo::Caqm
+           : sc.endpoint.congestion_control ? tp::CcAlgo::Ldcp
+                                            : tp::CcAlgo::None;
     // MODEL: the TA's ACK timeout outlasts the transport's give-up (every timeout
     // retransmission's RTO, backed off), as the oracle presumes: otherwise a slice the transport
     // is still recovering fails at the TA and then executes, which the oracle rightly calls a

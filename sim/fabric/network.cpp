@@ -152,6 +152,17 @@ FabricNetwork::make(const Topology& topo, const Routing& routing, const NetworkP
       }
     }
   }
+  if (p.sw.caqm) {
+    n->caqm_.reserve(n->ports_.size());
+    for (const Port& port : n->ports_) {
+      tp::CaqmSwitchParams cp;
+      cp.rate_bps = std::max<std::uint64_t>(port.rate.bps, 1);
+      cp.mtu = p.mtu;
+      cp.hint_unit = p.caqm_hint_unit;
+      cp.qt_bytes = 10ULL * p.mtu; // MODEL: Qt = 10 MTU, as the ns-3 peer
+      n->caqm_.emplace_back(cp, Time{0});
+    }
+  }
   n->salt_.resize(topo.node_count());
   n->fwd_latency_.assign(topo.node_count(), p.sw.forwarding_latency);
   for (const Node& node : topo.nodes()) {
@@ -426,6 +437,47 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
     }
   } else {
     release(id, now);
+  }
+  // C-AQM approval on dequeue (§5.3.5.3, switch_marking.hpp): switches only. MODEL: a
+  // port's credit period is closed at the first packet after its boundary, with the queue then
+  // (exact for a busy port, which is where the credit matters; an idle one gets an idle
+  // port's credit either way).
+  if (!caqm_.empty() && !pt.is_endpoint) {
+    tp::CaqmSwitchPort& cq = caqm_[port];
+    if (cq.next_timeout() <= now) {
+      cq.on_timeout(pt.queued_bytes, now);
+    }
+    Byte* nth = p.wire.data() + kLph;
+    const std::size_t at = cfg_ == 6 ? 4 : 6; // CCI, as for FECN below
+    nl::Cci cci =
+        nl::unpack_cci(static_cast<std::uint16_t>((unsigned{nth[at]} << 8U) | nth[at + 1]));
+    const bool last = ep_of_node_[ports_[pt.peer].node] != kNone;
+    const tp::CaqmVerdict verdict =
+        cq.on_forward(cci, static_cast<std::uint32_t>(p.wire.size() - kLph), last, rng_);
+    bool changed = false;
+    switch (verdict) {
+    case tp::CaqmVerdict::Granted:
+      ++counters_.caqm_granted;
+      break;
+    case tp::CaqmVerdict::Denied:
+    case tp::CaqmVerdict::DeniedMarked:
+      ++counters_.caqm_denied;
+      changed = true;
+      break;
+    case tp::CaqmVerdict::Congested:
+      ++counters_.caqm_congested;
+      changed = true;
+      break;
+    case tp::CaqmVerdict::Ignored:
+    case tp::CaqmVerdict::AlreadyCongested:
+    case tp::CaqmVerdict::Passed:
+      break;
+    }
+    if (changed) {
+      const std::uint16_t raw = nl::pack_cci(cci);
+      nth[at] = static_cast<Byte>(raw >> 8U);
+      nth[at + 1] = static_cast<Byte>(raw & 0xFFU);
+    }
   }
   // FECN marking on dequeue (§6.6, switch_marking.hpp): switches only.
   if (p_.sw.ecn_threshold_bytes != 0 && !pt.is_endpoint) {

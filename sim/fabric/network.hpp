@@ -81,6 +81,9 @@ struct NetworkParams {
   // MODEL: a controller's receive pipeline, from the packet's tail to its transport.
   Time endpoint_processing{0};
   std::uint64_t seed = 1;
+  // C-AQM (sw.caqm): the hosts' MTU and Hint unit, which the switches' credit counts in.
+  std::uint32_t mtu = 4096;
+  std::uint32_t caqm_hint_unit = 32;
 };
 
 // One link transmission, for observers (tests, traces).
@@ -110,6 +113,9 @@ struct NetworkCounters {
   std::uint64_t dropped_link_down = 0, dropped_ber = 0, dropped_no_route = 0;
   std::uint64_t dropped_bad_packet = 0; // a receiver's decode or ICRC check failed
   std::uint64_t link_retries = 0, marks = 0, credit_stalls = 0;
+  // C-AQM verdicts of the switches (§5.3.5.3): a request kept, a request cleared (with or
+  // without C), C set for a negative credit.
+  std::uint64_t caqm_granted = 0, caqm_denied = 0, caqm_congested = 0;
 };
 
 class FabricNetwork {
@@ -263,6 +269,9 @@ private:
   };
   std::vector<Inbound> inbound_; // per receiving port
   std::vector<PortStats> stats_;
+  // Per port, the C-AQM credit of a switch's egress (sw.caqm; empty otherwise; endpoint ports
+  // hold one that is never used).
+  std::vector<tp::CaqmSwitchPort> caqm_;
   std::vector<Packet> packets_;
   std::vector<std::uint32_t> free_;
   std::unordered_map<std::uint64_t, std::vector<PortIndex>> routes_; // (at << 32 | dest)

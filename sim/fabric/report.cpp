@@ -97,6 +97,9 @@ std::string stats_json(const SimInput& in, const SimResult& r) {
   net["dropped_bad_packet"] = r.net.dropped_bad_packet;
   net["credit_stalls"] = r.net.credit_stalls;
   net["congestion_marks"] = r.net.marks;
+  net["caqm_granted"] = r.net.caqm_granted;
+  net["caqm_denied"] = r.net.caqm_denied;
+  net["caqm_congested"] = r.net.caqm_congested;
   net["stuck_packets"] = r.stuck_packets;
   net["ta_timeouts"] = r.ta_timeouts;
   j["network"] = net;
@@ -261,6 +264,10 @@ std::string summary(const SimInput& in, const SimResult& r, bool timing) {
                    "{} marks\n",
                    r.net.injected, r.net.delivered, r.net.link_retries, r.net.credit_stalls,
                    r.net.marks);
+  if (r.net.caqm_granted + r.net.caqm_denied + r.net.caqm_congested != 0) {
+    s += fmt::format("caqm       {} requests granted, {} denied, {} congestion marks\n",
+                     r.net.caqm_granted, r.net.caqm_denied, r.net.caqm_congested);
+  }
   s += fmt::format("drops      {} link down, {} bit errors, {} no route, {} bad packet\n",
                    r.net.dropped_link_down, r.net.dropped_ber, r.net.dropped_no_route,
                    r.net.dropped_bad_packet);
