@@ -3,6 +3,7 @@
 #include "sim/fabric/sim_setup.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "sim/import/ns3_case.hpp"
 #include "sim/import/ns3_convert.hpp"
@@ -59,29 +60,53 @@ ConfigResult<SimInput> prepare_ns3(const std::filesystem::path& dir,
   }
   SimInput in{std::move(conv->scenario), std::move(conv->topology), std::move(*flows),
               std::move(conv->warnings), true};
-  // Run-level overrides go through the scenario reader on an empty scenario, so their syntax
-  // and errors are the TOML scenarios' own; then only those keys are copied.
+  // Overrides go through the scenario reader on an empty scenario, so their syntax and errors
+  // are the TOML scenarios' own; then only the keys named are copied over the converted case.
+  // The keys an ns-3 case takes: those that do not contradict what its files say (the
+  // topology, the routes, the traffic and the link settings come from the files).
+  using Copy = void (*)(const Scenario& from, Scenario& to);
+  static constexpr std::array<std::pair<std::string_view, Copy>, 12> kKeys{{
+      {"seed", [](const Scenario& f, Scenario& t) { t.seed = f.seed; }},
+      {"run.end_time", [](const Scenario& f, Scenario& t) { t.run.end_time = f.run.end_time; }},
+      {"run.max_events",
+       [](const Scenario& f, Scenario& t) { t.run.max_events = f.run.max_events; }},
+      {"run.series_interval",
+       [](const Scenario& f, Scenario& t) { t.run.series_interval = f.run.series_interval; }},
+      {"run.oracle", [](const Scenario& f, Scenario& t) { t.run.oracle = f.run.oracle; }},
+      {"run.stall_timeout",
+       [](const Scenario& f, Scenario& t) { t.run.stall_timeout = f.run.stall_timeout; }},
+      {"endpoint.model",
+       [](const Scenario& f, Scenario& t) { t.endpoint.model = f.endpoint.model; }},
+      {"endpoint.retx", [](const Scenario& f, Scenario& t) { t.endpoint.retx = f.endpoint.retx; }},
+      {"switch.selector",
+       [](const Scenario& f, Scenario& t) { t.switches.selector = f.switches.selector; }},
+      {"switch.caqm", [](const Scenario& f, Scenario& t) { t.switches.caqm = f.switches.caqm; }},
+      {"link.ber", [](const Scenario& f, Scenario& t) { t.link.ber = f.link.ber; }},
+      {"link.retry", [](const Scenario& f, Scenario& t) { t.link.retry = f.link.retry; }},
+  }};
+  std::vector<Copy> copies;
   for (const std::string& o : overrides) {
-    const auto key = o.substr(0, o.find('='));
-    if (key != "seed" && key.rfind("run.", 0) != 0) {
-      return make_unexpected(
-          ConfigError{"--set", 0, key, "an ns-3 case takes only seed and run.* overrides"});
+    const auto key = std::string_view(o).substr(0, o.find('='));
+    const auto it =
+        std::find_if(kKeys.begin(), kKeys.end(), [key](const auto& k) { return k.first == key; });
+    if (it == kKeys.end()) {
+      std::string names;
+      for (const auto& k : kKeys) {
+        names += names.empty() ? "" : ", ";
+        names += k.first;
+      }
+      return make_unexpected(ConfigError{"--set", 0, std::string(key),
+                                         "an ns-3 case takes only these overrides: " + names});
     }
+    copies.push_back(it->second);
   }
   if (!overrides.empty()) {
     auto base = parse_scenario("", "--set", overrides);
     if (!base) {
       return make_unexpected(base.error());
     }
-    for (const std::string& o : overrides) {
-      if (o.rfind("seed", 0) == 0) {
-        in.scenario.seed = base->seed;
-      }
-    }
-    const bool any_run = std::any_of(overrides.begin(), overrides.end(),
-                                     [](const std::string& o) { return o.rfind("run.", 0) == 0; });
-    if (any_run) {
-      in.scenario.run = base->run;
+    for (const Copy copy : copies) {
+      copy(*base, in.scenario);
     }
   }
   return in;

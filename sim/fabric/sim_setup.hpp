@@ -25,8 +25,9 @@ struct SimInput {
 // The scenario's topology and traffic (errors from the traffic generators name the file).
 [[nodiscard]] ConfigResult<SimInput> prepare(Scenario sc);
 // `path`: a TOML file, or a folder holding an ns-3 UB case (node.csv ...); empty = the built-in
-// default. `overrides` are `--set key=value` strings (TOML scenarios only; for an ns-3 case the
-// keys seed, run.* are accepted).
+// default. `overrides` are `--set key=value` strings (every scenario key for a TOML scenario;
+// for an ns-3 case the keys that do not contradict its files: seed, run.*, endpoint.model,
+// endpoint.retx, switch.selector, switch.caqm, link.ber and link.retry).
 [[nodiscard]] ConfigResult<SimInput> prepare(const std::filesystem::path& path,
                                              std::span<const std::string> overrides);
 

@@ -291,6 +291,13 @@ expect_error "sim bad seed" "seed" -- "$ub" sim "$tmp/tiny.toml" --no-out --seed
   >"$tmp/ns3" 2>"$tmp/err" && ok || bad "sim ns-3 case failed: $(cat "$tmp/err")"
 jq -e '.stop == "completed" and .oracle_violations == 0 and (.flows | length) > 0' \
   "$tmp/ns3o/stats.json" >/dev/null && ok || bad "sim ns-3 case: $(jq -c '{stop}' "$tmp/ns3o/stats.json")"
+# It takes the overrides that do not contradict its files, and names the others.
+"$ub" sim "$(dirname "$0")/../../scenarios/ns3ub/clos_fault_injection" --no-out --quiet \
+  --set endpoint.model=packet --set switch.selector=adaptive >"$tmp/ns3p" 2>"$tmp/err" &&
+  [ "$(tail -n1 "$tmp/ns3p")" != "$(tail -n1 "$tmp/ns3")" ] && ok ||
+  bad "sim ns-3 case with packet endpoints: $(cat "$tmp/err")"
+expect_error "sim ns-3 override refused" "--set: topology.kind" -- "$ub" sim \
+  "$(dirname "$0")/../../scenarios/ns3ub/clos_fault_injection" --no-out --set topology.kind=ring
 
 echo "cli: $checks checks, $fails failed"
 [ "$fails" -eq 0 ]
