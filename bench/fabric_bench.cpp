@@ -56,12 +56,15 @@ struct Case {
   bool ns3_baseline;          // the ns-3 program runs the same case
 };
 
-// The cases: the two fat-trees, then the 1,024- and 8,192-endpoint fabrics.
-constexpr std::array<Case, 4> kCases{{
+// The cases: the two fat-trees, the 1,024- and 8,192-endpoint fabrics, and the ns-3 UB
+// simulator's Clos all-to-all as its case folder (its traffic cannot be shortened by an
+// override: --quick runs it with packet endpoints).
+constexpr std::array<Case, 5> kCases{{
     {"fattree4-a2a", "bench/fattree4-a2a.toml", "traffic[0].bytes=100KB", true},
     {"fattree8-perm", "bench/fattree8-perm.toml", "traffic[0].bytes=100KB", false},
     {"ub-mesh-1024", "bench/ub-mesh-1024.toml", "traffic[0].bytes=32KiB", false},
     {"superpod-8192", "bench/superpod-8192.toml", "traffic[0].bytes=4KiB", false},
+    {"ns3-clos-a2a", "bench/ns3-clos-a2a", "endpoint.model=packet", false},
 }};
 // The ns-3 program's option that shortens its run as quick_set shortens fattree4-a2a's.
 constexpr std::string_view kNs3Quick = "--flowBytes=100000";
