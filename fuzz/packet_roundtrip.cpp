@@ -2,10 +2,14 @@
 // header fields, the LPH, the LBHs, ERROR_FLAG, the payload and the block mode, then encode.
 // Property: whatever the encoder accepts, the decoder accepts and gives back (same headers apart
 // from the fields the encoder derives, same payload), and re-encoding that gives the same bytes.
-// Whatever the encoder refuses, it refuses with an Error that names a header.
+// Whatever the encoder refuses, it refuses with an Error that names a header. And the ICRC
+// leaves out the variant fields (§5.3.7): changing one of them keeps it.
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
+#include <string_view>
 #include <vector>
 
 #include "fuzz_check.hpp"
@@ -33,6 +37,16 @@ pkt::NamedValue random_value(const pkt::FieldEntry& f, fuzz::Provider& in) {
     nv.scalar = (in.byte() & 1) != 0 ? (f.scalar + in.byte()) & mask : in.u64() & mask;
   }
   return nv;
+}
+
+// §5.3.7: the fields the ICRC leaves out (masked), which a switch may rewrite on the way: CCI
+// and LBF of the CNA NTHs (the UB prefix's CCI lies outside the covered range), IPv4 ToS, TTL
+// and header checksum, IPv6 traffic class, flow label and hop limit, UDP checksum.
+bool icrc_variant(std::string_view field) {
+  static constexpr std::string_view kVariant[] = {
+      "CCI",           "LBF",       "ToS",          "TTL",          "Header_Checksum",
+      "Traffic_Class", "Flow_Label", "Hop_Limit", "UDP_Checksum"};
+  return std::find(std::begin(kVariant), std::end(kVariant), field) != std::end(kVariant);
 }
 
 std::vector<pkt::NamedValue> as_values(const std::vector<pkt::FieldEntry>& fields) {
@@ -143,5 +157,47 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto n2 = pkt::encode_packet(d, again, scratch);
   UB_FUZZ_CHECK(n2.has_value() && *n2 == *n);
   UB_FUZZ_CHECK(std::memcmp(again.data(), wire.data(), *n) == 0);
+
+  // The ICRC must not depend on the variant fields: the same packet with one of them changed
+  // (by a switch on the way) carries the same ICRC.
+  if (d.has_icrc) {
+    const std::uint32_t icrc = d.icrc;
+    for (std::size_t hi = 0; hi < p.header_count; ++hi) {
+      const auto fields = pkt::fields_of(p.headers[hi]);
+      std::vector<std::size_t> variant;
+      for (std::size_t i = 0; i < fields.size(); ++i) {
+        if (icrc_variant(fields[i].name)) {
+          variant.push_back(i);
+        }
+      }
+      if (variant.empty()) {
+        continue;
+      }
+      auto values = as_values(fields);
+      const std::size_t fi = variant[in.pick(variant.size())];
+      values[fi] = random_value(fields[fi], in);
+      auto h = pkt::make_header(pkt::header_name(p.headers[hi]), values);
+      if (!h) {
+        continue;
+      }
+      pkt::Packet q = p;
+      q.headers[hi] = *h;
+      auto qn = pkt::encode_packet(q, again, scratch);
+      if (!qn) {
+        continue;
+      }
+      static pkt::Packet e;
+      UB_FUZZ_CHECK(
+          pkt::decode_packet(std::span<const std::uint8_t>(again.data(), *qn), opts, scratch2, e)
+              .has_value());
+      if (e.icrc != icrc) {
+        std::fprintf(stderr, "ICRC changed with %.*s.%.*s: %08x -> %08x\n",
+                     static_cast<int>(pkt::header_name(p.headers[hi]).size()),
+                     pkt::header_name(p.headers[hi]).data(),
+                     static_cast<int>(fields[fi].name.size()), fields[fi].name.data(), icrc, e.icrc);
+      }
+      UB_FUZZ_CHECK(e.icrc == icrc);
+    }
+  }
   return 0;
 }
