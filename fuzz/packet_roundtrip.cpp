@@ -44,7 +44,7 @@ pkt::NamedValue random_value(const pkt::FieldEntry& f, fuzz::Provider& in) {
 // and header checksum, IPv6 traffic class, flow label and hop limit, UDP checksum.
 bool icrc_variant(std::string_view field) {
   static constexpr std::string_view kVariant[] = {
-      "CCI",           "LBF",       "ToS",          "TTL",          "Header_Checksum",
+      "CCI",           "LBF",        "ToS",       "TTL",         "Header_Checksum",
       "Traffic_Class", "Flow_Label", "Hop_Limit", "UDP_Checksum"};
   return std::find(std::begin(kVariant), std::end(kVariant), field) != std::end(kVariant);
 }
@@ -194,7 +194,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::fprintf(stderr, "ICRC changed with %.*s.%.*s: %08x -> %08x\n",
                      static_cast<int>(pkt::header_name(p.headers[hi]).size()),
                      pkt::header_name(p.headers[hi]).data(),
-                     static_cast<int>(fields[fi].name.size()), fields[fi].name.data(), icrc, e.icrc);
+                     static_cast<int>(fields[fi].name.size()), fields[fi].name.data(), icrc,
+                     e.icrc);
       }
       UB_FUZZ_CHECK(e.icrc == icrc);
     }
