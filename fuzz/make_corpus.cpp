@@ -324,6 +324,20 @@ const std::vector<TxnRecipe>& txn_recipes() {
        0,
        {},
        {}},
+      // Runs of writes answered by coalesced TAACKs (up to 8 per TAACK, Table 7-3), on an ROI
+      // and an ROT queue.
+      {"ideal-taack-coalescing",
+       {0x00, 0x01, 0x11, 0x1F, 0x00, 0x00},
+       {0x38, 0x02, 0x00, 0x40},
+       {0x01, 0x01},
+       {3, 3, 3, 19},
+       {4, 6, 8},
+       48,
+       0,
+       true,
+       0,
+       {},
+       {}},
   };
   return r;
 }
