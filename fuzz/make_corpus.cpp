@@ -293,6 +293,51 @@ const std::vector<TxnRecipe>& txn_recipes() {
        0x30,
        {0xF1, 0x00, 0xD5, 0xF0, 0x00, 0xF2, 0x04, 0xD3, 0xF3, 0x04},
        {0x02, 0x04, 0x07}},
+      // One ROT queue whose RO and SO requests meet RNRs and page faults (a lazily mapped
+      // segment; RNRs injected into the RO ones, work requests 8, 10, 12, 23 and 26 of this
+      // seed): an SO request must wait for the earlier RO ones that were refused and are
+      // retried (§7.3.3.3).
+      {"rot-ro-retried-before-so",
+       {0x00, 0x01, 0x01, 0x1F, 0x01, 0x00},
+       {0x38, 0x05, 0x00, 0x21},
+       {0x04},
+       {3, 3, 3, 6},
+       {4, 6, 8},
+       40,
+       0,
+       true,
+       0,
+       {},
+       {0x02, 0x08, 0x08, 0x02, 0x0A, 0x08, 0x02, 0x0C, 0x08, 0x02, 0x17, 0x08, 0x02, 0x1A, 0x08,
+        0x02, 0x02, 0x0C}},
+      // Reads longer than the MTU in slices of 4 KiB over a 256-byte MTU: every answer is a
+      // Read_response of several packets, each placed after the one before (§7.4.2.2).
+      {"ideal-multi-packet-reads",
+       {0x00, 0x00, 0x02, 0x1F, 0x00, 0x00},
+       {0x38, 0x02, 0x00, 0x30},
+       {0x00},
+       {6, 6, 6, 3},
+       {10, 11, 12, 13, 14},
+       24,
+       0,
+       true,
+       0,
+       {},
+       {}},
+      // Runs of writes answered by coalesced TAACKs (up to 8 per TAACK, Table 7-3), on an ROI
+      // and an ROT queue.
+      {"ideal-taack-coalescing",
+       {0x00, 0x01, 0x11, 0x1F, 0x00, 0x00},
+       {0x38, 0x02, 0x00, 0x40},
+       {0x01, 0x01},
+       {3, 3, 3, 19},
+       {4, 6, 8},
+       48,
+       0,
+       true,
+       0,
+       {},
+       {}},
   };
   return r;
 }

@@ -2,13 +2,19 @@
 // header fields, the LPH, the LBHs, ERROR_FLAG, the payload and the block mode, then encode.
 // Property: whatever the encoder accepts, the decoder accepts and gives back (same headers apart
 // from the fields the encoder derives, same payload), and re-encoding that gives the same bytes.
-// Whatever the encoder refuses, it refuses with an Error that names a header.
+// Whatever the encoder refuses, it refuses with an Error that names a header. And the ICRC
+// leaves out the variant fields (§5.3.7): changing one of them keeps it.
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fuzz_check.hpp"
+#include "protocol/nl/icrc.hpp"
 #include "protocol/packet/registry.hpp"
 #include "protocol/packet/samples.hpp"
 #include "provider.hpp"
@@ -33,6 +39,16 @@ pkt::NamedValue random_value(const pkt::FieldEntry& f, fuzz::Provider& in) {
     nv.scalar = (in.byte() & 1) != 0 ? (f.scalar + in.byte()) & mask : in.u64() & mask;
   }
   return nv;
+}
+
+// §5.3.7: the fields the ICRC leaves out (masked), which a switch may rewrite on the way: CCI
+// and LBF of the CNA NTHs (the UB prefix's CCI lies outside the covered range), IPv4 ToS, TTL
+// and header checksum, IPv6 traffic class, flow label and hop limit, UDP checksum.
+bool icrc_variant(std::string_view field) {
+  static constexpr std::string_view kVariant[] = {
+      "CCI",           "LBF",        "ToS",       "TTL",         "Header_Checksum",
+      "Traffic_Class", "Flow_Label", "Hop_Limit", "UDP_Checksum"};
+  return std::find(std::begin(kVariant), std::end(kVariant), field) != std::end(kVariant);
 }
 
 std::vector<pkt::NamedValue> as_values(const std::vector<pkt::FieldEntry>& fields) {
@@ -143,5 +159,54 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto n2 = pkt::encode_packet(d, again, scratch);
   UB_FUZZ_CHECK(n2.has_value() && *n2 == *n);
   UB_FUZZ_CHECK(std::memcmp(again.data(), wire.data(), *n) == 0);
+
+  // The ICRC must not depend on the variant fields: the same packet with one of them changed
+  // (by a switch on the way) carries the same ICRC, the network packet's last 4 bytes.
+  if (d.has_icrc) {
+    std::vector<std::pair<std::size_t, std::size_t>> variant; // (header, field)
+    std::vector<std::vector<pkt::FieldEntry>> fields(p.header_count);
+    for (std::size_t hi = 0; hi < p.header_count; ++hi) {
+      if (!pkt::header_name(p.headers[hi]).starts_with("NTH")) {
+        continue; // the variant fields are the NTHs' (NTH_CNA16, NTH_CNA24, NTH_IP)
+      }
+      fields[hi] = pkt::fields_of(p.headers[hi]);
+      for (std::size_t fi = 0; fi < fields[hi].size(); ++fi) {
+        if (icrc_variant(fields[hi][fi].name)) {
+          variant.emplace_back(hi, fi);
+        }
+      }
+    }
+    if (variant.empty()) {
+      return 0;
+    }
+    const auto [hi, fi] = variant[in.pick(variant.size())];
+    auto values = as_values(fields[hi]);
+    values[fi] = random_value(fields[hi][fi], in);
+    auto h = pkt::make_header(pkt::header_name(p.headers[hi]), values);
+    if (!h) {
+      return 0;
+    }
+    pkt::Packet q = p;
+    q.headers[hi] = *h;
+    static std::vector<std::uint8_t> net_p(pkt::kMaxNetBytes);
+    static std::vector<std::uint8_t> net_q(pkt::kMaxNetBytes);
+    const auto np = pkt::encode_network(p, net_p);
+    const auto nq = pkt::encode_network(q, net_q);
+    UB_FUZZ_CHECK(np.has_value() && *np >= 4);
+    if (!nq) {
+      return 0; // the new value is refused (a reserved CCI form, say)
+    }
+    UB_FUZZ_CHECK(*nq == *np);
+    const std::uint32_t before = nl::load_icrc(net_p.data() + *np - 4);
+    const std::uint32_t after = nl::load_icrc(net_q.data() + *nq - 4);
+    if (before != after) {
+      const std::string_view hn = pkt::header_name(p.headers[hi]);
+      std::fprintf(stderr, "ICRC changed with %.*s.%.*s: %08x -> %08x\n",
+                   static_cast<int>(hn.size()), hn.data(),
+                   static_cast<int>(fields[hi][fi].name.size()), fields[hi][fi].name.data(), before,
+                   after);
+    }
+    UB_FUZZ_CHECK(before == after);
+  }
   return 0;
 }

@@ -3,14 +3,18 @@
 // (near the wrap or not), RTO, MarkPSN, ACK coalescing and the A-bit policy, TA status in TP ACKs
 // (§6.8.2: which messages are held, the receiving TA's verdicts and how long it takes), Fake
 // keep-alive, then a sequence of message sends, fault settings, scripted drops of data or control
-// packets, and runs. After every step the invariants of
+// packets, and runs. Every data packet sent carries the next PSN or one already sent (§6.4.1).
+// After every step the invariants of
 // tests/protocol/tp/test_net.hpp must hold (exactly-once in-order delivery, in-flight within the
 // window, no more outcomes than messages); at the end, with the faults stopped, every message must
-// reach exactly one outcome (acknowledged, or failed with the channel) within bounded model time.
+// reach exactly one outcome (acknowledged, or failed with the channel) within bounded model time,
+// and a channel whose next timeout was not already its last must not fail any more.
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "fuzz_check.hpp"
 #include "net_ops.hpp"
@@ -92,7 +96,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Scripted drops: the next `n` data (or control) packets in a direction.
   ub::fuzz::ScriptedDrops drops;
   bool faults = true;
+  // §6.4.1: a sender numbers its data packets one after another from its initial PSN, modulo
+  // 2^24. Every data packet that leaves end `dir` is a retransmission (at or before the highest
+  // PSN it sent) or carries the next PSN.
+  std::array<std::optional<std::uint32_t>, 2> top_psn{};
   net.drop = [&](std::size_t dir, const TpOut& p, std::uint64_t) {
+    if (!p.control) {
+      const auto h = Codec<Rtph>::decode(p.tp);
+      UB_FUZZ_CHECK(h.has_value());
+      auto& top = top_psn[dir];
+      if (!top) {
+        UB_FUZZ_CHECK(h->psn == (dir == 0 ? a : b).tx_initial_psn);
+        top = h->psn;
+      } else if (psn_before(*top, h->psn)) {
+        if (h->psn != psn_next(*top)) {
+          std::fprintf(stderr, "end %zu sent PSN %#x after %#x\n", dir, h->psn, *top);
+        }
+        UB_FUZZ_CHECK(h->psn == psn_next(*top));
+        top = h->psn;
+      }
+    }
     if (!faults) {
       return false;
     }
@@ -127,6 +150,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Faults stop: every message must reach exactly one outcome.
   faults = false;
   net.loss_data = net.loss_ctrl = net.dup = net.reorder = 0;
+  // And no channel that is still up may fail from now on unless its next timeout is already
+  // fatal: the network loses nothing any more, so the next retransmission (§6.4.2) gets
+  // through and its acknowledgement resets the backoff. (A TA status is given within 15 us,
+  // far below the 160 us of the first probe.) A sender that never resends what the receiver
+  // misses, or numbers it so the receiver cannot take it, fails here instead of recovering.
+  std::array<bool, 2> may_fail{};
+  for (std::size_t e = 0; e < 2; ++e) {
+    // (A status probe count is not visible: with a TA status still owed, failing stays allowed.)
+    may_fail[e] = net.end(e).failed() ||
+                  net.end(e).rto_times() >= net.end(e).config().rto.max_retx ||
+                  net.end(e).status_pending() != 0;
+  }
   const bool done = net.run_until_done(net.now() + Time{200'000'000'000'000}, [&] { check(net); });
   if (!done) {
     std::fprintf(stderr,
@@ -139,6 +174,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::abort();
   }
   for (std::size_t e = 0; e < 2; ++e) {
+    if (!may_fail[e] && net.end(e).failed()) {
+      std::fprintf(stderr,
+                   "end %zu failed after the faults stopped: sent %u acked %llu, peer EPSN %#x, "
+                   "snd_una %#x\n",
+                   e, net.source(e).next, static_cast<unsigned long long>(net.source(e).acked),
+                   net.end(1 - e).epsn(), net.end(e).snd_una());
+    }
+    UB_FUZZ_CHECK(may_fail[e] || !net.end(e).failed());
     // A message the channel acknowledged was delivered; a failed one may or may not have been.
     UB_FUZZ_CHECK(net.sink(1 - e).delivered >= net.source(e).acked);
     UB_FUZZ_CHECK(net.sink(1 - e).delivered <= net.source(e).next);

@@ -15,7 +15,8 @@
 //
 // Beyond "no crash and no sanitizer report" it checks: each refused packet is counted where the
 // endpoint says it counts it (an undecodable RTPH as malformed, a foreign DstTPN as wrong_tpn /
-// unknown_tpn, a bad CTPH or UTPH as malformed), every accepted UTP packet delivers its TA bytes,
+// unknown_tpn, a bad CTPH or UTPH as malformed), every accepted UTP or CTP data packet delivers
+// its TA bytes (without the padding),
 // a bypass NTH the parser accepts re-encodes to the bytes it came from and rebuilds through
 // make_bypass_headers, packets in flight never exceed the window, and everything an endpoint
 // transmits in answer decodes with the project's own codecs (Codec<Rtph>, the CETPH forms,
@@ -44,6 +45,7 @@ namespace {
 
 constexpr std::size_t kRtph = 16;
 constexpr std::size_t kCetph = 8;
+constexpr std::size_t kCtph = 1; // CTPH (§6.2.1)
 constexpr std::uint32_t kLocalTpn = 1;
 constexpr std::uint32_t kPeerTpn = 2;
 constexpr std::uint32_t kMember1Tpn = 3;
@@ -255,6 +257,19 @@ void deliver(Fixture& f, std::span<const Byte> tp, const nl::Cci& cci, std::uint
   UB_FUZZ_CHECK((ca.malformed - cb.malformed) + (ca.data_received - cb.data_received) +
                     (ca.cnps_received - cb.cnps_received) ==
                 1);
+  if (ca.data_received != cb.data_received) {
+    // An accepted data packet goes to the TA whole: the bytes between the CTPH and the padding
+    // (§6.7.2.2), with its NLP and where it came from.
+    const auto ch = Codec<Ctph>::decode(tp);
+    UB_FUZZ_CHECK(ch.has_value());
+    const auto d = f.ctp->poll_deliver();
+    UB_FUZZ_CHECK(d.has_value());
+    const std::span<const Byte> body = tp.subspan(kCtph, tp.size() - kCtph - ch->padding);
+    UB_FUZZ_CHECK(std::equal(d->ta.begin(), d->ta.end(), body.begin(), body.end()));
+    UB_FUZZ_CHECK(d->nlp == ch->nlp && d->src_cna == ci.src_cna && d->vl == ci.vl &&
+                  d->sl == ci.sl);
+    UB_FUZZ_CHECK(!f.ctp->poll_deliver().has_value());
+  }
 
   const auto um = decode_utp(f.utp_cfg, tp);
   const UtpCounters ub0 = f.utp->counters();

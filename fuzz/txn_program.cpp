@@ -40,8 +40,11 @@
 // CQE is enabled or it failed; the run goes quiet within the step and time bounds (the ack
 // timeout bounds every wait; a queue left suspended is resumed or flushed by the Jetty layer at
 // the end); the oracle finds no violation. The harness predicts Remote Access Abort from a
-// shadow UMMU with every page present, and sets expect_denied accordingly. OracleConfig::
-// late_execution is set only when the schedule can hold a request past the ack timeout.
+// shadow UMMU with every page present, and sets expect_denied accordingly; that prediction must
+// agree with the MAPT rules the harness knows from its own segment table (token values,
+// permission bits). Each segment's first 4 KiB start with a known pattern, not zeros.
+// OracleConfig::late_execution is set only when the schedule can hold a request past the ack
+// timeout.
 
 #include <algorithm>
 #include <array>
@@ -83,6 +86,7 @@ constexpr Time kDupGap{1'000};             // a duplicate arrives 1 ns after its
 constexpr std::uint32_t kGroup = 10;       // the Jetty Group of every target
 constexpr std::uint64_t kUbaBase = 0x10000;
 constexpr std::uint64_t kPaStride = 0x100000; // segment s at PA (s + 1) x 1 MiB
+constexpr std::size_t kPresetBytes = 4096;    // of each segment, preset with a pattern
 
 enum class Kind : std::uint8_t { Ideal, Rtp, Ctp, Bypass, Utp };
 
@@ -640,7 +644,27 @@ public:
     r.access = a;
     r.token_value = tv;
     r.e_bit = op.e_bit && !compact_; // the compact BTAH has no E_bit (App. B.2.6)
-    return !u_.check(r).has_value();
+    const bool denied = !u_.check(r).has_value();
+    // The prediction comes from the UMMU model itself, so alone it would share that model's
+    // bugs. The rules the harness knows from its own segment table are checked against it:
+    // inside a MAPT entry, an access the permission bits do not grant, or one without either of
+    // the entry's token values when it checks tokens, is refused, whatever the access
+    // (§9.4.4, §11.4).
+    for (const SegmentSpec& s : t_.segs) {
+      if (s.token_id != token_id || !s.mapt || !s.perm.valid || uba < s.perm.base ||
+          uba + (len - 1) > s.perm.limit) {
+        continue;
+      }
+      const bool token_ok =
+          !s.perm.token_check || (tv && (*tv == s.perm.token_val0 || *tv == s.perm.token_val1));
+      const std::uint8_t need = a == MemAccess::Read    ? mapt_perm::kRead
+                                : a == MemAccess::Write ? mapt_perm::kWrite
+                                                        : mapt_perm::kAtomic;
+      if (!token_ok || (s.perm.perm & need) == 0) {
+        UB_FUZZ_CHECK(denied);
+      }
+    }
+    return denied;
   }
   // The receive side of Send* / Write_with_immediate: UR (no such Jetty or group), Abort (its
   // token), else Ok (RNR when no buffer is free is a retry, not an outcome).
@@ -998,6 +1022,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       UB_FUZZ_CHECK(u.add_token_context(eid, sg.token_id, sg.exclusive_ctx, sg.mapt).has_value());
       UB_FUZZ_CHECK(u.map(eid, sg.token_id, sg.uba, sg.size, sg.pa, !sg.lazy).has_value());
       UB_FUZZ_CHECK(u.add_permission(eid, sg.token_id, sg.perm).has_value());
+      // The segment's first KiBs start with a pattern, not zeros, so data placed at the wrong
+      // offset (or not at all) differs from what the target read; the oracle knows it.
+      const auto pattern = fill(std::uint64_t{eid} * 977U + sg.token_id,
+                                std::min<std::size_t>(sg.size, kPresetBytes));
+      tg.memory().write(sg.pa, pattern);
+      oracle.preset(eid, sg.token_id, sg.uba, sg.pa, pattern);
     }
     for (std::uint32_t j = 1; j <= 2; ++j) {
       UB_FUZZ_CHECK(tg.add_receive_queue(j, ReceiveQueueConfig{ts.jetty_token}).has_value());
