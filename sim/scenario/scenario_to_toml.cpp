@@ -254,8 +254,7 @@ ConfigResult<bool> write_topology(Writer& w, const Scenario& sc) {
     const UbMeshParams& p = t.ub_mesh;
     Section sec(w, "[topology.ub_mesh]");
     param(sec, "board_npus", p, base, [](const UbMeshParams& q) { return q.board_npus; });
-    param(sec, "boards_per_rack", p, base,
-          [](const UbMeshParams& q) { return q.boards_per_rack; });
+    param(sec, "boards_per_rack", p, base, [](const UbMeshParams& q) { return q.boards_per_rack; });
     param(sec, "rack_rows", p, base, [](const UbMeshParams& q) { return q.rack_rows; });
     param(sec, "rack_cols", p, base, [](const UbMeshParams& q) { return q.rack_cols; });
     param(sec, "pods", p, base, [](const UbMeshParams& q) { return q.pods; });
@@ -488,8 +487,8 @@ std::optional<ConfigError> unwritable(const Scenario& s) {
   }
   for (std::size_t i = 0; i < s.faults.size(); ++i) {
     const FaultEvent& f = s.faults[i];
-    if (f.kind == FaultKind::Lanes &&
-        (f.value < 1 || f.value > 65535 || f.value != static_cast<double>(static_cast<int>(f.value)))) {
+    if (f.kind == FaultKind::Lanes && (f.value < 1 || f.value > 65535 ||
+                                       f.value != static_cast<double>(static_cast<int>(f.value)))) {
       return refuse(fmt::format("fault[{}].value", i), "a lane count is a whole number 1..65535");
     }
   }
