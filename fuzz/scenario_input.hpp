@@ -34,8 +34,9 @@
 
 #include "provider.hpp"
 #include "sim/fabric/fabric_sim.hpp"
-#include "sim/fabric/sim_setup.hpp"
+#include "sim/scenario/build_topology.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "sim/traffic/traffic.hpp"
 
 namespace ub::fuzz {
 
@@ -445,10 +446,32 @@ inline bool lossy(const sim::Scenario& sc) {
   });
 }
 
+// What sim::prepare(Scenario) makes of a scenario (sim/fabric/sim_setup.cpp: its topology and
+// flows), without the ns-3 importer that prepare()'s translation unit links in: the fuzz build
+// compiles every sim source into the target. tests/fuzz/scenario_input_test.cpp checks that
+// `ubmodel sim`'s path (prepare on the TOML file) gives the same run.
+struct Prepared {
+  sim::Scenario scenario;
+  sim::Topology topology;
+  std::vector<sim::Flow> flows;
+};
+inline sim::ConfigResult<Prepared> prepare(const sim::Scenario& sc) {
+  auto topo = sim::build_topology(sc);
+  if (!topo) {
+    return make_unexpected(topo.error());
+  }
+  const auto eps = static_cast<std::uint32_t>(topo->endpoints().size());
+  auto flows = sim::make_traffic(sc.traffic, eps, sc.seed);
+  if (!flows) {
+    return make_unexpected(flows.error());
+  }
+  return Prepared{sc, std::move(*topo), std::move(*flows)};
+}
+
 // Runs the scenario and judges the run.
 inline Verdict judge(const sim::Scenario& sc) {
   Verdict v;
-  auto in = sim::prepare(sc);
+  auto in = prepare(sc);
   if (!in) {
     v.error = sim::to_string(in.error());
     return v;

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "fuzz/scenario_input.hpp"
+#include "sim/fabric/sim_setup.hpp"
 #include "sim/scenario/scenario_to_toml.hpp"
 #include "source_dir.hpp"
 
@@ -64,7 +65,6 @@ TEST_CASE("scenario fuzz input: every seed passes and its TOML replays to the sa
     INFO(v.error);
     REQUIRE(v.built);
     CHECK(v.failure.empty());
-    CHECK(v.stop == SimStop::Completed);
     const auto text = scenario_to_toml(sc);
     REQUIRE(text);
     const auto [fp, stop] = run_file(*text);

@@ -505,3 +505,23 @@ TEST_CASE("fabric: a flow whose operations the initiator refuses is refused at s
   CHECK(r.flows[1].ops_done == 4);
   CHECK(r.flows[1].ops_failed == 0);
 }
+
+TEST_CASE("fabric: a read whose answer spans several packets completes at once", "[fabric]") {
+  // The target cut its Read_response by a 4096-byte MTU until its first pump: an endpoint that
+  // had only received answered a 1000-byte read over RTP with MTU 512 in one packet, RTP refused
+  // it, and the read failed at its 1 ms ack timeout (found by fuzz/scenario).
+  const Topology t = fat_tree4();
+  Scenario sc;
+  sc.endpoint.mtu = 512;
+  auto sim = build(sc, t, {flow(0, 0, 5, 1000, OpKind::Read), flow(1, 3, 12, 3000, OpKind::Read)});
+  const SimResult r = sim->run();
+  INFO(r.oracle_summary);
+  CHECK(r.stop == SimStop::Completed);
+  CHECK(r.oracle_violations == 0);
+  CHECK(r.ta_timeouts == 0);
+  for (const FlowResult& f : r.flows) {
+    CHECK(f.ops_failed == 0);
+  }
+  CHECK(r.classes[static_cast<std::size_t>(OpKind::Read)].bytes == 4000);
+  CHECK(r.sim_time < Time{100'000'000}); // well below the ack timeout
+}
