@@ -51,8 +51,15 @@ if [ -n "${SRC:-}" ] && [ -d "$SRC/fmt" ]; then
   CXXFLAGS="$CXXFLAGS -isystem $deps/include"
 fi
 
+# toml++ (the scenario target's scenario files): its headers from $SRC in the builder image,
+# used header-only; natively Debian's libtomlplusplus-dev (found by CMake).
+toml=()
+if [ -n "${SRC:-}" ] && [ -d "$SRC/tomlplusplus/include" ]; then
+  toml=(-DUB_TOMLPP_INCLUDE_DIR="$SRC/tomlplusplus/include")
+fi
+
 # No build type: $CXXFLAGS alone decide optimisation and debug information.
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE= "${prefix[@]}" \
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE= "${prefix[@]}" "${toml[@]}" \
   -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_CXX_FLAGS="$CXXFLAGS" \
   -DUB_FUZZ=ON -DUB_FUZZ_ENGINE="$LIB_FUZZING_ENGINE" -DUB_BUILD_TESTS=OFF -DUB_BUILD_BENCH=OFF \
   >/dev/null

@@ -9,7 +9,9 @@ namespace ub::ta {
 TaEndpoint::TaEndpoint(std::unique_ptr<TaTransport> transport, const EndpointConfig& cfg,
                        TxnObserver* observer)
     : transport_(std::move(transport)), initiator_(transport_->self(), cfg.initiator, observer),
-      target_(transport_->self(), cfg.target, observer) {}
+      target_(transport_->self(), cfg.target, observer) {
+  target_.bind(*transport_);
+}
 
 void TaEndpoint::drain(Time now) {
   while (auto d = transport_->poll_deliver()) {

@@ -116,6 +116,15 @@ public:
   void set_fault_hook(FaultHook h) { fault_hook_ = std::move(h); }
 
   // ---- engine side ----
+  // The transport's MTU, wire form and kind, which shape the answers (a Read_response is cut
+  // into MTU-sized packets). pump() refreshes them; TaEndpoint binds its transport when it is
+  // made, so that a request arriving before the first pump is answered in that transport's form
+  // (it was cut by the 4096-byte default, and a 512-byte RTP refused the answer).
+  void bind(const TaTransport& t) noexcept {
+    mtu_ = t.max_payload();
+    wire_ = t.wire();
+    kind_ = t.kind();
+  }
   void on_request(const TaDelivery& d, std::vector<TaPacket> packets, Time now);
   // Answers that are due go out through `t`.
   void pump(TaTransport& t, Time now);

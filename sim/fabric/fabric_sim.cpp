@@ -357,7 +357,24 @@ struct FabricSim::Impl final : NetworkClient {
 
   bool post_one(FlowState& f, Time now) {
     const Flow& s = f.spec;
-    const std::uint64_t k = f.posted;
+    const ta::TxnOp op = op_of(s, f.posted);
+    if (s.op == OpKind::Send) {
+      (void)eps[s.dst]->target().post_receive(kJetty, op.length);
+    }
+    if (!eps[s.src]->post(f.queue, op, now)) {
+      return false;
+    }
+    ++f.posted;
+    ++f.outstanding;
+    if (s.rate_bps != 0) {
+      f.next_due = std::max(f.next_due, now) +
+                   BitRate{s.rate_bps}.time_for_bits(std::uint64_t{op.length} * 8);
+    }
+    return true;
+  }
+
+  // Operation k of flow s.
+  [[nodiscard]] static ta::TxnOp op_of(const Flow& s, std::uint64_t k) {
     const std::uint64_t off = k * s.op_bytes;
     const auto len = static_cast<std::uint32_t>(std::min<std::uint64_t>(s.op_bytes, s.bytes - off));
     ta::TxnOp op;
@@ -376,7 +393,6 @@ struct FabricSim::Impl final : NetworkClient {
     if (s.op == OpKind::Send) {
       op.target_jetty = kJetty;
       op.token_value = kJettyToken;
-      (void)eps[s.dst]->target().post_receive(kJetty, len);
     }
     if (s.op == OpKind::FetchAdd) {
       op.length = 8;
@@ -384,16 +400,7 @@ struct FabricSim::Impl final : NetworkClient {
       op.data.assign(16, 0);
       op.data[0] = 1;
     }
-    if (!eps[s.src]->post(f.queue, op, now)) {
-      return false;
-    }
-    ++f.posted;
-    ++f.outstanding;
-    if (s.rate_bps != 0) {
-      f.next_due =
-          std::max(f.next_due, now) + BitRate{s.rate_bps}.time_for_bits(std::uint64_t{len} * 8);
-    }
-    return true;
+    return op;
   }
 
   void complete(const ta::Completion& c, Time now) {
@@ -636,6 +643,22 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
           key_error("traffic", "flow " + std::to_string(f.id) + " names an endpoint outside 0.." +
                                    std::to_string(n_eps - 1) + " or sends to itself"));
     }
+    // UTP carries UNO only (Table 7-15), and of the ops a flow posts only Send may use UNO
+    // (Table 7-1), with its data in one TP MTU (§7.3.3.5): anything else could only fail.
+    if (!m.packet_model && sc.endpoint.transport == TransportKind::Utp) {
+      if (f.op != OpKind::Send) {
+        return make_unexpected(key_error(
+            "traffic", "flow " + std::to_string(f.id) + " posts " + std::string(to_string(f.op)) +
+                           ": over UTP (UNO only, Table 7-15) a flow may only send (Table 7-1)"));
+      }
+      if (std::min<std::uint64_t>(f.op_bytes, f.bytes) > sc.endpoint.mtu) {
+        return make_unexpected(key_error(
+            "traffic", "flow " + std::to_string(f.id) + " sends " + std::to_string(f.op_bytes) +
+                           " B per operation: over UTP a Send "
+                           "fits one TP MTU (" +
+                           std::to_string(sc.endpoint.mtu) + " B, §7.3.3.5)"));
+      }
+    }
     pairs.emplace_back(f.src, f.dst);
     if (f.priority != 0) {
       auto& v = m.pair_vl[Impl::pair_key(f.src, f.dst)];
@@ -693,7 +716,13 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
     return make_unexpected(key_error("endpoint.transport", to_string(transports.error())));
   }
   if (sc.run.oracle && !m.packet_model) {
-    m.oracle = std::make_unique<ta::Oracle>();
+    // MODEL: a fault can hold a request past the initiator's ack timeout (RTP keeps
+    // retransmitting across a link outage, a link retry resends it), so the op fails and the
+    // request may still run later: the oracle allows that late execution when the scenario has
+    // faults or bit errors, and judges fault-free runs strictly.
+    ta::OracleConfig oc;
+    oc.late_execution = !sc.faults.empty() || sc.link.ber > 0;
+    m.oracle = std::make_unique<ta::Oracle>(oc);
   }
   for (auto& t : *transports) {
     m.eps.push_back(std::make_unique<ta::TaEndpoint>(std::move(t), ec, m.oracle.get()));
@@ -739,8 +768,26 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
     st.window = f.window != 0 ? f.window : sc.endpoint.max_outstanding;
     st.queue = queues[f.src]++;
     if (!m.packet_model) {
+      // An op the initiator would refuse at post would leave the flow waiting for ever: refuse
+      // the flow here instead (the first op is the flow's largest).
+      ta::PostRules rules;
+      const ta::TaTransport& tr = m.eps[f.src]->transport();
+      rules.mode = sc.endpoint.transport == TransportKind::Utp ? ta::TaMode::Uno : ta::TaMode::Roi;
+      rules.wire = tr.wire();
+      rules.multi_packet = tr.multi_packet();
+      rules.mtu = tr.max_payload();
+      if (const auto e = ta::check_post(Impl::op_of(f, 0), rules)) {
+        return make_unexpected(key_error(
+            "traffic",
+            "flow " + std::to_string(i) + " (" + std::string(to_string(f.op)) + " of " +
+                std::to_string(std::min<std::uint64_t>(f.op_bytes, f.bytes)) +
+                " B per operation over " + std::string(ta::to_string(tr.kind())) + ", MTU " +
+                std::to_string(rules.mtu) +
+                "): the initiator refuses its operations: " + std::string(ta::to_string(*e))));
+      }
       ta::QueueConfig qc;
-      qc.mode = ta::TaMode::Roi;
+      // ROI, or UNO over UTP, the only mode it carries (Table 7-15).
+      qc.mode = sc.endpoint.transport == TransportKind::Utp ? ta::TaMode::Uno : ta::TaMode::Roi;
       qc.on_error = ta::ExceptionMode::Continue;
       if (auto s = m.eps[f.src]->initiator().add_queue(st.queue, qc); !s) {
         return make_unexpected(key_error("traffic", to_string(s.error())));

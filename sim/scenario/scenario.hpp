@@ -31,11 +31,13 @@ struct CustomNode {
   std::string name;
   bool is_switch = false;
   bool forwards = false; // endpoints only; switches always forward
+  friend bool operator==(const CustomNode&, const CustomNode&) = default;
 };
 struct CustomLink {
   std::string a, b;             // node names
   std::optional<LinkSpec> spec; // default: TopologySpec::link
   std::size_t line = 0;         // where it was declared, for errors found later
+  friend bool operator==(const CustomLink&, const CustomLink&) = default;
 };
 
 struct TopologySpec {
@@ -51,6 +53,7 @@ struct TopologySpec {
   TorusParams torus{};
   std::vector<CustomNode> nodes; // File
   std::vector<CustomLink> links; // File
+  friend bool operator==(const TopologySpec&, const TopologySpec&) = default;
 };
 
 // The PHY and data link of every link (issue 2's model), unless a fault changes it.
@@ -65,6 +68,7 @@ struct LinkLayerSpec {
   // Credit-based flow control (§4.6) on: a sender holds a packet until the receiver's VL buffer
   // has room. Off: no link-level flow control (an imported ns-3 case with FlowControl NONE).
   bool credits = true;
+  friend bool operator==(const LinkLayerSpec&, const LinkLayerSpec&) = default;
 };
 
 enum class Selector : std::uint8_t { Hash, Adaptive, Pinned };
@@ -83,6 +87,7 @@ struct SwitchSpec {
   std::uint32_t ecn_threshold_bytes = 0; // FECN mark when the out-queue exceeds it; 0 = off
   bool caqm = false;                     // C-AQM approval (§6.5) on marked ports
   std::uint32_t vl_cycle_break = 0;      // 0 = off; 1 = UB-Mesh two-VL scheme (A-1xx)
+  friend bool operator==(const SwitchSpec&, const SwitchSpec&) = default;
 };
 
 enum class TransportKind : std::uint8_t { Rtp, Ctp, Utp, Bypass };
@@ -107,6 +112,7 @@ struct EndpointSpec {
   Time processing{50'000};            // MODEL: per-packet controller latency, each way
   std::uint32_t max_outstanding = 64; // ops in flight per flow unless the flow sets a window
   bool congestion_control = false;    // the transport's CC (LDCP for RTP, §6.5)
+  friend bool operator==(const EndpointSpec&, const EndpointSpec&) = default;
 };
 
 enum class FaultKind : std::uint8_t { LinkDown, LinkUp, Ber, Lanes, SwitchDown, SwitchUp };
@@ -120,6 +126,7 @@ struct FaultEvent {
   std::string node; // SwitchDown / SwitchUp
   double value = 0; // Ber: the new BER; Lanes: the new lane count
   std::size_t line = 0;
+  friend bool operator==(const FaultEvent&, const FaultEvent&) = default;
 };
 
 struct RunSpec {
@@ -129,6 +136,7 @@ struct RunSpec {
   bool oracle = true;               // memory results checked (transaction oracle)
   // MODEL: packets queued and none moved for this long = deadlock; the run stops.
   Time stall_timeout{1'000'000'000}; // 1 ms
+  friend bool operator==(const RunSpec&, const RunSpec&) = default;
 };
 
 // An explicit route (imported ns-3 cases): at node `at`, packets for endpoint `dest` leave on
@@ -141,6 +149,7 @@ struct RouteEntry {
   std::vector<PortIndex> ports;
   std::vector<std::uint32_t> metrics;
   std::optional<PortIndex> dest_port;
+  friend bool operator==(const RouteEntry&, const RouteEntry&) = default;
 };
 
 // Per-node settings that differ from Scenario::switches (imported ns-3 cases: node.csv's
@@ -148,6 +157,7 @@ struct RouteEntry {
 struct NodeOverride {
   NodeId node = 0;
   std::optional<Time> forwarding_latency;
+  friend bool operator==(const NodeOverride&, const NodeOverride&) = default;
 };
 
 // Per-port settings: `rate` is the transmit rate of that port only, i.e. one direction of its
@@ -155,6 +165,7 @@ struct NodeOverride {
 struct PortOverride {
   PortRef port;
   std::optional<BitRate> rate;
+  friend bool operator==(const PortOverride&, const PortOverride&) = default;
 };
 
 struct Scenario {
@@ -171,6 +182,7 @@ struct Scenario {
   std::vector<RouteEntry> routes;           // empty = computed by sim/topology/routing (§5.2)
   std::vector<NodeOverride> node_overrides; // at most one per node
   std::vector<PortOverride> port_overrides; // at most one per port
+  friend bool operator==(const Scenario&, const Scenario&) = default;
 };
 
 // The forwarding latency of node `n`: its override, else the scenario-wide value.

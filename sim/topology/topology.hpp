@@ -83,6 +83,7 @@ struct LinkSpec {
   std::uint16_t lanes = 4;
   BitRate rate{100'000'000'000ULL}; // total over the lanes, bit/s
   Time latency{100'000};            // one way, propagation and PHY; must be positive (STYLE 7)
+  friend bool operator==(const LinkSpec&, const LinkSpec&) = default;
 };
 
 struct Link {
@@ -166,6 +167,7 @@ private:
 struct FatTreeParams {
   std::uint32_t k = 4; // even, 2..64 (k=64: 65,536 hosts would not fit the CNA space; max 62)
   LinkSpec link{};
+  friend bool operator==(const FatTreeParams&, const FatTreeParams&) = default;
 };
 [[nodiscard]] Result<Topology> make_fat_tree(const FatTreeParams& p);
 
@@ -175,6 +177,7 @@ struct FullMesh1dParams {
   std::uint32_t n = 8; // 2..4096
   std::uint32_t links_per_pair = 1;
   LinkSpec link{};
+  friend bool operator==(const FullMesh1dParams&, const FullMesh1dParams&) = default;
 };
 [[nodiscard]] Result<Topology> make_full_mesh_1d(const FullMesh1dParams& p);
 
@@ -184,6 +187,7 @@ struct FullMesh2dParams {
   std::uint32_t x = 8; // 2..256
   std::uint32_t y = 8; // 2..256
   LinkSpec link{};
+  friend bool operator==(const FullMesh2dParams&, const FullMesh2dParams&) = default;
 };
 [[nodiscard]] Result<Topology> make_full_mesh_2d(const FullMesh2dParams& p);
 
@@ -221,6 +225,7 @@ struct UbMeshParams {
   LinkSpec npu_lrs_link{16, BitRate{1'792'000'000'000ULL}, Time{100'000}};
   LinkSpec inter_rack_link{16, BitRate{1'792'000'000'000ULL}, Time{100'000}};
   LinkSpec lrs_hrs_link{32, BitRate{3'584'000'000'000ULL}, Time{100'000}};
+  friend bool operator==(const UbMeshParams&, const UbMeshParams&) = default;
 };
 [[nodiscard]] Result<Topology> make_ub_mesh(const UbMeshParams& p);
 
@@ -239,6 +244,7 @@ struct ClosParams {
   std::uint32_t npu_l1_links = 2;                               // 1..16
   std::uint32_t l1_l2_links = 1;                                // 1..16
   LinkSpec link{4, BitRate{400'000'000'000ULL}, Time{100'000}}; // 400G-equivalent ports
+  friend bool operator==(const ClosParams&, const ClosParams&) = default;
 };
 [[nodiscard]] Result<Topology> make_clos(const ClosParams& p);
 
@@ -246,6 +252,7 @@ struct ClosParams {
 struct RingParams {
   std::uint32_t n = 8; // 3..65534
   LinkSpec link{};
+  friend bool operator==(const RingParams&, const RingParams&) = default;
 };
 [[nodiscard]] Result<Topology> make_ring(const RingParams& p);
 
@@ -255,6 +262,7 @@ struct TorusParams {
   std::uint32_t x = 4; // 3..256
   std::uint32_t y = 4; // 3..256
   LinkSpec link{};
+  friend bool operator==(const TorusParams&, const TorusParams&) = default;
 };
 [[nodiscard]] Result<Topology> make_torus_2d(const TorusParams& p);
 

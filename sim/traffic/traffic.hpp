@@ -35,6 +35,7 @@ enum class SizeDist : std::uint8_t {
 struct CdfPoint {
   std::uint64_t bytes = 0;
   double p = 0; // cumulative probability, non-decreasing, last = 1
+  friend bool operator==(const CdfPoint&, const CdfPoint&) = default;
 };
 
 struct PatternSpec {
@@ -61,10 +62,12 @@ struct PatternSpec {
   std::uint8_t priority = 0;
   std::vector<std::string> after; // names of earlier patterns that must complete first
   std::uint32_t repeat = 1;       // the pattern run this many times back to back
+  friend bool operator==(const PatternSpec&, const PatternSpec&) = default;
 };
 
 struct TrafficSpec {
   std::vector<PatternSpec> patterns;
+  friend bool operator==(const TrafficSpec&, const TrafficSpec&) = default;
 };
 
 // The most flows one scenario's traffic may make (about 110 bytes each in memory, 5.5 GB at the

@@ -491,3 +491,76 @@ TEST_CASE("fabric: a run reports its endpoints whatever the endpoint model", "[f
     CHECK(r.stop == SimStop::Completed);
   }
 }
+
+TEST_CASE("fabric: over UTP sends complete in UNO, other ops and sends above the MTU are refused",
+          "[fabric]") {
+  // UTP carries UNO only (Table 7-15) and only Send may use UNO (Table 7-1). The fabric posted
+  // every flow in ROI, so over UTP every operation failed at once (found by fuzz/scenario).
+  const Topology t = fat_tree4();
+  Scenario sc;
+  sc.endpoint.transport = TransportKind::Utp;
+  auto sim =
+      build(sc, t, {flow(0, 0, 5, 16 * 1024, OpKind::Send), flow(1, 3, 12, 64, OpKind::Send)});
+  const SimResult r = sim->run();
+  INFO(r.oracle_summary);
+  CHECK(r.stop == SimStop::Completed);
+  CHECK(r.oracle_violations == 0);
+  for (const FlowResult& f : r.flows) {
+    CHECK(f.done);
+    CHECK(f.ops_failed == 0);
+  }
+  CHECK(r.classes[static_cast<std::size_t>(OpKind::Send)].bytes == 16 * 1024 + 64);
+  CHECK(r.net.delivered == r.net.injected);
+  for (const OpKind op :
+       {OpKind::Write, OpKind::Read, OpKind::Load, OpKind::Store, OpKind::FetchAdd}) {
+    auto s = FabricSim::make(sc, t, {flow(0, 0, 5, 4096, op, op == OpKind::FetchAdd ? 8 : 64)});
+    REQUIRE(!s);
+    CHECK(s.error().key == "traffic");
+    CHECK(s.error().reason.find("may only send") != std::string::npos);
+  }
+  sc.endpoint.mtu = 1024;
+  auto big = FabricSim::make(sc, t, {flow(0, 0, 5, 4096, OpKind::Send, 2048)});
+  REQUIRE(!big);
+  CHECK(big.error().reason.find("one TP MTU") != std::string::npos);
+  // A flow smaller than the MTU is one operation of its size.
+  CHECK(FabricSim::make(sc, t, {flow(0, 0, 5, 1000, OpKind::Send, 4096)}));
+}
+
+TEST_CASE("fabric: a flow whose operations the initiator refuses is refused at setup", "[fabric]") {
+  // A Send above the MTU needs several packets with offsets in KB (§7.2.7): over RTP with an MTU
+  // of 256 the initiator refuses it, and the flow used to wait for ever (the run stopped at its
+  // end_time with nothing sent; found by fuzz/scenario).
+  const Topology t = fat_tree4();
+  Scenario sc;
+  sc.endpoint.mtu = 256;
+  auto s = FabricSim::make(sc, t, {flow(0, 0, 5, 4096), flow(1, 0, 5, 1000, OpKind::Send)});
+  REQUIRE(!s);
+  CHECK(s.error().key == "traffic");
+  CHECK(s.error().reason.find("flow 1 (send of 1000 B") != std::string::npos);
+  // Within the MTU it runs.
+  auto ok_sim = build(sc, t, {flow(0, 0, 5, 4096), flow(1, 0, 5, 1000, OpKind::Send, 256)});
+  const SimResult r = ok_sim->run();
+  CHECK(r.stop == SimStop::Completed);
+  CHECK(r.flows[1].ops_done == 4);
+  CHECK(r.flows[1].ops_failed == 0);
+}
+
+TEST_CASE("fabric: a read whose answer spans several packets completes at once", "[fabric]") {
+  // The target cut its Read_response by a 4096-byte MTU until its first pump: an endpoint that
+  // had only received answered a 1000-byte read over RTP with MTU 512 in one packet, RTP refused
+  // it, and the read failed at its 1 ms ack timeout (found by fuzz/scenario).
+  const Topology t = fat_tree4();
+  Scenario sc;
+  sc.endpoint.mtu = 512;
+  auto sim = build(sc, t, {flow(0, 0, 5, 1000, OpKind::Read), flow(1, 3, 12, 3000, OpKind::Read)});
+  const SimResult r = sim->run();
+  INFO(r.oracle_summary);
+  CHECK(r.stop == SimStop::Completed);
+  CHECK(r.oracle_violations == 0);
+  CHECK(r.ta_timeouts == 0);
+  for (const FlowResult& f : r.flows) {
+    CHECK(f.ops_failed == 0);
+  }
+  CHECK(r.classes[static_cast<std::size_t>(OpKind::Read)].bytes == 4000);
+  CHECK(r.sim_time < Time{100'000'000}); // well below the ack timeout
+}
