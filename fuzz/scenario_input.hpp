@@ -208,7 +208,9 @@ inline sim::Scenario scenario_from_bytes(const std::uint8_t* data, std::size_t s
   if ((h1 & 0x80U) != 0) {
     s.endpoint.congestion_control = true;
     s.switches.ecn_threshold_bytes = 4096;
-    s.switches.caqm = true;
+    // C-AQM's host half is RTP's CAQM (the fabric refuses it with other transports); over
+    // RTP it takes the place of LDCP.
+    s.switches.caqm = s.endpoint.transport == sim::TransportKind::Rtp;
   }
 
   // h3: the endpoints.
