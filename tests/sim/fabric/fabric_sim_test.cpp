@@ -321,12 +321,21 @@ TEST_CASE("fabric: setup errors name the key", "[fabric]") {
   CHECK(to_string(s3.error()) == "x.toml:7: fault[0].a: no node named 'nope'");
 }
 
-TEST_CASE("fabric: an incast marks FECN past the threshold and not without one", "[fabric]") {
-  const Topology t = fat_tree4();
+namespace {
+// Six endpoints of the other pods write 256 KiB each to endpoint 0 (its edge port is the
+// bottleneck).
+std::vector<Flow> incast_to_0() {
   std::vector<Flow> flows;
   for (std::uint32_t i = 0; i < 6; ++i) {
     flows.push_back(flow(i, 4 + i, 0, 256 * 1024));
   }
+  return flows;
+}
+} // namespace
+
+TEST_CASE("fabric: an incast marks FECN past the threshold and not without one", "[fabric]") {
+  const Topology t = fat_tree4();
+  const std::vector<Flow> flows = incast_to_0();
   Scenario sc;
   const SimResult plain = build(sc, t, flows)->run();
   CHECK(plain.net.marks == 0);
@@ -353,10 +362,7 @@ TEST_CASE("fabric: C-AQM switches grant and deny the senders' requests and keep 
           "of back-pressure",
           "[fabric]") {
   const Topology t = fat_tree4();
-  std::vector<Flow> flows;
-  for (std::uint32_t i = 0; i < 6; ++i) {
-    flows.push_back(flow(i, 4 + i, 0, 256 * 1024));
-  }
+  const std::vector<Flow> flows = incast_to_0();
   Scenario sc;
   const SimResult plain = build(sc, t, flows)->run();
   REQUIRE(plain.stop == SimStop::Completed);
