@@ -63,6 +63,17 @@ Topology switch_ring(std::uint32_t n) {
   return t;
 }
 
+// A run that completed, with the oracle clean and every flow done without a failed op.
+void check_clean(const SimResult& r) {
+  INFO(r.oracle_summary);
+  CHECK(r.stop == SimStop::Completed);
+  CHECK(r.oracle_violations == 0);
+  for (const FlowResult& f : r.flows) {
+    CHECK(f.done);
+    CHECK(f.ops_failed == 0);
+  }
+}
+
 } // namespace
 
 TEST_CASE("fabric: writes, reads, sends and atomics over a fat-tree complete with the oracle clean",
@@ -77,12 +88,8 @@ TEST_CASE("fabric: writes, reads, sends and atomics over a fat-tree complete wit
                           flow(5, 14, 4, 640, OpKind::Load, 64)};
   auto sim = build(sc, t, flows);
   const SimResult r = sim->run();
-  INFO(r.oracle_summary);
-  CHECK(r.stop == SimStop::Completed);
-  CHECK(r.oracle_violations == 0);
+  check_clean(r);
   for (const FlowResult& f : r.flows) {
-    CHECK(f.done);
-    CHECK(f.ops_failed == 0);
     CHECK(f.end > f.start);
   }
   CHECK(r.classes[static_cast<std::size_t>(OpKind::Write)].bytes == 64 * 1024);
@@ -230,15 +237,10 @@ TEST_CASE("fabric: bit errors with link retry on lose nothing, with it off the t
     CAPTURE(seed);
     sc.seed = seed;
     const SimResult off = build(sc, t, flows)->run();
-    CHECK(off.stop == SimStop::Completed);
-    CHECK(off.oracle_violations == 0);
+    check_clean(off);
     CHECK(off.ta_timeouts == 0);
     CHECK(off.net.dropped_ber > 20);
     CHECK(off.net.link_retries == 0);
-    for (const FlowResult& f : off.flows) {
-      CHECK(f.done);
-      CHECK(f.ops_failed == 0);
-    }
   }
 }
 
@@ -286,12 +288,7 @@ TEST_CASE("fabric: a link that fails and comes back is routed around, nothing is
   back.kind = FaultKind::LinkUp;
   sc.faults = {down, back};
   const SimResult r = build(sc, t, flows)->run();
-  CHECK(r.stop == SimStop::Completed);
-  CHECK(r.oracle_violations == 0);
-  for (const FlowResult& f : r.flows) {
-    CHECK(f.done);
-    CHECK(f.ops_failed == 0);
-  }
+  check_clean(r);
 }
 
 TEST_CASE("fabric: setup errors name the key", "[fabric]") {
@@ -508,13 +505,7 @@ TEST_CASE("fabric: over UTP sends complete in UNO, other ops and sends above the
   auto sim =
       build(sc, t, {flow(0, 0, 5, 16 * 1024, OpKind::Send), flow(1, 3, 12, 64, OpKind::Send)});
   const SimResult r = sim->run();
-  INFO(r.oracle_summary);
-  CHECK(r.stop == SimStop::Completed);
-  CHECK(r.oracle_violations == 0);
-  for (const FlowResult& f : r.flows) {
-    CHECK(f.done);
-    CHECK(f.ops_failed == 0);
-  }
+  check_clean(r);
   CHECK(r.classes[static_cast<std::size_t>(OpKind::Send)].bytes == 16 * 1024 + 64);
   CHECK(r.net.delivered == r.net.injected);
   for (const OpKind op :
@@ -560,13 +551,8 @@ TEST_CASE("fabric: a read whose answer spans several packets completes at once",
   sc.endpoint.mtu = 512;
   auto sim = build(sc, t, {flow(0, 0, 5, 1000, OpKind::Read), flow(1, 3, 12, 3000, OpKind::Read)});
   const SimResult r = sim->run();
-  INFO(r.oracle_summary);
-  CHECK(r.stop == SimStop::Completed);
-  CHECK(r.oracle_violations == 0);
+  check_clean(r);
   CHECK(r.ta_timeouts == 0);
-  for (const FlowResult& f : r.flows) {
-    CHECK(f.ops_failed == 0);
-  }
   CHECK(r.classes[static_cast<std::size_t>(OpKind::Read)].bytes == 4000);
   CHECK(r.sim_time < Time{100'000'000}); // well below the ack timeout
 }
