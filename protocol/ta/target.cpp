@@ -727,6 +727,9 @@ void TaTarget::respond(const Request& r, Answer a, Time now) {
     if (a.rspst == ta_rspst::kRnr) {
       ++counters_.rnr;
     }
+    if (is_rnr_like(a.rspst) && !a.unsupported && !r.compact) {
+      expect_retry(r, a.rspinfo, now);
+    }
   }
   const Time at = now + cfg_.exec_time;
   if (r.verdict_handle) {
@@ -1008,8 +1011,12 @@ void TaTarget::emit_receive(const Request& r, const ReceiveCompleted& rc, bool n
   if (r.completion_order && !r.compact) {
     CqeStream& s = cqe_streams_[{r.peer, r.answer_rc_id}];
     if (const auto u = cqe_unwrap(s, r.key.tassn)) {
-      // Held until this request settles (process() does it next) and every earlier one has.
-      const Time deadline = now + cfg_.cqe_order_wait;
+      // Held until this request settles (process() does it next) and every earlier one has,
+      // or gives up on them after cqe_order_wait (after their retry, for those answered RNR).
+      Time deadline = now + cfg_.cqe_order_wait;
+      for (auto it = s.retry_due.begin(); it != s.retry_due.end() && it->first < *u; ++it) {
+        deadline = std::max(deadline, it->second + cfg_.cqe_order_wait);
+      }
       s.held[*u] = HeldCqe{rc, notify, deadline};
       cqe_deadlines_.insert(deadline);
       ++counters_.cqe_held;
@@ -1022,6 +1029,34 @@ void TaTarget::emit_receive(const Request& r, const ReceiveCompleted& rc, bool n
   }
 }
 
+// An RNR or page-fault answer (§7.3.1.1): the request comes back with Retry = 1 once its
+// RNR_Timeout has passed, so the ODR[2] completions behind it wait for it that long plus
+// cqe_order_wait instead of taking it as lost (§7.3.2.3: the one sent first completes first).
+void TaTarget::expect_retry(const Request& r, std::uint8_t rnr_timer, Time now) {
+  CqeStream& s = cqe_streams_[{r.peer, r.answer_rc_id}];
+  const auto u = cqe_unwrap(s, r.key.tassn);
+  if (!u) {
+    return;
+  }
+  const Time due = now + tp::rnr_timeout(rnr_timer);
+  Time& d = s.retry_due[*u];
+  d = std::max(d, due);
+  for (auto it = s.held.upper_bound(*u); it != s.held.end(); ++it) {
+    extend_deadline(it->second, due + cfg_.cqe_order_wait);
+  }
+}
+
+void TaTarget::extend_deadline(HeldCqe& h, Time deadline) {
+  if (deadline <= h.deadline) {
+    return;
+  }
+  if (auto it = cqe_deadlines_.find(h.deadline); it != cqe_deadlines_.end()) {
+    cqe_deadlines_.erase(it);
+  }
+  h.deadline = deadline;
+  cqe_deadlines_.insert(deadline);
+}
+
 void TaTarget::settle_cqe(const Request& r, Time now) {
   if (r.compact) {
     return; // the compact form has no ODR[2]
@@ -1031,6 +1066,7 @@ void TaTarget::settle_cqe(const Request& r, Time now) {
   if (!u) {
     return;
   }
+  s.retry_due.erase(*u);
   s.settled.insert(*u);
   advance_cqe(s, s.next, now);
 }
@@ -1048,6 +1084,7 @@ void TaTarget::advance_cqe(CqeStream& s, std::uint64_t to, Time now) {
     }
     s.settled.erase(s.settled.begin());
   }
+  s.retry_due.erase(s.retry_due.begin(), s.retry_due.lower_bound(s.next));
   release_cqes(s, now);
 }
 

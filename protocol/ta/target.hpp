@@ -18,7 +18,9 @@
 //   4. receive completions (Send*, Write_with_immediate) of requests with ODR[2] (completion
 //      order, §7.3.2.3) leave in the initiator's send order: per stream (initiator, RCID), a CQE
 //      waits until every earlier TASSN of the stream has settled (run, or refused for good), or
-//      at most `cqe_order_wait` (a request lost for good never comes; MODEL, design X35).
+//      at most `cqe_order_wait` (a request lost for good never comes; MODEL, design X35). A
+//      TASSN this target answered RNR or page fault is not lost: it comes back after its
+//      RNR_Timeout, and the completions behind it wait that long more.
 //   5. the answer: a TAACK (possibly coalesced with its consecutive neighbours), Read_response
 //      or Atomic_response; over RTP with a held ACK, the verdict in the TP ACK instead. The
 //      compact form (CFG 9) has no RNR or page-fault code: the target holds the request and runs
@@ -223,6 +225,9 @@ private:
     std::uint16_t next16 = 0;
     std::set<std::uint64_t> settled;       // settled TASSNs after `next`
     std::map<std::uint64_t, HeldCqe> held; // by unwrapped TASSN
+    // TASSNs this target answered RNR / page fault: each comes back with Retry = 1 after its
+    // RNR_Timeout, so a completion behind one waits for it that long (X35, RNR reading).
+    std::map<std::uint64_t, Time> retry_due;
   };
   using CqeKey = std::pair<PeerId, std::uint32_t>; // (initiator, RCID)
   static std::optional<std::uint64_t> cqe_unwrap(const CqeStream& s, std::uint16_t t) noexcept;
@@ -230,6 +235,8 @@ private:
   void settle_cqe(const Request& r, Time now);
   void release_cqes(CqeStream& s, Time now);
   void advance_cqe(CqeStream& s, std::uint64_t to, Time now);
+  void expect_retry(const Request& r, std::uint8_t rnr_timer, Time now);
+  void extend_deadline(HeldCqe& h, Time deadline);
 
   // Answer tags, apart from the initiator's slice tags on the same transport.
   static constexpr std::uint64_t kAnswerTagBase = std::uint64_t{1} << 63;

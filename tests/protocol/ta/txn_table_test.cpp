@@ -2022,6 +2022,36 @@ TEST_CASE("TA table: ODR[2] completions held for a request lost for good go afte
   b.check_oracle();
 }
 
+TEST_CASE("TA table: ODR[2] completions behind a request answered RNR wait for its retry",
+          "[ta][table][spec:§7.3.2.3][spec:§7.3.1.1]") {
+  // The RNR timeout (timer 5: 64 us) is longer than cqe_order_wait (50 us): the target answered
+  // the RNR itself, so it knows TASSN 0 comes back and must not take it as lost.
+  BedConfig bc;
+  bc.ep.target.cqe_order_wait = Time{50'000'000};
+  Bed b(bc);
+  b.tgt().set_fault_hook([&b](const WireKey& k, TaOpcode, bool retry) {
+    return b.rec().op_of(k) == 0 && !retry
+               ? std::optional<tp::TaVerdict>{{tp::TaStatusKind::ReceiverNotReady, 5}}
+               : std::nullopt;
+  });
+  for (OpId i = 0; i <= 3; ++i) {
+    auto s = send_op(i, pattern(10, static_cast<std::uint8_t>(i)));
+    s.comp_order = true;
+    s.target_order = true;
+    b.post(s);
+  }
+  b.run();
+  for (OpId i = 0; i <= 3; ++i) {
+    CHECK(b.status(i) == CqeStatus::Success);
+  }
+  CHECK(b.rec().received_ops == std::vector<OpId>{0, 1, 2, 3});
+  REQUIRE(b.rec().received.size() == 4);
+  CHECK(b.rec().received[0].t >= Time{64'000'000}); // op 0 completed after its RNR wait
+  CHECK(b.tgt().counters().cqe_held == 4); // every ODR[2] completion waits for its settling
+  CHECK(b.tgt().counters().cqe_order_gaps == 0);
+  b.check_oracle();
+}
+
 TEST_CASE("TA table: exception mode continue goes on, suspend flushes what has not started",
           "[ta][table][spec:§8.2.2.3]") {
   for (const Via via : {Via::Ideal, Via::Rtp}) {
