@@ -9,7 +9,10 @@
 #   CXXFLAGS="-O1 -gline-tables-only -fsanitize=address,undefined -fsanitize=fuzzer-no-link" \
 #   .clusterfuzzlite/build.sh
 # and .ci/run does so (then runs fuzz/campaign on the binaries). UB_OSSFUZZ_BUILD_DIR names
-# the CMake build folder (default $WORK/ubmodel, or build/oss-fuzz natively).
+# the CMake build folder (default $WORK/ubmodel, or build/oss-fuzz natively). It may be a build
+# folder configured with the same compiler and CXXFLAGS: the objects already there are reused and
+# only the targets are linked (.ci/run points it at the dev preset's build, whose CMAKE_CXX_FLAGS
+# are the ones it passes here).
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 for v in CXX CXXFLAGS LIB_FUZZING_ENGINE OUT; do
