@@ -358,11 +358,15 @@ struct FabricSim::Impl final : NetworkClient {
   bool post_one(FlowState& f, Time now) {
     const Flow& s = f.spec;
     const ta::TxnOp op = op_of(s, f.posted);
-    if (s.op == OpKind::Send) {
-      (void)eps[s.dst]->target().post_receive(kJetty, op.length);
-    }
     if (!eps[s.src]->post(f.queue, op, now)) {
       return false;
+    }
+    if (s.op == OpKind::Send) {
+      // One receive buffer per Send, posted before it can arrive, all of the flow's operation
+      // size: the target consumes them in arrival order (§7.4.3), and a flow's Sends may arrive
+      // out of order (per-packet routing without RTP), so a buffer sized for one particular
+      // Send could meet a longer one.
+      (void)eps[s.dst]->target().post_receive(kJetty, std::max(op.length, s.op_bytes));
     }
     ++f.posted;
     ++f.outstanding;
