@@ -2,7 +2,8 @@
 # Builds every ubmodel fuzz target the way OSS-Fuzz and ClusterFuzzLite expect: compiled with
 # $CXX $CXXFLAGS (which carry the sanitizer and coverage flags), linked with
 # $LIB_FUZZING_ENGINE, each binary in $OUT with its seed corpus ($OUT/<name>_seed_corpus.zip:
-# fuzz/corpus/<target>/ and fuzz/regressions/<target>/) and its dictionary ($OUT/<name>.dict).
+# fuzz/corpus/<target>/ and fuzz/regressions/<target>/), its dictionary ($OUT/<name>.dict) and
+# its libFuzzer options ($OUT/<name>.options, from fuzz/options/).
 #
 # Inside the builder image `compile` runs it; it runs natively as well, for example:
 #   CC=clang CXX=clang++ LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=/tmp/out \
@@ -89,6 +90,9 @@ for t in "${targets[@]}"; do
   zip_dirs "$OUT/fuzz_${t}_seed_corpus.zip" "${dirs[@]}"
   if [ -f "$root/fuzz/dict/$t.dict" ]; then
     cp "$root/fuzz/dict/$t.dict" "$OUT/fuzz_$t.dict"
+  fi
+  if [ -f "$root/fuzz/options/$t.options" ]; then
+    cp "$root/fuzz/options/$t.options" "$OUT/fuzz_$t.options"
   fi
 done
 echo "built ${#targets[@]} fuzz targets into $OUT: ${targets[*]}"

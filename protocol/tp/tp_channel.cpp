@@ -238,11 +238,17 @@ TpChannelEnds connect_channel(const TpChannelConfig& common, std::uint32_t tpn_a
 TpChannel::TpChannel(TpChannelConfig cfg, std::unique_ptr<CongestionControl> cc,
                      std::unique_ptr<CcFeedback> feedback, Tracer* tracer)
     : cfg_(cfg), cc_(std::move(cc)), feedback_(std::move(feedback)), tracer_(tracer),
-      epsn_(cfg.rx_initial_psn), max_rcv_psn_((cfg.rx_initial_psn + kPsnMask) & kPsnMask),
-      // 2W slots, a power of two dividing 2^24, so PSN mod slots stays consecutive across the PSN
-      // wrap and the W + 1 PSNs [EPSN, EPSN + W] never share a slot.
-      ooo_(std::size_t{cfg.ooo_window} * 2) {
+      epsn_(cfg.rx_initial_psn), max_rcv_psn_((cfg.rx_initial_psn + kPsnMask) & kPsnMask) {
   last_ack_psn_ = max_rcv_psn_; // as if EPSN - 1 had been acknowledged
+}
+
+std::vector<std::optional<TpChannel::RxPkt>>& TpChannel::ooo_slots() {
+  if (ooo_.empty()) {
+    // 2W slots, a power of two dividing 2^24, so PSN mod slots stays consecutive across the PSN
+    // wrap and the W + 1 PSNs [EPSN, EPSN + W] never share a slot.
+    ooo_.resize(std::size_t{cfg_.ooo_window} * 2);
+  }
+  return ooo_;
 }
 
 std::uint32_t TpChannel::window() const noexcept {
@@ -1030,6 +1036,8 @@ void TpChannel::on_data(const Rtph& h, std::span<const Byte> payload, const nl::
   const bool buffers = cfg_.retx != RetxAlgo::GbnFast;
   const bool selective =
       cfg_.retx == RetxAlgo::SelectiveFast || cfg_.retx == RetxAlgo::SelectiveRto;
+  // The out-of-order slots are made on the first packet to buffer (ooo_slots()); a channel
+  // that only ever receives in order never pays for them.
   const std::size_t slots = ooo_.size();
   bool accepted = false;
   switch (classify_psn(h.psn, epsn_, cfg_.ooo_window)) {
@@ -1101,7 +1109,7 @@ void TpChannel::on_data(const Rtph& h, std::span<const Byte> payload, const nl::
       }
       break;
     }
-    auto& slot = ooo_[h.psn % slots];
+    auto& slot = ooo_slots()[h.psn % (std::size_t{cfg_.ooo_window} * 2)];
     const bool fresh = !slot;
     if (fresh) {
       slot = RxPkt{std::vector<Byte>(payload.begin(), payload.end()), h.last(), h.f, h.tpmsn};
@@ -1251,7 +1259,7 @@ void TpChannel::queue_sack(Time /*now*/) {
   for (std::uint32_t k = 1; k < bits; ++k) {
     const std::uint32_t psn = psn_add(base, k);
     if (psn_before(psn, epsn_) ||
-        (psn_dist(psn, epsn_) <= cfg_.ooo_window && ooo_[psn % ooo_.size()])) {
+        (psn_dist(psn, epsn_) <= cfg_.ooo_window && !ooo_.empty() && ooo_[psn % ooo_.size()])) {
       sa.set_bitmap_bit(k);
     }
   }

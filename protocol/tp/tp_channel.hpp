@@ -376,7 +376,8 @@ private:
     bool fake = false;
     std::uint32_t tpmsn = 0;
   };
-  std::vector<std::optional<RxPkt>> ooo_; // 2W slots, slot = PSN mod 2W
+  std::vector<std::optional<RxPkt>> ooo_;         // 2W slots, slot = PSN mod 2W; empty until needed
+  std::vector<std::optional<RxPkt>>& ooo_slots(); // ooo_, made on first use
   std::uint32_t ooo_count_ = 0;
   std::vector<Byte> rx_msg_;
   std::vector<std::uint32_t> rx_msg_ends_;

@@ -188,7 +188,13 @@ Status Topology::finalize() {
     port_links_[nodes_[l.a.node].first_port + l.a.port] = l.id;
     port_links_[nodes_[l.b.node].first_port + l.b.port] = l.id;
   }
-  by_cna_.assign(std::size_t{1} << 16U, std::numeric_limits<NodeId>::max());
+  // Indexed by CNA up to the largest one in use (not all 65,536): a small fabric builds its
+  // table in a few hundred bytes, which the scenario fuzz target does thousands of times.
+  Cna max_cna = 0;
+  for (const auto& n : nodes_) {
+    max_cna = std::max(max_cna, n.cna);
+  }
+  by_cna_.assign(std::size_t{max_cna} + 1, std::numeric_limits<NodeId>::max());
   for (const auto& n : nodes_) {
     by_cna_[n.cna] = n.id;
   }
@@ -217,7 +223,7 @@ std::vector<NodeId> Topology::endpoints() const {
 }
 
 std::optional<NodeId> Topology::node_by_cna(Cna cna) const noexcept {
-  if (by_cna_.empty() || by_cna_[cna] == std::numeric_limits<NodeId>::max()) {
+  if (cna >= by_cna_.size() || by_cna_[cna] == std::numeric_limits<NodeId>::max()) {
     return std::nullopt;
   }
   return by_cna_[cna];

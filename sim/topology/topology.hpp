@@ -151,7 +151,7 @@ private:
   std::vector<Node> nodes_;
   std::vector<Link> links_;
   std::vector<LinkId> port_links_; // per node, from first_port, port_count entries
-  std::vector<NodeId> by_cna_;     // 65,536 entries after finalize()
+  std::vector<NodeId> by_cna_;     // largest CNA + 1 entries after finalize()
   bool finalized_ = false;
 };
 

@@ -144,6 +144,10 @@ TEST_CASE("CNAs: endpoints first, then switches, unique and resolvable", "[sim][
   }
   CHECK_FALSE(t.node_by_cna(0));
   CHECK_FALSE(t.node_by_cna(37));
+  // Above the largest CNA assigned, up to the last one the 16-bit field can hold.
+  CHECK_FALSE(t.node_by_cna(static_cast<Cna>(t.node_count() + 1)));
+  CHECK_FALSE(t.node_by_cna(kMaxCna));
+  CHECK_FALSE(t.node_by_cna(0xFFFF));
   Topology mixed;
   mixed.add_node(NodeKind::Switch, NodeRole::Switch, "s", true);
   mixed.add_node(NodeKind::Endpoint, NodeRole::Host, "h", false);
