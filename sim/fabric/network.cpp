@@ -237,6 +237,7 @@ void FabricNetwork::send(std::uint32_t ep, const ta::NetPacket& pk, Time now, st
   pkt.dst_node = dst_node;
   pkt.seq = seq_++;
   pkt.tag = tag;
+  pkt.detoured = false;
   // The LPH (§4.3.2.2.2): VL, CFG and the RT the source asks for (per-packet when the
   // transport sprays, else the scenario's RT).
   dl::Lph lph;
@@ -279,19 +280,25 @@ std::uint32_t FabricNetwork::route(NodeId at, std::uint32_t pkt, std::uint16_t s
       }
     }
   } else {
-    const PortSet set = routing_.ports(at, dest, (rt & 2U) != 0 ? PathSet::Shortest : PathSet::All);
+    // A packet on a detour takes the shortest set from there on: the all-paths set of the
+    // intermediate node may lead back to where it came from, and around a link that stays down
+    // the packet would circle for ever (no hop limit in the NTH).
+    const bool detoured = packets_[pkt].detoured;
+    const PortSet set =
+        routing_.ports(at, dest, detoured || (rt & 2U) != 0 ? PathSet::Shortest : PathSet::All);
     set.for_each([&](PortIndex k) {
       if (n < cand.size() && ports_[node.first_port + k].up) {
         cand[n++] = k;
       }
     });
-    if (n == 0) {
-      // APR-style detour around a failed link (§5.2; A-176).
+    if (n == 0 && !detoured) {
+      // APR-style detour around a failed link (§5.2; A-175): one intermediate hop at most.
       for (const PortIndex k : routing_.detour_ports(at, dest)) {
         if (n < cand.size() && ports_[node.first_port + k].up) {
           cand[n++] = k;
         }
       }
+      packets_[pkt].detoured = n != 0;
     }
   }
   if (n == 0) {

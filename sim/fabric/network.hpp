@@ -188,6 +188,9 @@ private:
     std::uint8_t held_vl = 0; // the VL whose input buffer holds it (vl may rise at a dateline)
     std::uint8_t lph_vl = 0;  // the VL its wire LPH carries (rewritten when vl changed)
     bool control = false;
+    // Sent on an APR detour port: every later hop takes the shortest set, as APR's source
+    // routing header would have it. Simulator bookkeeping, not on the wire.
+    bool detoured = false;
     std::uint64_t seq = 0; // injection order (per-packet path choice)
     std::uint64_t tag = 0; // the sender's bookkeeping (not on the wire)
   };
