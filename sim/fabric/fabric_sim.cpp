@@ -144,7 +144,8 @@ struct FabricSim::Impl final : NetworkClient {
     std::vector<std::uint32_t> waiting; // flows that wait for the whole phase
   };
   std::vector<Phase> phases;
-  std::vector<std::vector<std::uint32_t>> flows_of_ep;     // active flows by source endpoint
+  std::vector<std::vector<std::uint32_t>> flows_of_ep; // active flows by source endpoint
+  std::vector<std::uint32_t> recv_bytes; // by endpoint: its receive buffers' size
   std::unordered_map<std::uint64_t, std::uint8_t> pair_vl; // flows' priorities, by pair
   static std::uint64_t pair_key(std::uint32_t a, std::uint32_t b) noexcept {
     return (std::uint64_t{std::min(a, b)} << 32U) | std::max(a, b);
@@ -362,11 +363,11 @@ struct FabricSim::Impl final : NetworkClient {
       return false;
     }
     if (s.op == OpKind::Send) {
-      // One receive buffer per Send, posted before it can arrive, all of the flow's operation
-      // size: the target consumes them in arrival order (§7.4.3), and a flow's Sends may arrive
-      // out of order (per-packet routing without RTP), so a buffer sized for one particular
-      // Send could meet a longer one.
-      (void)eps[s.dst]->target().post_receive(kJetty, std::max(op.length, s.op_bytes));
+      // One receive buffer per Send, posted before it can arrive, of the largest Send any flow
+      // aims at this endpoint: the target consumes its one Jetty's buffers in arrival order
+      // (§7.4.3), whoever posted them, and Sends may arrive out of order (per-packet routing
+      // without RTP), so a buffer sized for one particular Send could meet a longer one.
+      (void)eps[s.dst]->target().post_receive(kJetty, recv_bytes[s.dst]);
     }
     ++f.posted;
     ++f.outstanding;
@@ -752,6 +753,7 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
   // Flows: state, dependencies, one initiator queue each (ROI, no ordering: A-187).
   m.flows.resize(flows.size());
   m.flows_of_ep.resize(n_eps);
+  m.recv_bytes.assign(n_eps, 0);
   std::vector<std::uint32_t> queues(n_eps, 0);
   for (std::size_t i = 0; i < flows.size(); ++i) {
     Flow& f = flows[i];
@@ -761,6 +763,9 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
     }
     if (f.bytes == 0 || f.op_bytes == 0) {
       return make_unexpected(key_error("traffic", "flow " + std::to_string(i) + " has no bytes"));
+    }
+    if (f.op == OpKind::Send && f.dst < n_eps) {
+      m.recv_bytes[f.dst] = std::max(m.recv_bytes[f.dst], f.op_bytes);
     }
     auto& st = m.flows[i];
     st.spec = f;

@@ -572,6 +572,27 @@ TEST_CASE("fabric: over UTP sends complete in UNO, other ops and sends above the
   CHECK(FabricSim::make(sc, t, {flow(0, 0, 5, 1000, OpKind::Send, 4096)}));
 }
 
+TEST_CASE("fabric: Sends of two flows to one endpoint find buffers that fit, whatever the order",
+          "[fabric]") {
+  // An endpoint has one receive Jetty, and the target takes its buffers in arrival order
+  // (§7.4.3), whichever flow posted them. Each flow posted buffers of its own Send size, so the
+  // 8-byte Sends from a near endpoint took the far flow's 512-byte buffers and its Sends met
+  // 8-byte ones (found by fuzz/scenario: fuzz/regressions/scenario/send-buffers-shared-by-flows).
+  const Topology t = fat_tree4();
+  for (const TransportKind tk : {TransportKind::Rtp, TransportKind::Ctp}) {
+    CAPTURE(static_cast<int>(tk));
+    Scenario sc;
+    sc.endpoint.transport = tk;
+    sc.endpoint.mtu = 512;
+    const SimResult r =
+        build(sc, t, {flow(0, 0, 7, 1000, OpKind::Send, 512), flow(1, 6, 7, 256, OpKind::Send, 8)})
+            ->run();
+    check_clean(r);
+    CHECK(r.flows[0].ops_done == 2);
+    CHECK(r.flows[1].ops_done == 32);
+  }
+}
+
 TEST_CASE("fabric: a flow whose operations the initiator refuses is refused at setup", "[fabric]") {
   // A Send above the MTU needs several packets with offsets in KB (§7.2.7): over RTP with an MTU
   // of 256 the initiator refuses it, and the flow used to wait for ever (the run stopped at its
