@@ -135,8 +135,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const bool trace = std::getenv("UB_FUZZ_SCENARIO_TRACE") != nullptr;
   if (trace) {
     std::fprintf(
-        stderr, "scenario: %zu flows, %zu faults: stop %s, %llu events, fingerprint %016llx%s%s\n",
+        stderr,
+        "scenario: %zu flows, %zu faults: stop %s%s, %llu events, fingerprint %016llx%s%s\n",
         sc.traffic.patterns.size(), sc.faults.size(), std::string(sim::to_string(v.stop)).c_str(),
+        v.cut_by_budget ? " (the budget, flows still progressing)" : "",
         static_cast<unsigned long long>(v.events), static_cast<unsigned long long>(v.fingerprint),
         v.failure.empty() ? "" : ": ", v.failure.c_str());
   }

@@ -143,7 +143,7 @@ bool TaInitiator::suspended(std::uint32_t id) const {
   return it != queues_.end() && it->second.suspended;
 }
 
-Expected<void, PostError> TaInitiator::post(std::uint32_t queue, const TxnOp& op,
+Expected<void, PostError> TaInitiator::post(std::uint32_t queue, TxnOp op,
                                             const TaTransport& transport, Time now) {
   auto qit = queues_.find(queue);
   if (qit == queues_.end()) {
@@ -162,7 +162,6 @@ Expected<void, PostError> TaInitiator::post(std::uint32_t queue, const TxnOp& op
     return make_unexpected(*e);
   }
   Op o;
-  o.op = op;
   o.code = ta_opcode_info(op.opcode)->op;
   o.seq = q.next_seq++;
   o.posted = now;
@@ -232,6 +231,8 @@ Expected<void, PostError> TaInitiator::post(std::uint32_t queue, const TxnOp& op
     p.t = now;
     observer_->on_posted(p);
   }
+  // Moved in last (the op's data can be megabytes): everything above reads `op`.
+  o.op = std::move(op);
   q.ops.push_back(std::move(o));
   return {};
 }

@@ -112,7 +112,7 @@ public:
   // ---- upper side ----
   // Queues an op; the rules of check_post() for the queue's mode and the transport. A refused op
   // reports nothing else (the caller turns the error into a CQE).
-  [[nodiscard]] Expected<void, PostError> post(std::uint32_t queue, const TxnOp& op,
+  [[nodiscard]] Expected<void, PostError> post(std::uint32_t queue, TxnOp op,
                                                const TaTransport& transport, Time now);
   [[nodiscard]] std::optional<Completion> poll_completion();
 

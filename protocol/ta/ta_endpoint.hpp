@@ -33,8 +33,8 @@ public:
              TxnObserver* observer = nullptr);
 
   // ---- upper side ----
-  [[nodiscard]] Expected<void, PostError> post(std::uint32_t queue, const TxnOp& op, Time now) {
-    return initiator_.post(queue, op, *transport_, now);
+  [[nodiscard]] Expected<void, PostError> post(std::uint32_t queue, TxnOp op, Time now) {
+    return initiator_.post(queue, std::move(op), *transport_, now);
   }
   [[nodiscard]] std::optional<Completion> poll_completion() { return initiator_.poll_completion(); }
 

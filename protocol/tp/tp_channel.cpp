@@ -283,6 +283,12 @@ TpChannel::SendStatus TpChannel::send_packets(std::span<const TpPacketUnit> unit
   // §6.7.1.1.1: one MTU of TA payload per packet, the last 0..MTU, and above 0 when the
   // operation spans more than one MTU.
   TxMsg m{};
+  std::size_t total = 0;
+  for (const TpPacketUnit& u : units) {
+    total += u.bytes.size();
+  }
+  m.data.reserve(total); // one allocation: a message can be megabytes
+  m.unit_ends.reserve(units.size());
   for (std::size_t k = 0; k < units.size(); ++k) {
     const TpPacketUnit& u = units[k];
     if (u.ta_header_bytes > u.bytes.size()) {

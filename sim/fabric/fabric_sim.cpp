@@ -358,8 +358,9 @@ struct FabricSim::Impl final : NetworkClient {
 
   bool post_one(FlowState& f, Time now) {
     const Flow& s = f.spec;
-    const ta::TxnOp op = op_of(s, f.posted);
-    if (!eps[s.src]->post(f.queue, op, now)) {
+    ta::TxnOp op = op_of(s, f.posted);
+    const std::uint32_t length = op.length;
+    if (!eps[s.src]->post(f.queue, std::move(op), now)) {
       return false;
     }
     if (s.op == OpKind::Send) {
@@ -372,8 +373,8 @@ struct FabricSim::Impl final : NetworkClient {
     ++f.posted;
     ++f.outstanding;
     if (s.rate_bps != 0) {
-      f.next_due = std::max(f.next_due, now) +
-                   BitRate{s.rate_bps}.time_for_bits(std::uint64_t{op.length} * 8);
+      f.next_due =
+          std::max(f.next_due, now) + BitRate{s.rate_bps}.time_for_bits(std::uint64_t{length} * 8);
     }
     return true;
   }
@@ -416,6 +417,7 @@ struct FabricSim::Impl final : NetworkClient {
     FlowState& f = flows[id];
     --f.outstanding;
     ++f.res.ops_done;
+    f.res.last_op = now;
     OpClassStats& cls = res.classes[static_cast<std::size_t>(f.spec.op)];
     ++cls.ops;
     const std::uint64_t k = c.id & 0xFFFF'FFFFULL;

@@ -30,6 +30,7 @@ struct FlowResult {
   std::uint64_t ops = 0, ops_done = 0, ops_failed = 0;
   bool started = false, done = false;
   Time start{0}, end{0};
+  Time last_op{0}; // when its latest op completed or failed (0: none yet)
 };
 
 struct OpClassStats {

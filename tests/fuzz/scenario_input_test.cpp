@@ -206,3 +206,57 @@ TEST_CASE("scenario fuzz input: a failing scenario is reduced to what still fail
     CHECK(p.after.empty()); // names of dropped flows are gone
   }
 }
+
+TEST_CASE("scenario fuzz input: a run its budget cuts while flows still progress is not a failure",
+          "[fuzz_scenario]") {
+  // Found by a ten-minute campaign (fuzz/regressions/scenario/chain-longer-than-budget): six
+  // flows in sequence of 512 loads or reads of 8 bytes, one at a time, 6.62 us each: 20.3 ms,
+  // past the harness's 20 ms. The run was judged a flow that did not complete.
+  const std::uint8_t in[] = {0x09, 0x36, 0x2b, 0x2b, 0x2b, 0xff, 0x01, 0x2b, 0x2b,
+                             0x2b, 0x2b, 0x2b, 0x2b, 0xff, 0x2b, 0x2b, 0x2b, 0xff};
+  Scenario sc = fuzz::scenario_from_bytes(in, sizeof in);
+  const fuzz::Verdict v = fuzz::judge(sc);
+  INFO(v.failure);
+  CHECK_FALSE(v.failed());
+  CHECK(v.cut_by_budget);
+  CHECK(v.stop == SimStop::EndTime);
+  // With a budget of its own the same run is judged as it is: the last flow did not complete.
+  sc.run.end_time = fuzz::kEndTime - Time{1};
+  const fuzz::Verdict own = fuzz::judge(sc);
+  CHECK(own.failed());
+  CHECK_FALSE(own.cut_by_budget);
+  CHECK(own.failure.find("did not complete") != std::string::npos);
+}
+
+TEST_CASE("scenario fuzz input: a flow that stopped moving before the budget is still a failure",
+          "[fuzz_scenario]") {
+  Scenario sc;
+  sc.run.end_time = fuzz::kEndTime;
+  sc.run.max_events = fuzz::kMaxEvents;
+  SimResult r;
+  r.stop = SimStop::EndTime;
+  r.sim_time = fuzz::kEndTime;
+  FlowResult moving;
+  moving.started = true;
+  moving.ops = 10;
+  moving.ops_done = 9;
+  moving.last_op = fuzz::kEndTime - Time{1'000'000}; // 1 us before the end
+  FlowResult waiting;                                // not started: waits for `moving`
+  waiting.ops = 10;
+  r.flows = {moving, waiting};
+  CHECK(fuzz::cut_while_progressing(sc, r));
+  r.stop = SimStop::MaxEvents;
+  CHECK(fuzz::cut_while_progressing(sc, r));
+  FlowResult stuck = moving;
+  stuck.last_op = Time{1'000'000'000}; // its last op at 1 ms of the 20
+  r.flows.push_back(stuck);
+  CHECK_FALSE(fuzz::cut_while_progressing(sc, r));
+  r.flows = {waiting}; // nothing moves at all
+  CHECK_FALSE(fuzz::cut_while_progressing(sc, r));
+  r.flows = {moving};
+  r.stop = SimStop::Deadlock;
+  CHECK_FALSE(fuzz::cut_while_progressing(sc, r));
+  r.stop = SimStop::EndTime;
+  sc.run.end_time = Time{1'000'000}; // a budget of the scenario's own
+  CHECK_FALSE(fuzz::cut_while_progressing(sc, r));
+}
