@@ -216,7 +216,7 @@ Expected<void, PostError> TaInitiator::post(std::uint32_t queue, TxnOp op,
     p.token_id = op.token_id;
     p.uba = op.uba;
     p.length = op.length;
-    p.data = op.data;
+    p.data = std::move(op.data); // lent for the call and taken back below: it can be megabytes
     p.be = op.be;
     p.subop = op.subop;
     if (o.code == TaOpcode::SendWithImmediate || o.code == TaOpcode::WriteWithImmediate) {
@@ -230,6 +230,7 @@ Expected<void, PostError> TaInitiator::post(std::uint32_t queue, TxnOp op,
     p.expect_denied = op.expect_denied;
     p.t = now;
     observer_->on_posted(p);
+    op.data = std::move(p.data);
   }
   // Moved in last (the op's data can be megabytes): everything above reads `op`.
   o.op = std::move(op);

@@ -162,6 +162,24 @@ struct BlockKeyHash {
   }
 };
 
+// A plain write's bytes in one 4 KiB stretch of (target, TokenID, UBA), not yet turned into
+// history entries. A write is recorded when first sent, but its entries only matter to a later
+// access of the same bytes: most bulk writes are never read back, and making 64-byte entries for
+// every one of their blocks was most of the oracle's time and memory. So a write parks its
+// per-page parts here, and the first access to the page (block_page) turns them into entries, in
+// the order they were recorded and before the access does anything, so each block's history is
+// the same sequence it would have been.
+struct PendingWrite {
+  std::shared_ptr<OpMeta> meta;
+  std::shared_ptr<const OpPosted> src; // data and BE mask, indexed from src->uba
+  std::uint64_t lo = 0;                // UBA range within the page
+  std::uint64_t hi = 0;
+};
+// Parts parked per page before the page is materialised anyway: bounds the memory of a location
+// written over and over, and the entries one materialisation adds before pruning catches up
+// (half the default history limit).
+constexpr std::size_t kMaxPendingPerPage = 32;
+
 struct PageKey {
   PeerId target = 0;
   std::uint64_t page = 0;
@@ -189,7 +207,7 @@ struct SliceRec {
 };
 
 struct OpRec {
-  OpPosted p;
+  std::shared_ptr<const OpPosted> p; // shared with the op's pending writes (their values)
   std::shared_ptr<OpMeta> meta;
   std::vector<SliceRec> slices;
   bool reserved_opcode = false;
@@ -274,6 +292,7 @@ struct Oracle::Impl {
   std::unordered_map<BlockKey, std::unique_ptr<BlockPage>, BlockKeyHash> blocks;
   BlockKey last_key{0, 0, kInf}; // the last page looked up (pages are never removed)
   BlockPage* last_page = nullptr;
+  std::unordered_map<BlockKey, std::vector<PendingWrite>, BlockKeyHash> pending_writes;
   std::multiset<std::uint64_t> readers; // first-send event of every sent, unjudged read
   std::size_t entries = 0;
   std::vector<std::uint64_t> vis_; // judge_read scratch: per entry, the bytes r may see
@@ -347,7 +366,7 @@ struct Oracle::Impl {
     } else if (r.expects_receive && !r.receive_seen) {
       return;
     }
-    const OpId id = r.p.op;
+    const OpId id = r.p->op;
     const bool failed = !r.meta->success;
     for (std::uint32_t s = 0; s < r.slices.size(); ++s) {
       for (const WireKey& k : r.slices[s].keys) {
@@ -385,6 +404,16 @@ struct Oracle::Impl {
     const BlockKey k{target, token, page_no};
     if (last_page != nullptr && k == last_key) {
       return last_page;
+    }
+    if (!pending_writes.empty()) {
+      if (const auto it = pending_writes.find(k); it != pending_writes.end()) {
+        std::vector<PendingWrite> parts = std::move(it->second);
+        pending_writes.erase(it);
+        for (const PendingWrite& w : parts) {
+          materialise(target, token, w);
+        }
+        make = true; // the entries made it
+      }
     }
     BlockPage* pg = nullptr;
     if (make) {
@@ -561,6 +590,45 @@ struct Oracle::Impl {
       }
       i += n_here;
     }
+  }
+
+  // A plain write's history, from what it posted: parked per page (PendingWrite) when it spans
+  // more than one block, so pages nothing else touches never get entries.
+  void record_posted_write(const std::shared_ptr<OpMeta>& meta,
+                           const std::shared_ptr<const OpPosted>& src) {
+    const OpPosted& p = *src;
+    const std::uint64_t end = p.uba + p.length;
+    if (p.length <= kBlock) {
+      materialise(p.target, p.token_id, PendingWrite{meta, src, p.uba, end});
+      return;
+    }
+    for (std::uint64_t lo = p.uba; lo < end;) {
+      const std::uint64_t page_no = lo / (kBlock * kBlocksPerPage);
+      const std::uint64_t hi = std::min(end, (page_no + 1) * kBlock * kBlocksPerPage);
+      const BlockKey k{p.target, p.token_id, page_no};
+      auto& parts = pending_writes[k];
+      parts.push_back(PendingWrite{meta, src, lo, hi});
+      if (last_page != nullptr && k == last_key) {
+        last_page = nullptr; // the next look-up of this page must materialise the part
+      }
+      if (parts.size() >= kMaxPendingPerPage) {
+        block_page(p.target, p.token_id, page_no, true);
+      }
+      lo = hi;
+    }
+  }
+
+  void materialise(PeerId target, std::uint32_t token, const PendingWrite& w) {
+    const OpPosted& p = *w.src;
+    const std::uint64_t base = w.lo - p.uba;
+    record_write(
+        w.meta, target, token, w.lo, w.hi - w.lo,
+        [&](std::uint64_t i) -> std::optional<Byte> {
+          return base + i < p.data.size() ? std::optional<Byte>{p.data[base + i]} : std::nullopt;
+        },
+        [&](std::uint64_t i) {
+          return !p.be || p.be->enabled(static_cast<std::size_t>(base + i));
+        });
   }
 
   // The byte's initial value allows v.
@@ -794,7 +862,7 @@ struct Oracle::Impl {
     q.last_seq = std::max(q.last_seq, p.seq);
 
     OpRec r;
-    r.p = p;
+    r.p = std::make_shared<const OpPosted>(p);
     r.posted_t = p.t;
     r.meta = std::make_shared<OpMeta>();
     r.meta->op = p.op;
@@ -829,7 +897,7 @@ struct Oracle::Impl {
   }
 
   void first_send(OpRec& r, const SliceSent& s) {
-    const OpPosted& p = r.p;
+    const OpPosted& p = *r.p;
     r.meta->sent = ev;
     QueueState& q = queue_of(p);
     // W6: ROI sends an SO op only after the responses of its earlier RO/SO ops.
@@ -856,12 +924,7 @@ struct Oracle::Impl {
     }
     // Black-box history: what this op may write, from what it posted.
     if (is_memory_write_op(p.opcode)) {
-      record_write(
-          r.meta, p.target, p.token_id, p.uba, p.length,
-          [&](std::uint64_t i) -> std::optional<Byte> {
-            return i < p.data.size() ? std::optional<Byte>{p.data[i]} : std::nullopt;
-          },
-          [&](std::uint64_t i) { return !p.be || p.be->enabled(static_cast<std::size_t>(i)); });
+      record_posted_write(r.meta, r.p);
       if (r.expects_notify) {
         record_write(
             r.meta, p.target, p.notify_token_id, *p.notify_uba, 8,
@@ -898,16 +961,16 @@ struct Oracle::Impl {
     OpRec& r = *rp;
     if (r.reserved_opcode) {
       report(OracleCheck::W10, s.op, std::nullopt, s.t,
-             fmt::format("reserved opcode {:#x} sent", static_cast<unsigned>(r.p.opcode)));
+             fmt::format("reserved opcode {:#x} sent", static_cast<unsigned>(r.p->opcode)));
     }
     if (r.completed && !r.meta->unconfirmed) { // completing at send may be reported first
       report(OracleCheck::W10, s.op, std::nullopt, s.t,
              fmt::format("slice {} sent after the op completed", s.slice));
     }
-    if (s.key.target != r.p.target || s.key.initiator != r.p.initiator) {
+    if (s.key.target != r.p->target || s.key.initiator != r.p->initiator) {
       report(OracleCheck::Input, s.op, std::nullopt, s.t,
              fmt::format("slice key names initiator {} target {}, the op {} -> {}", s.key.initiator,
-                         s.key.target, r.p.initiator, r.p.target));
+                         s.key.target, r.p->initiator, r.p->target));
     }
     if (s.slice >= kMaxSlices) {
       report(OracleCheck::Input, s.op, std::nullopt, s.t,
@@ -937,7 +1000,7 @@ struct Oracle::Impl {
 
   // W2 (and the location part of W9): replays one execution on the shadow memory.
   void replay(OpRec& r, const SliceRec& sl, const Executed& e) {
-    const OpPosted& p = r.p;
+    const OpPosted& p = *r.p;
     const std::size_t nb = e.before.size();
     const bool read_op = is_read_op(p.opcode) || p.opcode == TaOpcode::PrefetchTgt;
     const MemAccess want = e.notify                 ? MemAccess::Write
@@ -1111,7 +1174,7 @@ struct Oracle::Impl {
       return;
     }
     OpRec& r = *rp;
-    const OpPosted& p = r.p;
+    const OpPosted& p = *r.p;
     SliceRec& sl = r.slices[slice];
 
     if (p.expect_denied) {
@@ -1220,7 +1283,7 @@ struct Oracle::Impl {
       return;
     }
     OpRec& r = *rp;
-    const OpPosted& p = r.p;
+    const OpPosted& p = *r.p;
     if (r.completed) {
       report(OracleCheck::W10, c.op, std::nullopt, c.t,
              fmt::format("completed twice ({}, then {})", fn::to_string(r.status),
@@ -1329,6 +1392,9 @@ struct Oracle::Impl {
 
     // Black-box: the atomic's new value is known now; B2 chain.
     if (r.word_inflight) {
+      // Writes parked on the word's page since the atomic was sent produced values the chain
+      // must count (touch_words) before it is judged.
+      block_page(p.target, p.token_id, p.uba / kBlock / kBlocksPerPage, true);
       AtomicWord& w = r.word_block->words[r.word];
       --w.inflight;
       r.word_inflight = false;
@@ -1426,7 +1492,7 @@ struct Oracle::Impl {
       return;
     }
     OpRec& r = *rp;
-    const OpPosted& p = r.p;
+    const OpPosted& p = *r.p;
     if (r.receive_seen) {
       report(OracleCheck::W10, id, std::nullopt, rc.t,
              fmt::format("target {}: a second receive completion", rc.key.target));

@@ -52,6 +52,9 @@
 // keeps only writes that can still be seen: an entry goes once certain later writes cover its
 // bytes and every outstanding read was sent after those writes completed. A byte whose history
 // exceeds OracleConfig::history_limit is no longer judged (counted, never a false violation).
+// A write longer than one 64-byte block is parked per 4 KiB page and turned into history entries
+// when something else first touches that page (a read, an atomic, a short write, or the 16th
+// parked write), in recorded order, so pages only ever bulk-written cost one small record each.
 
 #include <cstdint>
 #include <memory>
