@@ -41,6 +41,7 @@
 
 #include "sim/fabric/fabric_sim.hpp"
 #include "sim/fabric/sim_setup.hpp"
+#include "sim/huge_pages.hpp"
 
 using namespace ub;
 using Json = nlohmann::ordered_json;
@@ -696,6 +697,9 @@ int run_all(const Options& o) {
 } // namespace
 
 int main(int argc, char** argv) {
+  // As `ubmodel sim` does (sim/huge_pages.hpp); the --run-one children inherit the setting.
+  // UBMODEL_HUGE_PAGES=0 measures the runs without it.
+  sim::reexec_with_huge_pages(argv);
   const auto o = parse_args(argc, argv);
   if (!o) {
     return kBadArgs;

@@ -16,12 +16,14 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "protocol/packet/registry.hpp"
 #include "protocol/packet/samples.hpp"
+#include "sim/huge_pages.hpp"
 #include "tools/ubmodel/hex.hpp"
 #include "tools/ubmodel/json_io.hpp"
 #include "tools/ubmodel/link_cmd.hpp"
@@ -279,6 +281,9 @@ int run_headers() {
 } // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view{argv[1]} == "sim") {
+    ub::sim::reexec_with_huge_pages(argv); // fabric runs touch gigabytes (sim/huge_pages.hpp)
+  }
   CLI::App app{"ubmodel: an executable model of the UnifiedBus (UB) 2.0 interconnect"};
   app.require_subcommand(1);
   CommonOptions common;

@@ -1,0 +1,74 @@
+#include "sim/huge_pages.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+
+namespace ub::sim {
+
+namespace {
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer) ||                         \
+    __has_feature(thread_sanitizer)
+constexpr bool kSanitizerMalloc = true;
+#else
+constexpr bool kSanitizerMalloc = false;
+#endif
+#elif defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitizerMalloc = true;
+#else
+constexpr bool kSanitizerMalloc = false;
+#endif
+
+std::string thp_mode() {
+  std::ifstream f("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string line;
+  return std::getline(f, line) ? line : std::string{};
+}
+
+} // namespace
+
+std::optional<std::string> huge_page_tunables(const char* tunables, const char* opt_out,
+                                              const std::string& thp_mode, bool sanitizer_malloc) {
+  if (sanitizer_malloc || (opt_out != nullptr && std::string{opt_out} == "0")) {
+    return std::nullopt;
+  }
+  // The kernel's mode is the bracketed word of "always [madvise] never": with "always" every
+  // large mapping gets huge pages anyway, with "never" none can.
+  if (thp_mode.find("[madvise]") == std::string::npos) {
+    return std::nullopt;
+  }
+  const std::string old = tunables == nullptr ? std::string{} : std::string{tunables};
+  if (old.find("glibc.malloc.hugetlb") != std::string::npos) {
+    return std::nullopt;
+  }
+  return old.empty() ? std::string{"glibc.malloc.hugetlb=1"} : old + ":glibc.malloc.hugetlb=1";
+}
+
+void reexec_with_huge_pages(char** argv) {
+#if defined(__GLIBC__)
+  if (argv == nullptr || argv[0] == nullptr) {
+    return;
+  }
+  const char* old = std::getenv("GLIBC_TUNABLES");
+  const std::string tunables = old == nullptr ? std::string{} : std::string{old};
+  const std::optional<std::string> with =
+      huge_page_tunables(old, std::getenv("UBMODEL_HUGE_PAGES"), thp_mode(), kSanitizerMalloc);
+  if (!with || setenv("GLIBC_TUNABLES", with->c_str(), 1) != 0) {
+    return;
+  }
+  execv("/proc/self/exe", argv);
+  // The exec failed: put the environment back and go on with small pages.
+  if (old == nullptr) {
+    unsetenv("GLIBC_TUNABLES");
+  } else {
+    setenv("GLIBC_TUNABLES", tunables.c_str(), 1);
+  }
+#else
+  (void)argv;
+#endif
+}
+
+} // namespace ub::sim

@@ -1,0 +1,30 @@
+// When `ubmodel sim` and fabric_bench execute themselves again to get transparent huge pages
+// (sim/huge_pages.hpp): the decision alone, since a sanitizer build (the test build) never does.
+#include <catch2/catch.hpp>
+
+#include "sim/huge_pages.hpp"
+
+using ub::sim::huge_page_tunables;
+
+TEST_CASE("huge pages: re-executed only in madvise mode, once, and never against the user's choice",
+          "[sim][huge_pages]") {
+  const std::string madvise = "always [madvise] never";
+  CHECK(huge_page_tunables(nullptr, nullptr, madvise, false) ==
+        std::optional<std::string>{"glibc.malloc.hugetlb=1"});
+  // Other tunables are kept.
+  CHECK(huge_page_tunables("glibc.malloc.check=3", nullptr, madvise, false) ==
+        std::optional<std::string>{"glibc.malloc.check=3:glibc.malloc.hugetlb=1"});
+  CHECK(huge_page_tunables("", "1", madvise, false) ==
+        std::optional<std::string>{"glibc.malloc.hugetlb=1"});
+  // Already set, by the user or by the first execution: no second re-exec.
+  CHECK_FALSE(huge_page_tunables("glibc.malloc.hugetlb=1", nullptr, madvise, false));
+  CHECK_FALSE(huge_page_tunables("glibc.malloc.hugetlb=0", nullptr, madvise, false));
+  CHECK_FALSE(
+      huge_page_tunables("glibc.malloc.check=3:glibc.malloc.hugetlb=0", nullptr, madvise, false));
+  // Opted out, or pointless.
+  CHECK_FALSE(huge_page_tunables(nullptr, "0", madvise, false));
+  CHECK_FALSE(huge_page_tunables(nullptr, nullptr, "[always] madvise never", false));
+  CHECK_FALSE(huge_page_tunables(nullptr, nullptr, "always madvise [never]", false));
+  CHECK_FALSE(huge_page_tunables(nullptr, nullptr, "", false)); // no such file
+  CHECK_FALSE(huge_page_tunables(nullptr, nullptr, madvise, true));
+}
