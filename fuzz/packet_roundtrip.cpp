@@ -9,8 +9,12 @@
 #include <cstdint>
 #include <cstring>
 #include <iterator>
+#include <optional>
+#include <span>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "fuzz_check.hpp"
@@ -23,6 +27,13 @@ using namespace ub;
 
 namespace {
 
+// A new value for a field of `width` bits now holding `current`: mostly small edits, sometimes
+// any value; both reach reserved codes and boundaries.
+std::uint64_t random_scalar(unsigned width, std::uint64_t current, fuzz::Provider& in) {
+  const std::uint64_t mask = width >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
+  return (in.byte() & 1) != 0 ? (current + in.byte()) & mask : in.u64() & mask;
+}
+
 pkt::NamedValue random_value(const pkt::FieldEntry& f, fuzz::Provider& in) {
   pkt::NamedValue nv;
   nv.name = std::string(f.name);
@@ -33,10 +44,7 @@ pkt::NamedValue random_value(const pkt::FieldEntry& f, fuzz::Provider& in) {
       nv.wide.push_back(0);
     }
   } else {
-    const std::uint64_t mask =
-        f.width >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << f.width) - 1;
-    // Mostly small edits, sometimes any value: both reach reserved codes and boundaries.
-    nv.scalar = (in.byte() & 1) != 0 ? (f.scalar + in.byte()) & mask : in.u64() & mask;
+    nv.scalar = random_scalar(f.width, f.scalar, in);
   }
   return nv;
 }
@@ -51,27 +59,69 @@ bool icrc_variant(std::string_view field) {
   return std::find(std::begin(kVariant), std::end(kVariant), field) != std::end(kVariant);
 }
 
+// `nth` with one of its ICRC-variant fields (picked by the input) given a new value, and that
+// field's name; nothing if the header has no such field or its codec refuses the value. Every
+// variant field is a plain scalar that no other field's layout depends on, so setting it on a
+// copy through the header's codec is what make_header would build from the full field list, without
+// listing (and allocating) every field: this runs on nearly every input.
+std::optional<std::pair<pkt::Header, std::string_view>> with_variant_changed(const pkt::Header& nth,
+                                                                             fuzz::Provider& in) {
+  return std::visit(
+      [&](const auto& h) -> std::optional<std::pair<pkt::Header, std::string_view>> {
+        using H = std::decay_t<decltype(h)>;
+        std::size_t variants = 0;
+        Codec<H>::visit(h, [&](const FieldDesc& d, const FieldValue&) {
+          variants += icrc_variant(d.name) ? 1 : 0;
+        });
+        if (variants == 0) {
+          return std::nullopt;
+        }
+        std::size_t k = in.pick(variants);
+        std::optional<std::pair<FieldDesc, std::uint64_t>> pick;
+        Codec<H>::visit(h, [&](const FieldDesc& d, const FieldValue& v) {
+          if (!pick && icrc_variant(d.name) && k-- == 0) {
+            pick.emplace(d, v.scalar);
+          }
+        });
+        UB_FUZZ_CHECK(pick.has_value() && pick->first.width <= 64);
+        H changed = h;
+        const FieldValue v{random_scalar(pick->first.width, pick->second, in), {}};
+        if (!Codec<H>::set(changed, pick->first.name, v)) {
+          return std::nullopt;
+        }
+        return std::pair{pkt::Header{changed}, pick->first.name};
+      },
+      nth);
+}
+
 std::vector<pkt::NamedValue> as_values(const std::vector<pkt::FieldEntry>& fields) {
   std::vector<pkt::NamedValue> out;
+  out.reserve(fields.size()); // one allocation, not one per doubling: this runs on most inputs
   for (const auto& f : fields) {
-    pkt::NamedValue nv;
+    pkt::NamedValue& nv = out.emplace_back();
     nv.name = std::string(f.name);
     nv.scalar = f.scalar;
     nv.wide = f.wide;
-    out.push_back(std::move(nv));
   }
   return out;
 }
 
 } // namespace
 
+// Buffers: static, so that a run does not allocate and ASan does not fill ~50 KB per run. They
+// carry nothing from one run to the next: every byte a run reads from one of them was written
+// by the same run (an encoder returns how many bytes it wrote, and the checks below read only
+// those; the decoder reads only the span it is given). The decoded Packet is a local, rebuilt
+// on every run, for the same reason.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const std::vector<pkt::PacketSample> samples = pkt::packet_samples();
   fuzz::Provider in(data, size);
   pkt::Packet p = samples[in.pick(samples.size())].packet;
   const std::uint8_t m = in.byte() % 3;
   p.mode = m == 0 ? dl::BlockMode::Crc30 : (m == 1 ? dl::BlockMode::Crc62 : dl::BlockMode::NonCrc);
-  std::vector<std::uint8_t> payload(p.payload.begin(), p.payload.end());
+  // The payload is a view: of the sample's static bytes, or of the input itself (which lives
+  // until this function returns, in an exact-size buffer, so ASan sees any over-read).
+  std::span<const std::uint8_t> payload = p.payload;
 
   const std::size_t steps = in.byte() % 8;
   for (std::size_t s = 0; s < steps && in.remaining() > 0; ++s) {
@@ -95,20 +145,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     }
     case 1: { // the LPH
-      auto values = as_values(pkt::fields_of(p.lph));
+      const auto fields = pkt::fields_of(p.lph);
+      auto values = as_values(fields);
       const std::size_t fi = in.pick(values.size());
-      values[fi] = random_value(pkt::fields_of(p.lph)[fi], in);
+      values[fi] = random_value(fields[fi], in);
       if (auto l = pkt::make_lph(values)) {
         p.lph = *l;
       }
       break;
     }
-    case 2: { // the payload
-      const std::size_t n = in.pick(2048);
-      const auto b = in.bytes(n);
-      payload.assign(b.begin(), b.end());
+    case 2: // the payload
+      payload = in.bytes(in.pick(2048));
       break;
-    }
     case 3:
       p.error_flag = !p.error_flag;
       break;
@@ -132,7 +180,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static std::vector<std::uint8_t> scratch(pkt::kMaxNetBytes);
   auto n = pkt::encode_packet(p, wire, scratch);
   if (!n) {
-    UB_FUZZ_CHECK(!to_string(n.error()).empty());
+    // A refusal names the header (or LPH, LBH, ICRC, packet) and says why.
+    const Error& e = n.error();
+    if (e.header.empty() || e.reason.empty()) {
+      std::fprintf(stderr, "refusal without a header or reason: %s\n", to_string(e).c_str());
+    }
+    UB_FUZZ_CHECK(!e.header.empty() && !e.reason.empty());
     return 0;
   }
   pkt::DecodeOptions opts{};
@@ -140,7 +193,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   opts.cetph =
       p.find<ub::tp::CetphCaqm>() != nullptr ? ub::tp::CetphForm::Caqm : ub::tp::CetphForm::Ldcp;
   static std::vector<std::uint8_t> scratch2(pkt::kMaxNetBytes);
-  static pkt::Packet d;
+  pkt::Packet d;
   auto st = pkt::decode_packet(std::span<const std::uint8_t>(wire.data(), *n), opts, scratch2, d);
   if (!st) {
     std::fprintf(stderr, "encoded packet does not decode: %s\n", to_string(st.error()).c_str());
@@ -163,31 +216,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The ICRC must not depend on the variant fields: the same packet with one of them changed
   // (by a switch on the way) carries the same ICRC, the network packet's last 4 bytes.
   if (d.has_icrc) {
-    std::vector<std::pair<std::size_t, std::size_t>> variant; // (header, field)
-    std::vector<std::vector<pkt::FieldEntry>> fields(p.header_count);
-    for (std::size_t hi = 0; hi < p.header_count; ++hi) {
-      if (!pkt::header_name(p.headers[hi]).starts_with("NTH")) {
-        continue; // the variant fields are the NTHs' (NTH_CNA16, NTH_CNA24, NTH_IP)
-      }
-      fields[hi] = pkt::fields_of(p.headers[hi]);
-      for (std::size_t fi = 0; fi < fields[hi].size(); ++fi) {
-        if (icrc_variant(fields[hi][fi].name)) {
-          variant.emplace_back(hi, fi);
-        }
-      }
+    // The NTH (one per packet: NTH_CNA16, NTH_CNA24 or NTH_IP, always the first header when
+    // there is an ICRC) holds every variant field; pick one of them.
+    std::size_t hi = 0;
+    while (hi < p.header_count && !pkt::header_name(p.headers[hi]).starts_with("NTH")) {
+      ++hi;
     }
-    if (variant.empty()) {
+    if (hi == p.header_count) {
       return 0;
     }
-    const auto [hi, fi] = variant[in.pick(variant.size())];
-    auto values = as_values(fields[hi]);
-    values[fi] = random_value(fields[hi][fi], in);
-    auto h = pkt::make_header(pkt::header_name(p.headers[hi]), values);
-    if (!h) {
+    auto changed = with_variant_changed(p.headers[hi], in);
+    if (!changed) {
       return 0;
     }
     pkt::Packet q = p;
-    q.headers[hi] = *h;
+    q.headers[hi] = changed->first;
     static std::vector<std::uint8_t> net_p(pkt::kMaxNetBytes);
     static std::vector<std::uint8_t> net_q(pkt::kMaxNetBytes);
     const auto np = pkt::encode_network(p, net_p);
@@ -202,9 +245,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (before != after) {
       const std::string_view hn = pkt::header_name(p.headers[hi]);
       std::fprintf(stderr, "ICRC changed with %.*s.%.*s: %08x -> %08x\n",
-                   static_cast<int>(hn.size()), hn.data(),
-                   static_cast<int>(fields[hi][fi].name.size()), fields[hi][fi].name.data(), before,
-                   after);
+                   static_cast<int>(hn.size()), hn.data(), static_cast<int>(changed->second.size()),
+                   changed->second.data(), before, after);
     }
     UB_FUZZ_CHECK(before == after);
   }
