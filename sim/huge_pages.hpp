@@ -20,12 +20,13 @@ namespace ub::sim {
                                                             const std::string& thp_mode,
                                                             bool sanitizer_malloc);
 
-// Executes this program again (same arguments, /proc/self/exe) with glibc.malloc.hugetlb=1 added
-// to GLIBC_TUNABLES, when all of these hold: glibc; not a sanitizer build (its allocator ignores
-// the tunable); the kernel's transparent huge pages are in "madvise" mode; GLIBC_TUNABLES does
-// not mention glibc.malloc.hugetlb already (the user's choice, and what stops a second re-exec);
-// and the environment variable UBMODEL_HUGE_PAGES is not "0". Returns when it did not re-execute,
-// including when the exec failed (the run then goes on with small pages).
+// Executes this program again (same arguments, /proc/self/exe) with glibc.malloc.hugetlb=1 (and a
+// 4 GiB glibc.malloc.trim_threshold, unless one is set) added to GLIBC_TUNABLES, when all of these
+// hold: glibc; not a sanitizer build (its allocator ignores the tunable); the kernel's transparent
+// huge pages are in "madvise" mode; GLIBC_TUNABLES does not mention glibc.malloc.hugetlb already
+// (the user's choice, and what stops a second re-exec); and the environment variable
+// UBMODEL_HUGE_PAGES is not "0". Returns when it did not re-execute, including when the exec failed
+// (the run then goes on with small pages).
 void reexec_with_huge_pages(char** argv);
 
 } // namespace ub::sim

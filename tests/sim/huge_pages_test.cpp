@@ -9,13 +9,14 @@ using ub::sim::huge_page_tunables;
 TEST_CASE("huge pages: re-executed only in madvise mode, once, and never against the user's choice",
           "[sim][huge_pages]") {
   const std::string madvise = "always [madvise] never";
-  CHECK(huge_page_tunables(nullptr, nullptr, madvise, false) ==
-        std::optional<std::string>{"glibc.malloc.hugetlb=1"});
-  // Other tunables are kept.
+  const std::string ours = "glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=4294967296";
+  CHECK(huge_page_tunables(nullptr, nullptr, madvise, false) == std::optional<std::string>{ours});
+  // Other tunables are kept, a trim threshold of the user's too.
   CHECK(huge_page_tunables("glibc.malloc.check=3", nullptr, madvise, false) ==
-        std::optional<std::string>{"glibc.malloc.check=3:glibc.malloc.hugetlb=1"});
-  CHECK(huge_page_tunables("", "1", madvise, false) ==
-        std::optional<std::string>{"glibc.malloc.hugetlb=1"});
+        std::optional<std::string>{"glibc.malloc.check=3:" + ours});
+  CHECK(huge_page_tunables("glibc.malloc.trim_threshold=0", nullptr, madvise, false) ==
+        std::optional<std::string>{"glibc.malloc.trim_threshold=0:glibc.malloc.hugetlb=1"});
+  CHECK(huge_page_tunables("", "1", madvise, false) == std::optional<std::string>{ours});
   // Already set, by the user or by the first execution: no second re-exec.
   CHECK_FALSE(huge_page_tunables("glibc.malloc.hugetlb=1", nullptr, madvise, false));
   CHECK_FALSE(huge_page_tunables("glibc.malloc.hugetlb=0", nullptr, madvise, false));
