@@ -209,7 +209,7 @@ TEST_CASE("scenario fuzz input: a failing scenario is reduced to what still fail
 
 TEST_CASE("scenario fuzz input: a run its budget cuts while flows still progress is not a failure",
           "[fuzz_scenario]") {
-  // Found by a ten-minute campaign (fuzz/regressions/scenario/chain-longer-than-budget): six
+  // Found by a ten-minute campaign (chain-longer-than-budget, fuzz/regressions/README.md): six
   // flows in sequence of 512 loads or reads of 8 bytes, one at a time, 6.62 us each: 20.3 ms,
   // past the harness's 20 ms. The run was judged a flow that did not complete.
   const std::uint8_t in[] = {0x09, 0x36, 0x2b, 0x2b, 0x2b, 0xff, 0x01, 0x2b, 0x2b,
