@@ -199,6 +199,10 @@ Expected<void, PostError> TaInitiator::post(std::uint32_t queue, TxnOp op,
     o.result.assign(len, Byte{0});
   }
   o.unsent = o.slices.size();
+  if (!op.data.empty()) {
+    o.data = std::make_shared<const std::vector<Byte>>(std::move(op.data));
+    op.data.clear();
+  }
   ++counters_.posted;
   dirty_ = true;
   if (observer_ != nullptr) {
@@ -216,7 +220,7 @@ Expected<void, PostError> TaInitiator::post(std::uint32_t queue, TxnOp op,
     p.token_id = op.token_id;
     p.uba = op.uba;
     p.length = op.length;
-    p.data = std::move(op.data); // lent for the call and taken back below: it can be megabytes
+    p.shared_data = o.data; // not a copy: the data can be megabytes
     p.be = op.be;
     p.subop = op.subop;
     if (o.code == TaOpcode::SendWithImmediate || o.code == TaOpcode::WriteWithImmediate) {
@@ -230,9 +234,7 @@ Expected<void, PostError> TaInitiator::post(std::uint32_t queue, TxnOp op,
     p.expect_denied = op.expect_denied;
     p.t = now;
     observer_->on_posted(p);
-    op.data = std::move(p.data);
   }
-  // Moved in last (the op's data can be megabytes): everything above reads `op`.
   o.op = std::move(op);
   q.ops.push_back(std::move(o));
   return {};
@@ -748,8 +750,9 @@ std::vector<TaUnit> TaInitiator::build_units(std::uint32_t qid, const Queue& q, 
       p.be = o.be;
     }
     if (pk_len > 0) {
-      p.payload.assign(o.data.begin() + static_cast<std::ptrdiff_t>(s.offset + pk_off),
-                       o.data.begin() + static_cast<std::ptrdiff_t>(s.offset + pk_off + pk_len));
+      const std::vector<Byte>& data = op.data ? *op.data : o.data;
+      p.payload.assign(data.begin() + static_cast<std::ptrdiff_t>(s.offset + pk_off),
+                       data.begin() + static_cast<std::ptrdiff_t>(s.offset + pk_off + pk_len));
     }
     TaUnit u;
     u.header_bytes = static_cast<std::uint32_t>(ta_header_size(p, wire));

@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <utility>
@@ -154,7 +155,9 @@ private:
     WireKey key{};
   };
   struct Op {
-    TxnOp op;
+    TxnOp op; // its data moved out, into `data`
+    // The op's data, shared with the observer (OpPosted::shared_data) instead of copied.
+    std::shared_ptr<const std::vector<Byte>> data;
     TaOpcode code = TaOpcode::Write;
     std::uint64_t seq = 0;
     std::vector<Slice> slices;

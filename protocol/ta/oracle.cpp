@@ -620,11 +620,12 @@ struct Oracle::Impl {
 
   void materialise(PeerId target, std::uint32_t token, const PendingWrite& w) {
     const OpPosted& p = *w.src;
+    const std::vector<Byte>& data = p.payload();
     const std::uint64_t base = w.lo - p.uba;
     record_write(
         w.meta, target, token, w.lo, w.hi - w.lo,
         [&](std::uint64_t i) -> std::optional<Byte> {
-          return base + i < p.data.size() ? std::optional<Byte>{p.data[base + i]} : std::nullopt;
+          return base + i < data.size() ? std::optional<Byte>{data[base + i]} : std::nullopt;
         },
         [&](std::uint64_t i) {
           return !p.be || p.be->enabled(static_cast<std::size_t>(base + i));
@@ -879,9 +880,10 @@ struct Oracle::Impl {
       }
       r.expects_notify = p.opcode == TaOpcode::WriteWithNotify && p.notify_uba.has_value();
       r.expects_receive = is_send_op(p.opcode) || p.opcode == TaOpcode::WriteWithImmediate;
-      if ((is_memory_write_op(p.opcode) || is_send_op(p.opcode)) && p.data.size() != p.length) {
+      if ((is_memory_write_op(p.opcode) || is_send_op(p.opcode)) &&
+          p.payload().size() != p.length) {
         report(OracleCheck::Input, p.op, std::nullopt, p.t,
-               fmt::format("length {} but {} data bytes", p.length, p.data.size()));
+               fmt::format("length {} but {} data bytes", p.length, p.payload().size()));
       }
     }
     q.open_all.emplace(p.seq, p.op);
@@ -1078,7 +1080,7 @@ struct Oracle::Impl {
                fmt::format("target {} pa {:#x}: a read changed memory", tgt, e.pa));
       }
     } else if (e.access == MemAccess::Atomic) {
-      const auto res = apply_atomic(p.opcode, want_after, p.data, p.subop, p.uba);
+      const auto res = apply_atomic(p.opcode, want_after, p.payload(), p.subop, p.uba);
       if (!res) {
         report(OracleCheck::W2, p.op, std::nullopt, e.t,
                fmt::format("target {} pa {:#x}: executed an atomic the ALU refuses: {}", tgt, e.pa,
@@ -1101,13 +1103,13 @@ struct Oracle::Impl {
       const std::uint64_t base = sl.offset + e.offset;
       for (std::size_t i = 0; i < nb && computable; ++i) {
         const std::uint64_t j = base + i;
-        if (j >= p.data.size()) {
+        if (j >= p.payload().size()) {
           report(OracleCheck::W2, p.op, std::nullopt, e.t,
                  fmt::format("target {} pa {:#x}: wrote op byte {}, beyond its {} data bytes", tgt,
-                             e.pa + i, j, p.data.size()));
+                             e.pa + i, j, p.payload().size()));
           computable = false;
         } else if (!p.be || p.be->enabled(static_cast<std::size_t>(j))) {
-          want_after[i] = p.data[j];
+          want_after[i] = p.payload()[j];
         }
       }
     }
@@ -1262,11 +1264,11 @@ struct Oracle::Impl {
       // A Send's bytes land where the target chose: learn them for the black-box.
       if (is_send_op(p.opcode) && !p.expect_denied && e.access == MemAccess::Write) {
         const std::uint64_t base = sl.offset + e.offset;
+        const std::vector<Byte>& data = p.payload();
         record_write(
             r.meta, e.key.target, e.token_id, e.uba, e.after.size(),
             [&](std::uint64_t i) -> std::optional<Byte> {
-              return base + i < p.data.size() ? std::optional<Byte>{p.data[base + i]}
-                                              : std::nullopt;
+              return base + i < data.size() ? std::optional<Byte>{data[base + i]} : std::nullopt;
             },
             [](std::uint64_t) { return true; });
       }
@@ -1401,7 +1403,7 @@ struct Oracle::Impl {
       std::optional<std::vector<Byte>> produced;
       if (m.success && p.opcode != TaOpcode::AtomicStore && c.data.size() == p.length) {
         std::vector<Byte> v = c.data;
-        if (apply_atomic(p.opcode, v, p.data, p.subop).has_value()) {
+        if (apply_atomic(p.opcode, v, p.payload(), p.subop).has_value()) {
           produced = v;
         }
         adjust(w, c.data, -1);

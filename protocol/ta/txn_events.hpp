@@ -10,6 +10,7 @@
 // initiator-target pair).
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -52,8 +53,12 @@ struct OpPosted {
   PeerId target = 0;
   std::uint32_t token_id = 0;
   std::uint64_t uba = 0;
-  std::uint32_t length = 0;          // bytes the op touches at the target (atomics: operand size)
-  std::vector<Byte> data;            // Write*/Send* payload; atomics: Operand1 | Operand2
+  std::uint32_t length = 0; // bytes the op touches at the target (atomics: operand size)
+  std::vector<Byte> data;   // Write*/Send* payload; atomics: Operand1 | Operand2
+  // The same bytes shared rather than copied, for a poster that keeps them in one (the
+  // initiator does; `data` is then empty): an observer that keeps the payload, as the oracle
+  // does, holds this reference instead of a copy of what can be megabytes.
+  std::shared_ptr<const std::vector<Byte>> shared_data;
   std::optional<Beetah> be;          // Write_with_be
   std::optional<std::uint8_t> subop; // Atomic_store / Atomic_load
   // Write_with_notify: the notify write (8 bytes at notify_uba of notify_token_id).
@@ -64,6 +69,10 @@ struct OpPosted {
   std::optional<std::uint64_t> immediate;
   bool expect_denied = false; // the harness made its token or permission wrong on purpose
   Time t{0};
+  // The payload, wherever the poster put it.
+  [[nodiscard]] const std::vector<Byte>& payload() const noexcept {
+    return shared_data ? *shared_data : data;
+  }
 };
 
 // The initiator put (a retry of) slice `slice` of `op` on the transport.

@@ -165,7 +165,7 @@ struct Bench {
       e.after = e.before;
       for (std::size_t i = 0; i < n; ++i) {
         if (!p.be || p.be->enabled(j + i)) {
-          e.after[i] = p.data[j + i];
+          e.after[i] = p.payload()[j + i];
         }
       }
       mem.write(e.pa, e.after);
@@ -1012,6 +1012,48 @@ TEST_CASE("Oracle B1: multi-page writes are judged when a read reaches them", "[
       INFO(b.o.summary());
       CHECK(b.o.ok());
     }
+  }
+}
+
+// The initiator shares its op's data with the oracle (OpPosted::shared_data) instead of copying it.
+TEST_CASE("Oracle: a payload the poster shares is judged as a copied one", "[ta][oracle]") {
+  auto shared_write = [](Bench& b, std::uint64_t uba, std::vector<Byte> data) {
+    OpPosted p;
+    p.opcode = TaOpcode::Write;
+    p.uba = uba;
+    p.length = static_cast<std::uint32_t>(data.size());
+    p.shared_data = std::make_shared<const std::vector<Byte>>(std::move(data));
+    return b.post(p);
+  };
+  SECTION("a correct history passes, and a read sees the shared bytes") {
+    Bench b;
+    b.run_op(shared_write(b, kUba + 8, pattern(5000)));
+    const OpPosted r = b.read(kUba + 8, 5000);
+    CHECK(b.run_op(r) == pattern(5000));
+    INFO(b.o.summary());
+    CHECK(b.o.ok());
+  }
+  SECTION("a target that wrote other bytes than the shared ones is caught (W2)") {
+    Bench b;
+    const OpPosted w = shared_write(b, kUba, pattern(200));
+    const WireKey k = b.send(w);
+    Executed e = b.run(w, k);
+    e.after[150] ^= 0xFF;
+    b.o.on_executed(e);
+    b.complete(w);
+    CHECK(b.only(OracleCheck::W2));
+  }
+  SECTION("a stale read over a shared multi-page write is caught (B1)") {
+    Bench b;
+    b.run_op(b.write(kUba, bytes(9000, 0x11, 0)));
+    b.run_op(shared_write(b, kUba, bytes(9000, 0x22, 0)));
+    const OpPosted r = b.read(kUba + 8500, 8);
+    const WireKey k = b.send(r);
+    Executed e = b.run(r, k);
+    e.returned = bytes(8, 0x11, 0);
+    b.o.on_executed(e);
+    b.complete(r, fn::CqeStatus::Success, e.returned);
+    CHECK(b.has(OracleCheck::B1));
   }
 }
 
