@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <bitset>
 #include <deque>
 #include <limits>
 #include <map>
@@ -190,10 +189,53 @@ struct PageKeyHash {
     return static_cast<std::size_t>((k.page * 0x9E3779B97F4A7C15ULL) ^ k.target);
   }
 };
+// The white-box shadow of one 4 KiB page of a target: each byte's value once known. A byte
+// becomes known at the first access that shows it (its "before", W2) or that writes it.
 struct ShadowPage {
   std::array<Byte, kPage> v{};
-  std::bitset<kPage> known;
+  std::array<std::uint64_t, kPage / 64> known{}; // one bit per byte
   std::uint32_t known_count = 0; // == kPage: every byte known, no per-byte test needed
+
+  void set_all_known() noexcept {
+    known.fill(~std::uint64_t{0});
+    known_count = kPage;
+  }
+  // Marks byte o known with value b (a write, or a preset).
+  void store(std::size_t o, Byte b) noexcept {
+    v[o] = b;
+    const std::uint64_t bit = std::uint64_t{1} << (o % 64);
+    if ((known[o / 64] & bit) == 0) {
+      known[o / 64] |= bit;
+      ++known_count;
+    }
+  }
+  // Gives the bytes [o, o + len) still unknown their value from src[0, len): what the first
+  // access that reached them found there. Word at a time, since a long write meets whole
+  // pages of bytes not seen before.
+  void seed(std::size_t o, std::size_t len, const Byte* src) noexcept {
+    if (known_count == kPage) {
+      return;
+    }
+    const std::size_t end = o + len;
+    for (std::size_t k = o; k < end;) {
+      const std::size_t w = k / 64;
+      const std::size_t b = k % 64;
+      const std::size_t n = std::min<std::size_t>(64 - b, end - k);
+      const std::uint64_t m = (n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1) << b;
+      std::uint64_t miss = m & ~known[w];
+      if (miss == m) {
+        std::copy_n(src + (k - o), n, v.begin() + static_cast<std::ptrdiff_t>(k));
+      } else {
+        for (std::uint64_t x = miss; x != 0; x &= x - 1) {
+          const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(x));
+          v[i] = src[i - o];
+        }
+      }
+      known_count += static_cast<std::uint32_t>(std::popcount(miss));
+      known[w] |= m;
+      k += n;
+    }
+  }
 };
 
 struct SliceRec {
@@ -390,8 +432,7 @@ struct Oracle::Impl {
     if (!p) {
       p = std::make_unique<ShadowPage>();
       if (cfg.zero_initial) {
-        p->known.set();
-        p->known_count = kPage;
+        p->set_all_known();
       }
     }
     return *p;
@@ -1033,26 +1074,30 @@ struct Oracle::Impl {
                          e.after.size()));
       return;
     }
+    // A plain write (most of the bytes a run moves) is judged in place, page by page: its
+    // "before" must be the shadow and its "after" the op's data. Anything else, or a mismatch,
+    // takes the general path below, which finds the same shadow (seeding is idempotent) and
+    // reports what differs.
+    if (e.access == MemAccess::Write && want == MemAccess::Write && !e.notify && !p.be &&
+        e.returned.empty() && sl.offset + e.offset + nb <= p.payload().size() &&
+        write_matches(tgt, e,
+                      std::span<const Byte>(p.payload()).subspan(sl.offset + e.offset, nb))) {
+      for_each_page_chunk(e.pa, nb,
+                          [&](std::uint64_t pno, std::size_t o, std::size_t i, std::size_t len) {
+                            std::copy_n(e.after.begin() + static_cast<std::ptrdiff_t>(i), len,
+                                        page(tgt, pno).v.begin() + static_cast<std::ptrdiff_t>(o));
+                          });
+      return;
+    }
     // The shadow ("cur"), seeded from "before" where unknown.
     std::vector<Byte> cur(nb);
-    for (std::size_t i = 0; i < nb;) {
-      const std::uint64_t a = e.pa + i;
-      const auto o = static_cast<std::size_t>(a % kPage);
-      const std::size_t len = std::min<std::size_t>(nb - i, kPage - o);
-      ShadowPage& pg = page(tgt, a / kPage);
-      if (pg.known_count != kPage) {
-        for (std::size_t k = 0; k < len; ++k) {
-          if (!pg.known.test(o + k)) {
-            pg.known.set(o + k);
-            ++pg.known_count;
-            pg.v[o + k] = e.before[i + k];
-          }
-        }
-      }
-      std::copy_n(pg.v.begin() + static_cast<std::ptrdiff_t>(o), len,
-                  cur.begin() + static_cast<std::ptrdiff_t>(i));
-      i += len;
-    }
+    for_each_page_chunk(e.pa, nb,
+                        [&](std::uint64_t pno, std::size_t o, std::size_t i, std::size_t len) {
+                          ShadowPage& pg = page(tgt, pno);
+                          pg.seed(o, len, e.before.data() + i);
+                          std::copy_n(pg.v.begin() + static_cast<std::ptrdiff_t>(o), len,
+                                      cur.begin() + static_cast<std::ptrdiff_t>(i));
+                        });
     std::size_t before_bad = 0;
     std::size_t before_first = 0;
     if (e.before != cur) {
@@ -1130,15 +1175,44 @@ struct Oracle::Impl {
       }
     }
     if (writes) {
-      for (std::size_t i = 0; i < nb;) {
-        const std::uint64_t a = e.pa + i;
-        const auto o = static_cast<std::size_t>(a % kPage);
-        const std::size_t len = std::min<std::size_t>(nb - i, kPage - o);
-        std::copy_n(e.after.begin() + static_cast<std::ptrdiff_t>(i), len,
-                    page(tgt, a / kPage).v.begin() + static_cast<std::ptrdiff_t>(o));
-        i += len;
-      }
+      for_each_page_chunk(e.pa, nb,
+                          [&](std::uint64_t pno, std::size_t o, std::size_t i, std::size_t len) {
+                            std::copy_n(e.after.begin() + static_cast<std::ptrdiff_t>(i), len,
+                                        page(tgt, pno).v.begin() + static_cast<std::ptrdiff_t>(o));
+                          });
     }
+  }
+
+  // Calls f(page number, offset in the page, offset in the access, length) for each part of
+  // the access [pa, pa + nb) that one shadow page holds.
+  template <class F>
+  static void for_each_page_chunk(std::uint64_t pa, std::size_t nb, F&& f) {
+    for (std::size_t i = 0; i < nb;) {
+      const std::uint64_t a = pa + i;
+      const auto o = static_cast<std::size_t>(a % kPage);
+      const std::size_t len = std::min<std::size_t>(nb - i, kPage - o);
+      f(a / kPage, o, i, len);
+      i += len;
+    }
+  }
+
+  // The plain write's checks of replay() without building copies: the shadow (seeded from
+  // "before" where unknown) equals "before", and "after" equals the op's data.
+  bool write_matches(PeerId tgt, const Executed& e, std::span<const Byte> data) {
+    if (!std::equal(e.after.begin(), e.after.end(), data.begin(), data.end())) {
+      return false;
+    }
+    bool same = true;
+    for_each_page_chunk(e.pa, e.before.size(),
+                        [&](std::uint64_t pno, std::size_t o, std::size_t i, std::size_t len) {
+                          ShadowPage& pg = page(tgt, pno);
+                          pg.seed(o, len, e.before.data() + i);
+                          same = same &&
+                                 std::equal(pg.v.begin() + static_cast<std::ptrdiff_t>(o),
+                                            pg.v.begin() + static_cast<std::ptrdiff_t>(o + len),
+                                            e.before.begin() + static_cast<std::ptrdiff_t>(i));
+                        });
+    return same;
   }
 
   void executed(const Executed& e) {
@@ -1150,9 +1224,7 @@ struct Oracle::Impl {
       if (e.access != MemAccess::Read) {
         for (std::size_t i = 0; i < e.after.size(); ++i) {
           const std::uint64_t a = e.pa + i;
-          ShadowPage& pg = page(e.key.target, a / kPage);
-          pg.v[static_cast<std::size_t>(a % kPage)] = e.after[i];
-          pg.known.set(static_cast<std::size_t>(a % kPage));
+          page(e.key.target, a / kPage).store(static_cast<std::size_t>(a % kPage), e.after[i]);
         }
       }
       if (const auto f = failed_keys.find(e.key); f != failed_keys.end()) {
@@ -1592,10 +1664,8 @@ void Oracle::on_received(const ReceiveCompleted& e) {
 void Oracle::preset(PeerId target, std::uint32_t token_id, std::uint64_t uba, std::uint64_t pa,
                     std::span<const Byte> bytes) {
   for (std::size_t i = 0; i < bytes.size(); ++i) {
-    ShadowPage& pg = impl_->page(target, (pa + i) / kPage);
-    const auto o = static_cast<std::size_t>((pa + i) % kPage);
-    pg.v[o] = bytes[i];
-    pg.known.set(o);
+    impl_->page(target, (pa + i) / kPage)
+        .store(static_cast<std::size_t>((pa + i) % kPage), bytes[i]);
     Block& b = impl_->block(target, token_id, (uba + i) / kBlock);
     const auto bit = static_cast<unsigned>((uba + i) % kBlock);
     b.init[bit] = bytes[i];
