@@ -749,16 +749,28 @@ std::vector<TaUnit> TaInitiator::build_units(std::uint32_t qid, const Queue& q, 
     if (code == TaOpcode::WriteWithBe || code == TaOpcode::WritebackWithBe) {
       p.be = o.be;
     }
-    if (pk_len > 0) {
-      const std::vector<Byte>& data = op.data ? *op.data : o.data;
-      p.payload.assign(data.begin() + static_cast<std::ptrdiff_t>(s.offset + pk_off),
-                       data.begin() + static_cast<std::ptrdiff_t>(s.offset + pk_off + pk_len));
-    }
     TaUnit u;
     u.header_bytes = static_cast<std::uint32_t>(ta_header_size(p, wire));
-    if (!encode_ta(p, wire, u.bytes)) {
-      // Every field was checked at post; an encode failure is a model bug, reported as such.
+    // Every field was checked at post; an encode failure is a model bug, reported as such (the
+    // transport refuses the unit's empty bytes).
+    bool encoded = false;
+    const std::size_t from = s.offset + pk_off;
+    if (pk_len > 0 && op.data && t.shares_payload()) {
+      // The payload stays in the op's shared data; the transport reads it when it builds the
+      // packet (TaUnit::tail).
+      encoded = encode_ta_headers(p, pk_len, wire, u.bytes).has_value();
+      u.tail = SharedBytes{op.data, from, pk_len};
+    } else {
+      if (pk_len > 0) {
+        const std::vector<Byte>& data = op.data ? *op.data : o.data;
+        p.payload.assign(data.begin() + static_cast<std::ptrdiff_t>(from),
+                         data.begin() + static_cast<std::ptrdiff_t>(from + pk_len));
+      }
+      encoded = encode_ta(p, wire, u.bytes).has_value();
+    }
+    if (!encoded) {
       u.bytes.clear();
+      u.tail = {};
     }
     units.push_back(std::move(u));
   }

@@ -144,8 +144,10 @@ Error presence_error(std::size_t at, TaExt e, bool missing) {
                "§7.2.1"};
 }
 
-// Every check encode_ta makes, before it writes anything. Returns the header bytes.
-Result<std::size_t> check_for_encode(const TaPacket& p, TaWire w) noexcept {
+// Every check encode_ta makes, before it writes anything, for a payload of `payload_size` bytes.
+// Returns the header bytes.
+Result<std::size_t> check_for_encode(const TaPacket& p, TaWire w,
+                                     std::size_t payload_size) noexcept {
   const bool compact = w == TaWire::Compact;
   if (is_compact(p.base) != compact) {
     return make_unexpected(Error{Errc::NotAllowed, 0, "TaPacket", base_name(p.base),
@@ -190,7 +192,7 @@ Result<std::size_t> check_for_encode(const TaPacket& p, TaWire w) noexcept {
       return make_unexpected(step.error());
     }
   }
-  if (auto st = check_ta_payload(ctx, p.payload.size(), pos); !st) {
+  if (auto st = check_ta_payload(ctx, payload_size, pos); !st) {
     return make_unexpected(st.error());
   }
   return pos;
@@ -231,14 +233,19 @@ std::size_t ta_header_size(const TaPacket& p, TaWire /*w*/) noexcept {
   return n;
 }
 
-Status encode_ta(const TaPacket& p, TaWire w, std::vector<Byte>& out) {
-  auto headers = check_for_encode(p, w);
+namespace {
+
+// Appends the headers, then `payload` (which may be empty while the checks judge a payload of
+// `payload_size` bytes: encode_ta_headers).
+Status encode_with(const TaPacket& p, TaWire w, std::size_t payload_size,
+                   std::span<const Byte> payload, std::vector<Byte>& out) {
+  auto headers = check_for_encode(p, w, payload_size);
   if (!headers) {
     return make_unexpected(headers.error());
   }
   const std::size_t start = out.size();
-  out.resize(start + *headers + p.payload.size());
-  const std::span<Byte> dst(out.data() + start, *headers + p.payload.size());
+  out.resize(start + *headers + payload.size());
+  const std::span<Byte> dst(out.data() + start, *headers + payload.size());
   auto fail = [&](const Error& e) {
     out.resize(start);
     return make_unexpected(e);
@@ -262,10 +269,21 @@ Status encode_ta(const TaPacket& p, TaWire w, std::vector<Byte>& out) {
     }
     pos += *m;
   }
-  if (!p.payload.empty()) {
-    std::memcpy(dst.data() + pos, p.payload.data(), p.payload.size());
+  if (!payload.empty()) {
+    std::memcpy(dst.data() + pos, payload.data(), payload.size());
   }
   return {};
+}
+
+} // namespace
+
+Status encode_ta(const TaPacket& p, TaWire w, std::vector<Byte>& out) {
+  return encode_with(p, w, p.payload.size(), p.payload, out);
+}
+
+Status encode_ta_headers(const TaPacket& p, std::size_t payload_size, TaWire w,
+                         std::vector<Byte>& out) {
+  return encode_with(p, w, payload_size, {}, out);
 }
 
 Result<std::vector<Byte>> encode_ta(const TaPacket& p, TaWire w) {

@@ -87,6 +87,11 @@ struct TaPacket {
 // Header field range errors (OutOfRange) come from each header's own encoder.
 [[nodiscard]] Status encode_ta(const TaPacket& p, TaWire w, std::vector<Byte>& out);
 [[nodiscard]] Result<std::vector<Byte>> encode_ta(const TaPacket& p, TaWire w);
+// The headers alone of a packet whose payload of `payload_size` bytes the caller holds elsewhere
+// (p.payload is not used): exactly what encode_ta writes before the payload for that packet with
+// such a payload, after the same checks, which judge `payload_size` as the payload's length.
+[[nodiscard]] Status encode_ta_headers(const TaPacket& p, std::size_t payload_size, TaWire w,
+                                       std::vector<Byte>& out);
 
 // Decodes one packet's TA bytes: the opcode in byte 0 picks the ATAH (0x11..0x13) or the BTAH,
 // whose opcode and flags pick the chain; every byte after the chain is payload (the TP padding

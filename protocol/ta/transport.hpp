@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "protocol/common/error.hpp"
+#include "protocol/common/shared_bytes.hpp"
 #include "protocol/common/units.hpp"
 #include "protocol/nl/cci.hpp"
 #include "protocol/ta/ta_packet.hpp"
@@ -43,9 +44,13 @@ using PeerId = std::uint32_t; // a device's index (its Entity) in the harness
 
 // One packet's TA bytes: headers, then payload. The TP MTU bounds the payload only
 // (§6.7.1.1.1), so the header length travels with it.
+// One packet's TA bytes: `bytes`, then `tail`. Only a transport whose shares_payload() is true
+// is given a tail (the payload as a range of the op's shared data, the headers in `bytes`);
+// every other transport gets the whole packet in `bytes`.
 struct TaUnit {
   std::vector<Byte> bytes;
   std::uint32_t header_bytes = 0;
+  SharedBytes tail;
 };
 
 struct TaSend {
@@ -147,6 +152,9 @@ public:
   [[nodiscard]] virtual bool multi_packet() const noexcept = 0;
   // Whether the TA may ask for its status in the TP ACK (RTP).
   [[nodiscard]] virtual bool has_tp_status() const noexcept = 0;
+  // Whether send() takes units whose payload is a tail (TaUnit::tail) rather than in `bytes`.
+  // Not a protocol property: it only spares the copy of the payload before the packet is built.
+  [[nodiscard]] virtual bool shares_payload() const noexcept { return false; }
   [[nodiscard]] virtual const TransportCounters& counters() const noexcept = 0;
 };
 

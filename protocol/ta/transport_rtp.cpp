@@ -115,19 +115,22 @@ Expected<void, TaSendError> RtpTransport::send(TaSend s, Time /*now*/) {
   if (s.mode == TaMode::Uno && !cfg_.allow_uno) {
     return refuse(TaSendError::NotAllowed); // Table 7-14: UNO over RTP not recommended
   }
-  if (s.expects_ta_status && !rtp_holds_status(cfg_, s.units.front().bytes)) {
+  if (s.expects_ta_status &&
+      !rtp_holds_status(cfg_, s.units.front().bytes.empty() ? s.units.front().tail.view()
+                                                            : std::span(s.units.front().bytes))) {
     return refuse(TaSendError::NotAllowed); // the channels would never answer with a status
   }
   std::vector<tp::TpPacketUnit> units;
   units.reserve(s.units.size());
   for (auto& u : s.units) {
-    if (u.header_bytes > u.bytes.size()) {
+    const std::size_t size = u.bytes.size() + u.tail.length;
+    if (u.header_bytes > size || !u.tail.valid()) {
       return refuse(TaSendError::BadPacketing);
     }
-    if (u.bytes.size() - u.header_bytes > cfg_.channel.mtu) {
+    if (size - u.header_bytes > cfg_.channel.mtu) {
       return refuse(TaSendError::TooLarge); // §6.7.1.1.1: the MTU bounds each payload
     }
-    units.push_back(tp::TpPacketUnit{std::move(u.bytes), u.header_bytes});
+    units.push_back(tp::TpPacketUnit{std::move(u.bytes), u.header_bytes, std::move(u.tail)});
   }
   Peer& p = it->second;
   tp::SendOptions opt{};
@@ -138,7 +141,7 @@ Expected<void, TaSendError> RtpTransport::send(TaSend s, Time /*now*/) {
   } else {
     opt.allow_spray = true;
   }
-  const auto sent = p.group.send_packets(units, opt);
+  const auto sent = p.group.submit_packets(units, opt);
   if (!sent) {
     switch (sent.error()) {
     case tp::GroupSendError::Empty:

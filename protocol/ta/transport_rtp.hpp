@@ -116,6 +116,8 @@ public:
   [[nodiscard]] bool has_tp_status() const noexcept override {
     return cfg_.channel.ta_status != tp::TaStatusMode::Never;
   }
+  // The channels build each packet from the unit's headers and its tail (TpPacketUnit::tail).
+  [[nodiscard]] bool shares_payload() const noexcept override { return true; }
   [[nodiscard]] const TransportCounters& counters() const noexcept override { return counters_; }
 
   // ---- observation ----

@@ -273,35 +273,54 @@ TpChannel::SendStatus TpChannel::send(std::span<const Byte> message, MsgId* id) 
   }
   TxMsg m{};
   m.data.assign(message.begin(), message.end());
+  m.size = m.data.size();
   return enqueue(std::move(m), id);
 }
 
-TpChannel::SendStatus TpChannel::send_packets(std::span<const TpPacketUnit> units, MsgId* id) {
+TpChannel::SendStatus TpChannel::check_packets(std::span<const TpPacketUnit> units) const noexcept {
   if (units.empty()) {
     return failed_ ? SendStatus::Failed : SendStatus::Empty;
   }
   // §6.7.1.1.1: one MTU of TA payload per packet, the last 0..MTU, and above 0 when the
   // operation spans more than one MTU.
-  TxMsg m{};
-  std::size_t total = 0;
-  for (const TpPacketUnit& u : units) {
-    total += u.bytes.size();
-  }
-  m.data.reserve(total); // one allocation: a message can be megabytes
-  m.unit_ends.reserve(units.size());
   for (std::size_t k = 0; k < units.size(); ++k) {
     const TpPacketUnit& u = units[k];
-    if (u.ta_header_bytes > u.bytes.size()) {
+    if (u.ta_header_bytes > u.size() || !u.tail.valid()) {
       return SendStatus::BadPacketing;
     }
-    const std::size_t payload = u.bytes.size() - u.ta_header_bytes;
+    const std::size_t payload = u.size() - u.ta_header_bytes;
     const bool last = k + 1 == units.size();
     if (payload > cfg_.mtu || (!last && payload != cfg_.mtu) ||
-        (last && units.size() > 1 && payload == 0) || u.bytes.empty()) {
+        (last && units.size() > 1 && payload == 0) || u.size() == 0) {
       return SendStatus::BadPacketing;
     }
-    m.data.insert(m.data.end(), u.bytes.begin(), u.bytes.end());
-    m.unit_ends.push_back(m.data.size());
+  }
+  if (failed_) {
+    return SendStatus::Failed;
+  }
+  if (tx_queue_.size() >= cfg_.tx_queue_limit) {
+    return SendStatus::QueueFull;
+  }
+  return SendStatus::Queued;
+}
+
+TpChannel::SendStatus TpChannel::send_packets(std::span<const TpPacketUnit> units, MsgId* id) {
+  if (const SendStatus st = check_packets(units); st != SendStatus::Queued) {
+    return st;
+  }
+  TxMsg m{};
+  m.units.assign(units.begin(), units.end());
+  return enqueue(std::move(m), id);
+}
+
+TpChannel::SendStatus TpChannel::submit_packets(std::span<TpPacketUnit> units, MsgId* id) {
+  if (const SendStatus st = check_packets(units); st != SendStatus::Queued) {
+    return st; // refused: the units stay with the caller
+  }
+  TxMsg m{};
+  m.units.reserve(units.size());
+  for (TpPacketUnit& u : units) {
+    m.units.push_back(std::move(u));
   }
   return enqueue(std::move(m), id);
 }
@@ -316,7 +335,18 @@ TpChannel::SendStatus TpChannel::enqueue(TxMsg m, MsgId* id) {
   m.id = next_id_++;
   m.tpmsn = next_tpmsn_;
   next_tpmsn_ = (next_tpmsn_ + 1) & kPsnMask; // TPMSN is 24 bits (Table 6-2)
-  m.expects_status = expects_ta_status(cfg_.ta_status, m.data);
+  if (m.units.empty()) {
+    m.expects_status = expects_ta_status(cfg_.ta_status, m.data);
+  } else {
+    // The first byte of the first packet: its TAOpcode.
+    const TpPacketUnit& u = m.units.front();
+    m.expects_status =
+        expects_ta_status(cfg_.ta_status, u.bytes.empty() ? u.tail.view() : std::span(u.bytes));
+    m.size = 0;
+    for (const TpPacketUnit& x : m.units) {
+      m.size += x.size();
+    }
+  }
   if (id != nullptr) {
     *id = m.id;
   }
@@ -454,10 +484,10 @@ std::optional<TpOut> TpChannel::send_new(Time now) {
     return std::nullopt; // MarkPSN retransmission phase: no new packets (§6.4.2.3.1)
   }
   TxMsg& m = tx_queue_.front();
-  const std::size_t left = m.data.size() - m.next_offset;
+  const std::size_t left = m.size - m.next_offset;
   std::size_t len = std::min<std::size_t>(left, cfg_.mtu);
-  if (!m.unit_ends.empty()) {
-    len = m.unit_ends[m.next_unit] - m.next_offset; // the caller's packet, TA headers included
+  if (!m.units.empty()) {
+    len = m.units[m.next_unit].size(); // the caller's packet, TA headers included
   }
   const bool last = len == left;
   // Build the packet: RTPH, payload, padding so that NTH..payload is 4-byte aligned.
@@ -479,8 +509,17 @@ std::optional<TpOut> TpChannel::send_new(Time now) {
     return std::nullopt;
   }
   (void)Codec<Rtph>::encode(h, tp);
-  std::copy_n(m.data.begin() + static_cast<std::ptrdiff_t>(m.next_offset), len,
-              tp.begin() + kRtphBytes);
+  if (m.units.empty()) {
+    std::copy_n(m.data.begin() + static_cast<std::ptrdiff_t>(m.next_offset), len,
+                tp.begin() + kRtphBytes);
+  } else {
+    TpPacketUnit& u = m.units[m.next_unit];
+    const auto at = tp.begin() + kRtphBytes;
+    std::copy(u.bytes.begin(), u.bytes.end(), at);
+    const std::span<const Byte> tail = u.tail.view();
+    std::copy(tail.begin(), tail.end(), at + static_cast<std::ptrdiff_t>(u.bytes.size()));
+    u = TpPacketUnit{}; // built: the packet keeps its own copy from here on
+  }
   m.next_offset += len;
   ++m.next_unit;
   if (last && m.expects_status) {
@@ -1023,6 +1062,8 @@ void TpChannel::retire_through(std::uint64_t seq, Time now) {
       // TP-acknowledged; its outcome comes with the TA status (§6.8.2).
       m.data.clear();
       m.data.shrink_to_fit();
+      m.units.clear();
+      m.units.shrink_to_fit();
       m.probe_at = now + rto_for(cfg_.rto, 0);
       status_pending_.push_back(std::move(m));
     } else {

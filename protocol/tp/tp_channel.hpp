@@ -46,6 +46,7 @@
 #include "protocol/common/bits.hpp"
 #include "protocol/common/error.hpp"
 #include "protocol/common/rng.hpp"
+#include "protocol/common/shared_bytes.hpp"
 #include "protocol/common/trace.hpp"
 #include "protocol/common/units.hpp"
 #include "protocol/nl/cci.hpp"
@@ -125,9 +126,15 @@ using MsgId = std::uint64_t;
 
 // One TP packet's worth of TA bytes for TpChannel::send_packets: its TA headers (the first
 // `ta_header_bytes` bytes) and its TA payload. The TP MTU bounds the payload only (§6.7.1.1.1).
+// The unit's bytes are `bytes` followed by `tail`: a caller that keeps the payload in a shared
+// buffer (the initiator's op data) passes the headers in `bytes` and the payload as a range of
+// that buffer, which the channel reads when it builds the packet instead of copying it first.
 struct TpPacketUnit {
   std::vector<Byte> bytes;
   std::uint32_t ta_header_bytes = 0;
+  SharedBytes tail;
+
+  [[nodiscard]] std::size_t size() const noexcept { return bytes.size() + tail.length; }
 };
 
 struct RxMessage {
@@ -236,6 +243,9 @@ public:
   // when the operation spans more than one MTU). The receiver gets the bytes concatenated with
   // RxMessage::packet_ends marking the packets.
   [[nodiscard]] SendStatus send_packets(std::span<const TpPacketUnit> units, MsgId* id = nullptr);
+  // send_packets() that takes the units' contents (moves them out) when it queues the message
+  // and leaves them as they were when it refuses it, so a caller can offer them elsewhere.
+  [[nodiscard]] SendStatus submit_packets(std::span<TpPacketUnit> units, MsgId* id = nullptr);
   [[nodiscard]] std::optional<RxMessage> poll_deliver();
   [[nodiscard]] std::optional<TpEvent> poll_event();
   // The TA's verdict on a delivered message with needs_verdict (handle = its last_psn). Status
@@ -268,12 +278,14 @@ private:
   struct TxMsg {
     MsgId id = 0;
     std::uint32_t tpmsn = 0;
-    std::vector<Byte> data;
+    std::vector<Byte> data;     // send(): the message, cut into MTU-sized packets
+    std::size_t size = 0;       // its bytes in all (data, or the units)
     std::uint64_t last_seq = 0; // sequence number of its last packet, once assigned
     bool started = false;
-    std::size_t next_offset = 0;        // bytes of data already packetised
-    bool expects_status = false;        // its outcome is a TaStatus from the peer's TP ACK
-    std::vector<std::size_t> unit_ends; // send_packets(): packet boundaries in data (else MTU)
+    std::size_t next_offset = 0; // bytes already packetised
+    bool expects_status = false; // its outcome is a TaStatus from the peer's TP ACK
+    // send_packets(): the caller's packets, one per unit; each is released once built.
+    std::vector<TpPacketUnit> units;
     std::size_t next_unit = 0;
     std::vector<Byte> last_pkt; // expects_status: its last packet, kept for RTO probes
     // expects_status, once TP-acknowledged: when to probe for a status still missing while
@@ -296,6 +308,7 @@ private:
 
   // sender
   [[nodiscard]] SendStatus enqueue(TxMsg m, MsgId* id);
+  [[nodiscard]] SendStatus check_packets(std::span<const TpPacketUnit> units) const noexcept;
   std::optional<TpOut> send_new(Time now);
   std::optional<TpOut> send_retransmission(Time now);
   std::optional<TpOut> send_fake(Time now);

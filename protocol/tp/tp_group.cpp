@@ -187,6 +187,13 @@ Expected<GroupSent, GroupSendError> TpGroup::send_packets(std::span<const TpPack
                 [&](TpChannel& ch, MsgId* id) { return ch.send_packets(units, id); });
 }
 
+Expected<GroupSent, GroupSendError> TpGroup::submit_packets(std::span<TpPacketUnit> units,
+                                                            const SendOptions& opt) {
+  // A member that refuses leaves the units intact, so the next choice still has them.
+  return submit(units.empty(), opt,
+                [&](TpChannel& ch, MsgId* id) { return ch.submit_packets(units, id); });
+}
+
 template <class Submit>
 Expected<GroupSent, GroupSendError> TpGroup::submit(bool empty, const SendOptions& opt,
                                                     Submit&& to_channel) {

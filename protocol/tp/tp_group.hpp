@@ -169,6 +169,10 @@ public:
   // (TpChannel::send_packets).
   [[nodiscard]] Expected<GroupSent, GroupSendError>
   send_packets(std::span<const TpPacketUnit> units, const SendOptions& opt = {});
+  // send_packets() that moves the units' contents into the member that queues the message, and
+  // leaves them as they were on a refusal (TpChannel::submit_packets).
+  [[nodiscard]] Expected<GroupSent, GroupSendError> submit_packets(std::span<TpPacketUnit> units,
+                                                                   const SendOptions& opt = {});
   // The member an ordered flow is pinned to, if it is.
   [[nodiscard]] std::optional<std::size_t> flow_channel(std::uint64_t flow) const;
   // Forgets a flow's pin (after the upper layer has dealt with a failure, or the flow ended);

@@ -367,6 +367,13 @@ TEST_CASE("TA packet: every opcode, wire form and flag combination round-trips",
       REQUIRE(out.size() == 2 + bytes.size());
       CHECK(out[0] == 0xAA);
       CHECK(std::equal(bytes.begin(), bytes.end(), out.begin() + 2));
+      // The headers alone, for a payload held elsewhere: what encode_ta writes before it.
+      std::vector<Byte> heads{0xCC};
+      TaPacket bare = p;
+      bare.payload.clear();
+      REQUIRE(encode_ta_headers(bare, p.payload.size(), w, heads));
+      REQUIRE(heads.size() == 1 + ta_header_size(p, w));
+      CHECK(std::equal(heads.begin() + 1, heads.end(), bytes.begin()));
       op_forms.insert({pl.op, pl.form});
       ++packets;
     }
@@ -628,6 +635,17 @@ TEST_CASE("TA packet: payload rules refused both ways",
     const std::size_t at = ta_header_size(p, TaWire::Taid);
     p.payload.pop_back();
     UB_CHECK_TA_ERROR(encode_ta(p, TaWire::Taid), Errc::LengthMismatch, "MAETAH", "Length", at);
+    // encode_ta_headers judges the payload size it is given, not p.payload.
+    const std::size_t size = p.payload.size();
+    p.payload.clear();
+    std::vector<Byte> heads;
+    const auto st = encode_ta_headers(p, size, TaWire::Taid, heads);
+    REQUIRE_FALSE(st.has_value());
+    CHECK(st.error().code == Errc::LengthMismatch);
+    CHECK(st.error().field == "Length");
+    CHECK(heads.empty());
+    CHECK(encode_ta_headers(p, size + 1, TaWire::Taid, heads).has_value());
+    CHECK(heads.size() == at);
     auto bytes = encode_ok(built(0x07, TaWire::Taid), TaWire::Taid);
     bytes.pop_back();
     UB_CHECK_TA_ERROR(decode_ta(bytes, TaWire::Taid), Errc::LengthMismatch, "MAETAH", "Length", at);

@@ -1,5 +1,7 @@
 // Two RTP TP Channel ends over the test network: the four retransmission algorithms under loss,
 // tail loss, lost ACKs, reordering, PSN wrap and retry exhaustion. UB-Base-2.0 §6.4.
+#include <algorithm>
+#include <memory>
 #include <set>
 
 #include <catch2/catch.hpp>
@@ -642,7 +644,7 @@ TEST_CASE("send_packets: every packet carries its own TA headers, the MTU bounds
   CHECK(bad({unit(0, 1025)}) == TpChannel::SendStatus::BadPacketing);              // > MTU
   CHECK(bad({unit(0, 1000), unit(1, 10)}) == TpChannel::SendStatus::BadPacketing); // short
   CHECK(bad({unit(0, 1024), unit(1, 0)}) == TpChannel::SendStatus::BadPacketing);  // empty last
-  CHECK(bad({TpPacketUnit{{Byte{1}, Byte{2}}, 3}}) == TpChannel::SendStatus::BadPacketing);
+  CHECK(bad({TpPacketUnit{{Byte{1}, Byte{2}}, 3, {}}}) == TpChannel::SendStatus::BadPacketing);
   CHECK(bad({TpPacketUnit{}}) == TpChannel::SendStatus::BadPacketing); // no bytes at all
   CHECK(a.queued_messages() == 0);
   CHECK(a.send_packets({}) == TpChannel::SendStatus::Empty);
@@ -660,4 +662,74 @@ TEST_CASE("send_packets: every packet carries its own TA headers, the MTU bounds
   const auto m = r.poll_deliver();
   REQUIRE(m.has_value());
   CHECK(m->packet_ends == std::vector<std::uint32_t>{1024, 2048, 2500});
+}
+
+TEST_CASE("submit_packets: a payload given as a shared tail goes out as if given whole",
+          "[tp][rtp]") {
+  // The same 2.5-MTU operation, once with each packet's bytes whole (send_packets), once with
+  // 8 bytes of headers per packet and the payload as a range of one shared buffer.
+  std::vector<Byte> data(2 * 1024 + 300);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    data[i] = static_cast<Byte>(i * 7 + 3);
+  }
+  const auto owner = std::make_shared<const std::vector<Byte>>(data);
+  const std::size_t lens[] = {1024, 1024, 300};
+  std::vector<TpPacketUnit> whole;
+  std::vector<TpPacketUnit> shared;
+  std::size_t off = 0;
+  for (std::size_t k = 0; k < 3; ++k) {
+    const std::vector<Byte> headers(8, static_cast<Byte>(0x10 + k));
+    TpPacketUnit w{headers, 8, {}};
+    w.bytes.insert(w.bytes.end(), data.begin() + static_cast<std::ptrdiff_t>(off),
+                   data.begin() + static_cast<std::ptrdiff_t>(off + lens[k]));
+    whole.push_back(w);
+    shared.push_back(TpPacketUnit{headers, 8, SharedBytes{owner, off, lens[k]}});
+    off += lens[k];
+  }
+  TpChannel a1(pair_config(RetxAlgo::GbnFast, true));
+  TpChannel a2(pair_config(RetxAlgo::GbnFast, true));
+  TpChannel b(pair_config(RetxAlgo::GbnFast, false));
+  REQUIRE(a1.send_packets(whole) == TpChannel::SendStatus::Queued);
+  REQUIRE(a2.submit_packets(shared) == TpChannel::SendStatus::Queued);
+  // Taken: the caller's units are left empty.
+  for (const TpPacketUnit& u : shared) {
+    CHECK(u.bytes.empty());
+    CHECK(u.tail.owner == nullptr);
+  }
+  for (int k = 0; k < 3; ++k) {
+    const auto p1 = a1.poll_transmit(Time{0});
+    const auto p2 = a2.poll_transmit(Time{0});
+    REQUIRE(p1.has_value());
+    REQUIRE(p2.has_value());
+    CHECK(p1->tp == p2->tp);
+    b.on_receive(p2->tp, p2->cci, Time{0});
+  }
+  CHECK_FALSE(a2.poll_transmit(Time{0}).has_value());
+  const auto m = b.poll_deliver();
+  REQUIRE(m.has_value());
+  CHECK(m->packet_ends == std::vector<std::uint32_t>{1032, 2064, 2372});
+  CHECK(std::equal(data.begin(), data.begin() + 1024, m->data.begin() + 8));
+  CHECK(std::equal(data.end() - 300, data.end(), m->data.end() - 300));
+
+  // A range outside its buffer is refused, and so is a tail that makes a payload too long.
+  TpChannel c(pair_config(RetxAlgo::GbnFast, true));
+  std::vector<TpPacketUnit> outside = {TpPacketUnit{{Byte{0}}, 1, SharedBytes{owner, 2000, 500}}};
+  CHECK(c.submit_packets(outside) == TpChannel::SendStatus::BadPacketing);
+  CHECK(outside[0].tail.owner == owner); // refused: left as it was
+  std::vector<TpPacketUnit> no_owner = {TpPacketUnit{{Byte{0}}, 1, SharedBytes{nullptr, 0, 4}}};
+  CHECK(c.submit_packets(no_owner) == TpChannel::SendStatus::BadPacketing);
+  std::vector<TpPacketUnit> too_long = {TpPacketUnit{{Byte{0}}, 1, SharedBytes{owner, 0, 1025}}};
+  CHECK(c.submit_packets(too_long) == TpChannel::SendStatus::BadPacketing);
+
+  // A full queue refuses and leaves the units with the caller, to offer elsewhere.
+  auto cfg = pair_config(RetxAlgo::GbnFast, true);
+  cfg.tx_queue_limit = 1;
+  TpChannel d(cfg);
+  std::vector<TpPacketUnit> one = {TpPacketUnit{{Byte{3}}, 1, SharedBytes{owner, 0, 100}}};
+  std::vector<TpPacketUnit> two = one;
+  REQUIRE(d.submit_packets(one) == TpChannel::SendStatus::Queued);
+  CHECK(d.submit_packets(two) == TpChannel::SendStatus::QueueFull);
+  CHECK(two[0].bytes == std::vector<Byte>{Byte{3}});
+  CHECK(two[0].tail.length == 100);
+  CHECK(two[0].tail.owner == owner);
 }

@@ -563,8 +563,8 @@ TEST_CASE("TPG send_packets: caller-cut packets go whole on one member, bad cuts
           "[tp][tpg]") {
   TpGroup g = make_group(group_pair(2, RetxAlgo::GbnFast, PerFlow{}).first);
   const std::uint32_t mtu = g.channel(0).config().mtu;
-  TpPacketUnit full{std::vector<Byte>(8 + mtu, Byte{1}), 8};
-  TpPacketUnit tail{std::vector<Byte>(8 + 10, Byte{2}), 8};
+  TpPacketUnit full{std::vector<Byte>(8 + mtu, Byte{1}), 8, {}};
+  TpPacketUnit tail{std::vector<Byte>(8 + 10, Byte{2}), 8, {}};
   const std::vector<TpPacketUnit> good = {full, tail};
   const auto sent = g.send_packets(good);
   REQUIRE(sent.has_value());
@@ -575,6 +575,45 @@ TEST_CASE("TPG send_packets: caller-cut packets go whole on one member, bad cuts
   CHECK(refused.error() == GroupSendError::BadPacketing);
   CHECK(g.counters().messages_refused == 1);
   CHECK(g.send_packets({}).error() == GroupSendError::Empty);
+}
+
+TEST_CASE("TPG submit_packets: a member that refuses leaves the units for the next one",
+          "[tp][tpg]") {
+  auto cfg = group_pair(2, RetxAlgo::GbnFast, PerFlow{}).first;
+  for (auto& m : cfg.members) {
+    m.channel.tx_queue_limit = 1;
+  }
+  TpGroup g = make_group(cfg);
+  const auto data = std::make_shared<const std::vector<Byte>>(300, Byte{9});
+  auto units = [&] {
+    return std::vector<TpPacketUnit>{
+        TpPacketUnit{{Byte{3}, Byte{4}}, 2, SharedBytes{data, 0, 300}}};
+  };
+  auto u1 = units();
+  auto u2 = units();
+  auto u3 = units();
+  const auto s1 = g.submit_packets(u1);
+  REQUIRE(s1.has_value());
+  CHECK(u1[0].tail.owner == nullptr); // taken
+  // The round-robin cursor offers the next member first; both take one message.
+  const auto s2 = g.submit_packets(u2);
+  REQUIRE(s2.has_value());
+  CHECK(s2->channel != s1->channel);
+  // Now both are full: refused, and the units are still whole.
+  const auto s3 = g.submit_packets(u3);
+  REQUIRE_FALSE(s3.has_value());
+  CHECK(s3.error() == GroupSendError::QueueFull);
+  CHECK(u3[0].bytes == std::vector<Byte>{Byte{3}, Byte{4}});
+  CHECK(u3[0].tail.owner == data);
+  // The packets carry headers then the shared payload.
+  REQUIRE(g.channel(0).config().mtu >= 300);
+  const auto p = g.poll_transmit(Time{0});
+  constexpr std::size_t kRtphBytes = 16; // Table 6-2
+  REQUIRE(p.has_value());
+  CHECK(p->out.tp.size() >= kRtphBytes + 302);
+  CHECK(p->out.tp[kRtphBytes] == Byte{3});
+  CHECK(p->out.tp[kRtphBytes + 2] == Byte{9});
+  CHECK(p->out.tp[kRtphBytes + 301] == Byte{9});
 }
 
 TEST_CASE("TPG ta_verdict forwards the TA's verdict to the member that delivered the message",
