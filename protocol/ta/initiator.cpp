@@ -199,7 +199,10 @@ Expected<void, PostError> TaInitiator::post(std::uint32_t queue, TxnOp op,
     o.result.assign(len, Byte{0});
   }
   o.unsent = o.slices.size();
-  if (!op.data.empty()) {
+  if (op.shared_data) {
+    o.data = std::move(op.shared_data);
+    op.shared_data.reset();
+  } else if (!op.data.empty()) {
     o.data = std::make_shared<const std::vector<Byte>>(std::move(op.data));
     op.data.clear();
   }

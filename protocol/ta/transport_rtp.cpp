@@ -133,6 +133,7 @@ Expected<void, TaSendError> RtpTransport::send(TaSend s, Time /*now*/) {
     units.push_back(tp::TpPacketUnit{std::move(u.bytes), u.header_bytes, std::move(u.tail)});
   }
   Peer& p = it->second;
+  touch(p);
   tp::SendOptions opt{};
   if (s.mode == TaMode::Rol) {
     // Table 7-14: the ordered transactions of a stream use one channel. MODEL: never
@@ -195,6 +196,7 @@ Status RtpTransport::verdict(std::uint64_t handle, const tp::TaVerdict& v, Time 
   }
   const Held h = it->second;
   auto pit = peers_.find(h.peer);
+  touch(pit->second);
   auto st = pit->second.group.ta_verdict(h.channel, h.last_psn, v, now);
   if (!st) {
     return st; // e.g. a reserved RNR_Timer: the message still waits
@@ -211,6 +213,7 @@ void RtpTransport::release(PeerId id, std::size_t channel) {
     return;
   }
   Peer& p = it->second;
+  touch(p);
   for (auto f = p.flows.begin(); f != p.flows.end();) {
     if (p.group.flow_channel(*f) == channel) {
       p.group.release_flow(*f);
@@ -223,6 +226,7 @@ void RtpTransport::release(PeerId id, std::size_t channel) {
 
 // Moves the group's deliveries and outcomes into the adapter's queues.
 void RtpTransport::pump(PeerId id, Peer& p) {
+  touch(p);
   while (auto d = p.group.poll_deliver()) {
     TaDelivery out;
     out.peer = id;
@@ -300,6 +304,7 @@ void RtpTransport::on_receive(const NetPacket& p, Time now) {
     return;
   }
   Peer& peer = it->second;
+  touch(peer);
   const std::uint64_t before = rx_rejects(peer.group);
   peer.group.on_receive(0, p.bytes, p.cci, now); // MODEL: the arrival port is not checked
   counters_.malformed += rx_rejects(peer.group) - before;
@@ -317,8 +322,11 @@ std::optional<NetPacket> RtpTransport::poll_transmit(Time now) {
     }
     auto o = it->second.group.poll_transmit(now);
     if (!o) {
+      // A channel with nothing to send changes no timer (TpChannel::poll_transmit builds a
+      // packet before it starts or moves one); next_timeout_scan() is there to test it.
       continue;
     }
+    touch(it->second);
     NetPacket p;
     p.src = self_;
     p.dst = it->first;
@@ -340,6 +348,23 @@ std::optional<NetPacket> RtpTransport::poll_transmit(Time now) {
 }
 
 Time RtpTransport::next_timeout() const noexcept {
+  if (!timer_stale_) {
+    return timer_;
+  }
+  Time t = kNever;
+  for (const auto& [id, p] : peers_) {
+    if (p.stale) {
+      p.timer = p.group.next_timeout();
+      p.stale = false;
+    }
+    t = std::min(t, p.timer);
+  }
+  timer_ = t;
+  timer_stale_ = false;
+  return t;
+}
+
+Time RtpTransport::next_timeout_scan() const noexcept {
   Time t = kNever;
   for (const auto& [id, p] : peers_) {
     t = std::min(t, p.group.next_timeout());
@@ -348,10 +373,17 @@ Time RtpTransport::next_timeout() const noexcept {
 }
 
 void RtpTransport::on_timeout(Time now) {
+  if (next_timeout() > now) {
+    return;
+  }
   for (auto& [id, p] : peers_) {
-    if (p.group.next_timeout() <= now) {
+    if (p.stale) {
+      p.timer = p.group.next_timeout();
+      p.stale = false;
+    }
+    if (p.timer <= now) {
       p.group.on_timeout(now);
-      pump(id, p);
+      pump(id, p); // touches it
     }
   }
 }

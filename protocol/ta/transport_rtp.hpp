@@ -105,7 +105,12 @@ public:
   void on_receive(const NetPacket& p, Time now) override;
   // Peers in turn, one packet each.
   [[nodiscard]] std::optional<NetPacket> poll_transmit(Time now) override;
+  // The earliest timer of all the peers' groups. Each peer's is cached and asked of its group
+  // again only after something touched that group (send, a packet from the peer, a transmitted
+  // packet, a verdict, a timeout): an endpoint with many peers asks after every input.
   [[nodiscard]] Time next_timeout() const noexcept override;
+  // The same, asked of every group (what next_timeout() must equal; for tests).
+  [[nodiscard]] Time next_timeout_scan() const noexcept;
   void on_timeout(Time now) override;
   [[nodiscard]] TransportKind kind() const noexcept override { return TransportKind::Rtp; }
   [[nodiscard]] TaWire wire() const noexcept override { return cfg_.wire; }
@@ -129,6 +134,8 @@ private:
   struct Peer {
     tp::TpGroup group;
     std::set<std::uint64_t> flows; // ordered streams placed on some member
+    mutable Time timer = kNever;   // group.next_timeout(), unless stale
+    mutable bool stale = true;
   };
   struct Held {
     PeerId peer = 0;
@@ -141,6 +148,11 @@ private:
     std::optional<std::pair<PeerId, std::size_t>> release;
   };
 
+  // Something may have changed the peer's timers.
+  void touch(Peer& p) noexcept {
+    p.stale = true;
+    timer_stale_ = true;
+  }
   void pump(PeerId id, Peer& p);
   void release(PeerId id, std::size_t channel);
   [[nodiscard]] static std::uint64_t rx_rejects(const tp::TpGroup& g) noexcept;
@@ -153,7 +165,9 @@ private:
   std::uint64_t next_handle_ = 1;
   std::deque<TaDelivery> rx_;
   std::deque<Event> events_;
-  PeerId tx_next_ = 0; // transmit arbitration: the first peer to try
+  PeerId tx_next_ = 0;          // transmit arbitration: the first peer to try
+  mutable Time timer_ = kNever; // the minimum of the peers' timers, unless timer_stale_
+  mutable bool timer_stale_ = true;
   TransportCounters counters_{};
 };
 

@@ -93,6 +93,9 @@ std::optional<PostError> check_post(const TxnOp& op, const PostRules& r) noexcep
     return PostError::UnsupportedOpcode;
   }
   const TaOpcode code = info->op;
+  if (op.shared_data && !op.data.empty()) {
+    return PostError::LocalLength; // the data in two places: which is meant?
+  }
   if (!mode_allowed(code, r.mode)) {
     return PostError::ModeNotAllowed;
   }
@@ -110,7 +113,7 @@ std::optional<PostError> check_post(const TxnOp& op, const PostRules& r) noexcep
   case TaOpcode::Writeback:
   case TaOpcode::WriteWithImmediate:
   case TaOpcode::WriteWithNotify:
-    if (op.data.size() != op.length) {
+    if (op.payload().size() != op.length) {
       return PostError::LocalLength;
     }
     if (code == TaOpcode::Writeback && one_packet_transport && op.length > r.mtu) {
@@ -122,7 +125,7 @@ std::optional<PostError> check_post(const TxnOp& op, const PostRules& r) noexcep
     break;
   case TaOpcode::WriteWithBe:
   case TaOpcode::WritebackWithBe:
-    if (!op.be || op.data.size() != op.length || op.length < 64 || op.length > 1024 ||
+    if (!op.be || op.payload().size() != op.length || op.length < 64 || op.length > 1024 ||
         op.length > r.mtu || op.be->width_bits != be_width_for_length(op.length)) {
       return PostError::LocalLength;
     }
@@ -131,7 +134,7 @@ std::optional<PostError> check_post(const TxnOp& op, const PostRules& r) noexcep
     }
     break;
   case TaOpcode::Read:
-    if (!op.data.empty()) {
+    if (!op.payload().empty()) {
       return PostError::LocalLength;
     }
     // Over one-packet transports a Read is cut into MTU-sized slices, each answered by one
@@ -150,8 +153,8 @@ std::optional<PostError> check_post(const TxnOp& op, const PostRules& r) noexcep
   case TaOpcode::AtomicFetchOr:
   case TaOpcode::AtomicFetchXor: {
     const std::uint32_t n = op.length;
-    if (n == 0 || n > 64 || (n & (n - 1)) != 0 || op.uba % n != 0 || op.data.size() != 2U * n ||
-        (compact && n != 64)) {
+    if (n == 0 || n > 64 || (n & (n - 1)) != 0 || op.uba % n != 0 ||
+        op.payload().size() != 2U * n || (compact && n != 64)) {
       return PostError::LocalLength;
     }
     const bool needs_sub = code == TaOpcode::AtomicStore || code == TaOpcode::AtomicLoad;
@@ -162,7 +165,7 @@ std::optional<PostError> check_post(const TxnOp& op, const PostRules& r) noexcep
   }
   case TaOpcode::Send:
   case TaOpcode::SendWithImmediate:
-    if (op.data.size() != op.length) {
+    if (op.payload().size() != op.length) {
       return PostError::LocalLength;
     }
     if (op.length > r.mtu && (one_packet_transport || r.mtu % 1024 != 0)) {
@@ -171,12 +174,12 @@ std::optional<PostError> check_post(const TxnOp& op, const PostRules& r) noexcep
     }
     break;
   case TaOpcode::PrefetchTgt:
-    if (!op.data.empty()) {
+    if (!op.payload().empty()) {
       return PostError::LocalLength;
     }
     break;
   case TaOpcode::Management:
-    if (op.data.size() > 1024 || op.data.size() != op.length) {
+    if (op.payload().size() > 1024 || op.payload().size() != op.length) {
       return PostError::LocalLength; // PDU <= 1024 B (§7.2.12)
     }
     break;

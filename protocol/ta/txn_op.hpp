@@ -6,7 +6,9 @@
 // (what a refused request completes with).
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -34,7 +36,10 @@ struct TxnOp {
   std::uint32_t length = 0; // bytes (atomics: operand size 1..64; Read: bytes to read)
   std::optional<std::uint32_t> token_value; // TVETAH (TV_EN = 1)
   bool e_bit = false;
-  std::vector<Byte> data;            // Write*/Send* data; atomics: Operand1 | Operand2 (2 x length)
+  std::vector<Byte> data; // Write*/Send* data; atomics: Operand1 | Operand2 (2 x length)
+  // The data held in a buffer the caller shares instead (a simulator posting the same bytes
+  // many times keeps them once); `data` must then be empty. Not a wire field.
+  std::shared_ptr<const std::vector<Byte>> shared_data;
   std::optional<std::uint8_t> subop; // Atomic_store / Atomic_load: UD[23:20]
   std::optional<Beetah> be;          // Write_with_be / Writeback_with_be
   std::uint32_t target_jetty = 0;    // Send*, Write_with_immediate: the receiving Jetty (MTETAH)
@@ -48,6 +53,11 @@ struct TxnOp {
   std::uint32_t notify_token_value = 0;
   std::uint64_t notify_data = 0;
   bool expect_denied = false; // for the oracle: the harness spoiled the token on purpose
+
+  // The op's data, wherever it is held.
+  [[nodiscard]] std::span<const Byte> payload() const noexcept {
+    return shared_data ? std::span<const Byte>(*shared_data) : std::span<const Byte>(data);
+  }
 };
 
 enum class PostError : std::uint8_t {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 #include <unordered_map>
 
@@ -139,6 +140,22 @@ struct FabricSim::Impl final : NetworkClient {
   std::unique_ptr<ta::Oracle> oracle;
   std::vector<std::unique_ptr<ta::TaEndpoint>> eps;
   std::vector<FlowState> flows;
+  // A Write's data is one byte value repeated (op_of): the ops with the same value and length
+  // share one buffer while any of them is alive (the initiator, the oracle and the RTP send
+  // buffer hold it) instead of one copy each. Only memory changes, not a byte of any run.
+  struct PayloadCache {
+    std::map<std::pair<Byte, std::uint32_t>, std::weak_ptr<const std::vector<Byte>>> live;
+    std::shared_ptr<const std::vector<Byte>> get(Byte value, std::uint32_t len) {
+      auto& w = live[{value, len}];
+      auto buf = w.lock();
+      if (!buf) {
+        buf = std::make_shared<const std::vector<Byte>>(len, value);
+        w = buf;
+      }
+      return buf;
+    }
+  };
+  PayloadCache payloads;
   struct Phase {
     std::uint32_t left = 0;             // flows of the phase not yet complete
     std::vector<std::uint32_t> waiting; // flows that wait for the whole phase
@@ -358,7 +375,7 @@ struct FabricSim::Impl final : NetworkClient {
 
   bool post_one(FlowState& f, Time now) {
     const Flow& s = f.spec;
-    ta::TxnOp op = op_of(s, f.posted);
+    ta::TxnOp op = op_of(s, f.posted, &payloads);
     const std::uint32_t length = op.length;
     if (!eps[s.src]->post(f.queue, std::move(op), now)) {
       return false;
@@ -379,8 +396,9 @@ struct FabricSim::Impl final : NetworkClient {
     return true;
   }
 
-  // Operation k of flow s.
-  [[nodiscard]] static ta::TxnOp op_of(const Flow& s, std::uint64_t k) {
+  // Operation k of flow s (its data from `cache` when given).
+  [[nodiscard]] static ta::TxnOp op_of(const Flow& s, std::uint64_t k,
+                                       PayloadCache* cache = nullptr) {
     const std::uint64_t off = k * s.op_bytes;
     const auto len = static_cast<std::uint32_t>(std::min<std::uint64_t>(s.op_bytes, s.bytes - off));
     ta::TxnOp op;
@@ -394,7 +412,12 @@ struct FabricSim::Impl final : NetworkClient {
     op.uba = span == 0 ? 0 : (((std::uint64_t{s.id} * 4096U) + off) % span) & ~63ULL;
     op.length = len;
     if (s.op == OpKind::Write || s.op == OpKind::Store || s.op == OpKind::Send) {
-      op.data.assign(len, static_cast<Byte>(s.id * 31U + k));
+      const auto value = static_cast<Byte>(s.id * 31U + k);
+      if (cache != nullptr) {
+        op.shared_data = cache->get(value, len);
+      } else {
+        op.data.assign(len, value);
+      }
     }
     if (s.op == OpKind::Send) {
       op.target_jetty = kJetty;

@@ -705,5 +705,52 @@ TEST_CASE("TA engines: the RNR barrier of a queue is not cleared by an SC of the
   CHECK(oracle.ok());
 }
 
+TEST_CASE("TA engines: an op's data given as a shared buffer is written as if given whole",
+          "[ta][engine]") {
+  // Two Writes share one buffer (TxnOp::shared_data), over RTP (whose units carry the payload
+  // as a range of the buffer, TaUnit::tail) and over the ideal transport (which copies it).
+  const auto data = std::make_shared<const std::vector<Byte>>(pattern(9'000, 5));
+  for (const bool rtp : {true, false}) {
+    CAPTURE(rtp);
+    Oracle oracle;
+    RtpTransportConfig c;
+    c.channel.mtu = 1024;
+    Rng rng(3, 4);
+    auto mesh = rtp ? make_rtp_mesh(2, c, rng)
+                    : Result<std::vector<std::unique_ptr<TaTransport>>>(test::ideal_transports(2));
+    REQUIRE(mesh);
+    CHECK((*mesh)[0]->shares_payload() == rtp);
+    EndpointConfig ep;
+    ep.initiator.slice_bytes = 4096;
+    test::TxnNet net(std::move(*mesh), ep, {}, &oracle);
+    REQUIRE(net.ep(0).initiator().add_queue(1, {}));
+    test::set_up_target(net.ep(1).target(), 1);
+    for (OpId i = 1; i <= 2; ++i) {
+      TxnOp op = write_op(i, (i - 1) * 16'384, {});
+      op.length = static_cast<std::uint32_t>(data->size());
+      op.shared_data = data;
+      REQUIRE(net.ep(0).post(1, std::move(op), Time{0}));
+    }
+    // The data in two places is refused.
+    TxnOp both = write_op(3, 0, pattern(16, 1));
+    both.shared_data = std::make_shared<const std::vector<Byte>>(pattern(16, 1));
+    CHECK(net.ep(0).post(1, both, Time{0}).error() == PostError::LocalLength);
+    REQUIRE(net.run());
+    std::size_t n = 0;
+    while (auto done = net.ep(0).poll_completion()) {
+      CHECK(done->status == fn::CqeStatus::Success);
+      ++n;
+    }
+    CHECK(n == 2);
+    CHECK(net.ep(1).target().memory().read(0x100000, 9'000) == *data);
+    CHECK(net.ep(1).target().memory().read(0x100000 + 16'384, 9'000) == *data);
+    oracle.finish(net.now());
+    INFO(oracle.summary());
+    CHECK(oracle.ok());
+    CHECK(oracle.counters().executions >= 6);
+  }
+  CHECK(data.use_count() == 1); // nothing kept it
+}
+
 } // namespace
 } // namespace ub::ta

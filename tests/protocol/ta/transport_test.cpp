@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "protocol/nl/codec_test_support.hpp"
 #include "protocol/nl/nth_cna.hpp"
 #include "protocol/ta/ext_headers.hpp"
 #include "protocol/ta/tah.hpp"
@@ -24,6 +25,7 @@
 using namespace ub;
 using namespace ub::ta;
 using namespace ub::literals;
+using ub::test::Xorshift64;
 
 namespace {
 
@@ -90,6 +92,9 @@ struct Harness {
   // The receiving TA's verdict for a delivery that carries a handle (nullopt: none yet).
   std::function<std::optional<tp::TaVerdict>(std::size_t, const TaDelivery&)> verdict_fn;
   std::uint64_t verdict_errors = 0;
+  // Steps at which an RTP transport's cached next_timeout() differed from asking every group.
+  std::uint64_t timer_mismatches = 0;
+  std::uint64_t timer_checks = 0;
 
   explicit Harness(Mesh m, const sim::TaNetworkConfig& cfg = {}) : mesh(std::move(m)) {
     std::vector<TaTransport*> ptrs;
@@ -106,6 +111,11 @@ struct Harness {
   TaTransport& at(std::size_t i) { return *mesh[i]; }
   void collect(Time now) {
     for (std::size_t i = 0; i < mesh.size(); ++i) {
+      if (mesh[i]->kind() == TransportKind::Rtp) {
+        const auto& r = static_cast<const RtpTransport&>(*mesh[i]);
+        ++timer_checks;
+        timer_mismatches += r.next_timeout() != r.next_timeout_scan() ? 1 : 0;
+      }
       while (auto d = mesh[i]->poll_deliver()) {
         if (d->verdict_handle && verdict_fn) {
           if (const auto v = verdict_fn(i, *d)) {
@@ -242,11 +252,29 @@ TEST_CASE("RTP under 5% loss, duplication and reordering delivers every slice ex
   for (std::uint32_t i = 0; i < kSlices; ++i) {
     const bool ordered = i % 3 == 0; // a third on one ROL stream, the rest ROI
     auto units = make_slice(kWrite, i, 1 + i % 3, 1024, 1 + (i * 53U) % 1024);
+    if (i % 2 == 1) {
+      // Every other slice as the initiator gives it to RTP: the headers in `bytes`, the
+      // payload as a range of one shared buffer (TaUnit::tail); delivered the same.
+      std::vector<Byte> all;
+      for (const TaUnit& u : units) {
+        all.insert(all.end(), u.bytes.begin() + 16, u.bytes.end());
+      }
+      const auto owner = std::make_shared<const std::vector<Byte>>(std::move(all));
+      std::size_t off = 0;
+      for (TaUnit& u : units) {
+        const std::size_t len = u.bytes.size() - 16;
+        u.bytes.resize(16);
+        u.tail = SharedBytes{owner, off, len};
+        off += len;
+      }
+    }
     REQUIRE(h.at(0).send(make_send(2, std::move(units), ordered ? TaMode::Rol : TaMode::Roi, i,
                                    ordered ? std::optional<std::uint64_t>(9) : std::nullopt),
                          0_us));
   }
   REQUIRE(h.run(10'000'000_us));
+  CHECK(h.timer_checks > 50);
+  CHECK(h.timer_mismatches == 0);
   CHECK(h.net->counters().dropped > 10);
   CHECK(h.net->counters().reordered > 10);
   CHECK(h.net->counters().duplicated > 0);
@@ -282,6 +310,86 @@ TEST_CASE("RTP under 5% loss, duplication and reordering delivers every slice ex
   CHECK(retx > 0);
 }
 
+TEST_CASE("RTP's cached next timer equals every group's, after every call",
+          "[ta][transport][rtp]") {
+  // RtpTransport::next_timeout() asks a peer's group again only after something touched it.
+  // Three devices, held TA statuses (probe timers), losses (RTO, retransmissions), verdicts
+  // late and early: after every call the cached answer must equal asking every group.
+  auto c = rtp_config(2);
+  c.channel.ta_status = tp::TaStatusMode::RolRequests;
+  c.channel.rto.base = 5_us;
+  Mesh mesh = rtp_mesh(c, 3, 11);
+  std::vector<RtpTransport*> t;
+  for (auto& m : mesh) {
+    t.push_back(&as_rtp(*m));
+  }
+  Xorshift64 rng(17);
+  std::uint64_t checks = 0;
+  std::uint64_t mismatches = 0;
+  auto check = [&] {
+    for (const RtpTransport* r : t) {
+      ++checks;
+      mismatches += r->next_timeout() != r->next_timeout_scan() ? 1 : 0;
+    }
+  };
+  std::vector<std::pair<std::size_t, std::uint64_t>> held; // (device, handle)
+  Time now{0};
+  std::uint32_t slice = 0;
+  std::size_t delivered = 0;
+  for (int step = 0; step < 4'000; ++step) {
+    if (step < 2'000 && rng.next() % 4 == 0) {
+      const auto from = static_cast<std::size_t>(rng.next() % 3);
+      const auto to = static_cast<PeerId>((from + 1 + rng.next() % 2) % 3);
+      const bool rol = rng.next() % 2 == 0;
+      auto s = make_send(to, make_slice(kWrite, slice, 1 + rng.next() % 2, 1024, 50),
+                         rol ? TaMode::Rol : TaMode::Roi, slice,
+                         rol ? std::optional<std::uint64_t>(to) : std::nullopt);
+      s.expects_ta_status = rol;
+      (void)t[from]->send(std::move(s), now);
+      ++slice;
+      check();
+    }
+    for (std::size_t i = 0; i < 3; ++i) {
+      while (auto p = t[i]->poll_transmit(now)) {
+        check();
+        if (rng.next() % 10 != 0) { // 10% lost
+          t[p->dst]->on_receive(*p, now);
+          check();
+        }
+      }
+      while (auto d = t[i]->poll_deliver()) {
+        ++delivered;
+        if (d->verdict_handle) {
+          held.emplace_back(i, *d->verdict_handle);
+        }
+        check();
+      }
+      while (t[i]->poll_event()) {
+        check();
+      }
+    }
+    // Answer some held deliveries now, leave others for later steps.
+    for (auto it = held.begin(); it != held.end();) {
+      if (rng.next() % 3 == 0) {
+        (void)t[it->first]->verdict(it->second, tp::TaVerdict{}, now);
+        check();
+        it = held.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    now += Time{static_cast<std::int64_t>(200'000 + rng.next() % 2'000'000)};
+    for (RtpTransport* r : t) {
+      r->on_timeout(now);
+      check();
+    }
+  }
+  CHECK(slice > 300);
+  CHECK(delivered > 300);
+  CHECK(checks > 20'000);
+  CHECK(mismatches == 0);
+}
+
 TEST_CASE("RTP TA status round trip: held delivery, RNR and Ok verdicts come back as Status",
           "[ta][transport][rtp][spec:§6.8.2]") {
   auto c = rtp_config();
@@ -306,6 +414,8 @@ TEST_CASE("RTP TA status round trip: held delivery, RNR and Ok verdicts come bac
   CHECK(send(kRead, 4, true).error() == TaSendError::NotAllowed);
   REQUIRE(h.run());
   CHECK(h.verdict_errors == 0);
+  CHECK(h.timer_checks > 5);
+  CHECK(h.timer_mismatches == 0);
   REQUIRE(h.rx[1].size() == 3);
   CHECK(h.rx[1][0].verdict_handle);
   CHECK(h.rx[1][1].verdict_handle);
@@ -442,8 +552,10 @@ TEST_CASE("RTP channel failure fails its slices, then the ordered stream moves t
   std::vector<TaDelivery> got;
   std::vector<TaTxEvent> events;
   Time now{0};
+  std::uint64_t timer_mismatches = 0;
   auto run = [&](const std::function<bool()>& until, bool take_events) {
     for (int guard = 0; guard < 100'000 && !until(); ++guard) {
+      timer_mismatches += a.next_timeout() != a.next_timeout_scan() ? 1 : 0;
       while (auto p = a.poll_transmit(now)) {
         if (p->entropy != 0) {
           b.on_receive(*p, now);
@@ -502,6 +614,7 @@ TEST_CASE("RTP channel failure fails its slices, then the ordered stream moves t
   }));
   REQUIRE_FALSE(got.empty());
   CHECK(slice_of(got.back().packets.at(0)) == 4);
+  CHECK(timer_mismatches == 0);
   CHECK(got.back().stream == RtpTransport::stream_id(0, 1));
 }
 
