@@ -38,6 +38,7 @@ tp::TpGroupConfig group_config(const RtpTransportConfig& c,
   for (std::size_t k = 0; k < ends.size(); ++k) {
     tp::TpgMemberConfig m{};
     m.channel = ends[k];
+    m.channel.deliver_packets = true; // the TA reads a message packet by packet
     m.lb = member_lb(c, k);
     g.members.push_back(m);
   }
@@ -89,6 +90,9 @@ RtpTransport::RtpTransport(PeerId self, const RtpTransportConfig& cfg,
     : self_(self), cfg_(cfg) {
   for (auto& [id, g] : groups) {
     peers_.emplace(id, Peer{std::move(g), {}});
+  }
+  for (const auto& [id, p] : peers_) {
+    peer_list_.push_back(&p);
   }
 }
 
@@ -231,14 +235,18 @@ void RtpTransport::pump(PeerId id, Peer& p) {
     TaDelivery out;
     out.peer = id;
     out.stream = stream_id(id, d->channel);
-    const auto& m = d->message;
-    std::uint32_t start = 0;
-    for (const std::uint32_t end : m.packet_ends) {
-      out.packets.emplace_back(m.data.begin() + start, m.data.begin() + end);
-      start = end;
-    }
-    if (m.packet_ends.empty()) {
-      out.packets.push_back(m.data);
+    auto& m = d->message;
+    if (!m.packets.empty()) {
+      out.packets = std::move(m.packets);
+    } else {
+      std::uint32_t start = 0;
+      for (const std::uint32_t end : m.packet_ends) {
+        out.packets.emplace_back(m.data.begin() + start, m.data.begin() + end);
+        start = end;
+      }
+      if (m.packet_ends.empty()) {
+        out.packets.push_back(m.data);
+      }
     }
     if (m.needs_verdict) {
       const std::uint64_t h = next_handle_++;
@@ -352,12 +360,12 @@ Time RtpTransport::next_timeout() const noexcept {
     return timer_;
   }
   Time t = kNever;
-  for (const auto& [id, p] : peers_) {
-    if (p.stale) {
-      p.timer = p.group.next_timeout();
-      p.stale = false;
+  for (const Peer* p : peer_list_) {
+    if (p->stale) {
+      p->timer = p->group.next_timeout();
+      p->stale = false;
     }
-    t = std::min(t, p.timer);
+    t = std::min(t, p->timer);
   }
   timer_ = t;
   timer_stale_ = false;

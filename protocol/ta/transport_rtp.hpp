@@ -87,6 +87,11 @@ class RtpTransport final : public TaTransport {
 public:
   // One group per peer (its members' TPNs and PSNs already paired with the peer's group).
   RtpTransport(PeerId self, const RtpTransportConfig& cfg, std::map<PeerId, tp::TpGroup> groups);
+  // Not copyable: it keeps pointers into its own map of peers.
+  RtpTransport(const RtpTransport&) = delete;
+  RtpTransport& operator=(const RtpTransport&) = delete;
+  RtpTransport(RtpTransport&&) = default;
+  RtpTransport& operator=(RtpTransport&&) = default;
 
   // The `stream` of a delivery that arrived from `peer` on member `channel`.
   [[nodiscard]] static constexpr std::uint64_t stream_id(PeerId peer,
@@ -160,6 +165,7 @@ private:
   PeerId self_;
   RtpTransportConfig cfg_;
   std::map<PeerId, Peer> peers_;
+  std::vector<const Peer*> peer_list_; // peers_ in order, for next_timeout()'s scan
   std::map<std::tuple<PeerId, std::size_t, tp::MsgId>, std::uint64_t> tags_;
   std::map<std::uint64_t, Held> held_;
   std::uint64_t next_handle_ = 1;

@@ -1206,10 +1206,15 @@ void TpChannel::accept_packet(std::uint32_t psn, bool last, bool fake, std::uint
     rx_msg_first_psn_ = psn;
     rx_msg_.clear();
     rx_msg_ends_.clear();
+    rx_msg_packets_.clear();
     rx_msg_held_ = expects_ta_status(cfg_.ta_status, payload);
   }
-  rx_msg_.insert(rx_msg_.end(), payload.begin(), payload.end());
-  rx_msg_ends_.push_back(static_cast<std::uint32_t>(rx_msg_.size()));
+  if (cfg_.deliver_packets) {
+    rx_msg_packets_.emplace_back(payload.begin(), payload.end());
+  } else {
+    rx_msg_.insert(rx_msg_.end(), payload.begin(), payload.end());
+    rx_msg_ends_.push_back(static_cast<std::uint32_t>(rx_msg_.size()));
+  }
   if (last) {
     RxMessage m{};
     m.tpmsn = rx_msn_done_;
@@ -1217,7 +1222,9 @@ void TpChannel::accept_packet(std::uint32_t psn, bool last, bool fake, std::uint
     m.last_psn = psn;
     m.data = std::move(rx_msg_);
     m.packet_ends = std::move(rx_msg_ends_);
+    m.packets = std::move(rx_msg_packets_);
     rx_msg_ends_ = {};
+    rx_msg_packets_ = {};
     m.needs_verdict = rx_msg_held_;
     if (rx_msg_held_) {
       // The ACK of this packet waits for the TA (§6.8.2): later ACKs stop below it.

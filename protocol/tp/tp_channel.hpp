@@ -108,6 +108,10 @@ struct TpChannelConfig {
   // RNR timeout has passed (Table 6-2 F bit, §8.2.7.3). 0 = never.
   Time fake_keepalive_interval{0};
   std::size_t status_memory = 1024; // receiver: status ACKs remembered for re-sending (MODEL)
+  // How a received message is handed up, not what is received: each packet's payload in
+  // RxMessage::packets (for an upper layer that reads packet by packet, as the TA does) rather
+  // than concatenated in RxMessage::data. Spares gathering a message into one growing buffer.
+  bool deliver_packets = false;
 };
 
 // Ok, or an Error naming the field (header "TpChannelConfig").
@@ -142,6 +146,9 @@ struct RxMessage {
   std::uint32_t first_psn = 0;
   std::uint32_t last_psn = 0;
   std::vector<Byte> data; // the payloads of its packets, in order
+  // With TpChannelConfig::deliver_packets: each packet's payload, in order (data and
+  // packet_ends are then empty).
+  std::vector<std::vector<Byte>> packets;
   // Where each packet's bytes end in `data` (one entry per packet): with send_packets() every
   // packet carries its own TA headers, and the TA layer reads them packet by packet.
   std::vector<std::uint32_t> packet_ends;
@@ -394,6 +401,7 @@ private:
   std::uint32_t ooo_count_ = 0;
   std::vector<Byte> rx_msg_;
   std::vector<std::uint32_t> rx_msg_ends_;
+  std::vector<std::vector<Byte>> rx_msg_packets_; // deliver_packets
   std::uint32_t rx_msg_first_psn_ = 0;
   bool rx_in_msg_ = false;
   std::uint32_t rx_msn_done_ = 0;

@@ -733,3 +733,46 @@ TEST_CASE("submit_packets: a payload given as a shared tail goes out as if given
   CHECK(two[0].tail.length == 100);
   CHECK(two[0].tail.owner == owner);
 }
+
+TEST_CASE("deliver_packets: a message is handed up packet by packet, the same bytes", "[tp][rtp]") {
+  // The same three-packet message to a receiver that concatenates (data, packet_ends) and to
+  // one that keeps the packets apart (RxMessage::packets).
+  std::vector<TpPacketUnit> units;
+  for (std::size_t k = 0; k < 3; ++k) {
+    TpPacketUnit u{};
+    u.ta_header_bytes = 4;
+    u.bytes.assign(4 + (k < 2 ? 1024 : 77), static_cast<Byte>(0x30 + k));
+    units.push_back(u);
+  }
+  std::vector<RxMessage> got;
+  for (const bool apart : {false, true}) {
+    TpChannel a(pair_config(RetxAlgo::GbnFast, true));
+    auto rc = pair_config(RetxAlgo::GbnFast, false);
+    rc.deliver_packets = apart;
+    TpChannel b(rc);
+    REQUIRE(a.send_packets(units) == TpChannel::SendStatus::Queued);
+    while (auto p = a.poll_transmit(Time{0})) {
+      b.on_receive(p->tp, p->cci, Time{0});
+    }
+    auto m = b.poll_deliver();
+    REQUIRE(m.has_value());
+    got.push_back(std::move(*m));
+  }
+  const RxMessage& whole = got[0];
+  const RxMessage& apart = got[1];
+  CHECK(whole.packets.empty());
+  CHECK(apart.data.empty());
+  CHECK(apart.packet_ends.empty());
+  REQUIRE(apart.packets.size() == 3);
+  REQUIRE(whole.packet_ends.size() == 3);
+  std::uint32_t start = 0;
+  for (std::size_t k = 0; k < 3; ++k) {
+    const std::vector<Byte> expect(whole.data.begin() + start,
+                                   whole.data.begin() + whole.packet_ends[k]);
+    CHECK(apart.packets[k] == expect);
+    CHECK(apart.packets[k] == units[k].bytes);
+    start = whole.packet_ends[k];
+  }
+  CHECK(apart.first_psn == whole.first_psn);
+  CHECK(apart.last_psn == whole.last_psn);
+}
