@@ -503,23 +503,26 @@ std::optional<TpOut> TpChannel::send_new(Time now) {
   h.tpmsn = m.tpmsn;
   const std::size_t unpadded = cfg_.nth_bytes + kRtphBytes + len;
   h.padding = static_cast<std::uint8_t>((4 - unpadded % 4) % 4);
-  std::vector<Byte> tp(kRtphBytes + len + h.padding, 0);
-  const std::uint32_t bytes = static_cast<std::uint32_t>(tp.size() + 4); // + ICRC
+  const std::size_t size = kRtphBytes + len + h.padding;
+  const std::uint32_t bytes = static_cast<std::uint32_t>(size + 4); // + ICRC
   if (!cc_allows(bytes, now)) {
     return std::nullopt;
   }
+  // RTPH, payload, zero padding: each byte written once.
+  std::vector<Byte> tp(kRtphBytes, 0);
+  tp.reserve(size);
   (void)Codec<Rtph>::encode(h, tp);
   if (m.units.empty()) {
-    std::copy_n(m.data.begin() + static_cast<std::ptrdiff_t>(m.next_offset), len,
-                tp.begin() + kRtphBytes);
+    const auto from = m.data.begin() + static_cast<std::ptrdiff_t>(m.next_offset);
+    tp.insert(tp.end(), from, from + static_cast<std::ptrdiff_t>(len));
   } else {
     TpPacketUnit& u = m.units[m.next_unit];
-    const auto at = tp.begin() + kRtphBytes;
-    std::copy(u.bytes.begin(), u.bytes.end(), at);
+    tp.insert(tp.end(), u.bytes.begin(), u.bytes.end());
     const std::span<const Byte> tail = u.tail.view();
-    std::copy(tail.begin(), tail.end(), at + static_cast<std::ptrdiff_t>(u.bytes.size()));
+    tp.insert(tp.end(), tail.begin(), tail.end());
     u = TpPacketUnit{}; // built: the packet keeps its own copy from here on
   }
+  tp.resize(size, 0);
   m.next_offset += len;
   ++m.next_unit;
   if (last && m.expects_status) {
