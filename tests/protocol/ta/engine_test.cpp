@@ -78,6 +78,17 @@ std::uint64_t le(const std::vector<Byte>& b) {
   return v;
 }
 
+// Takes every completion of endpoint `ep`, checking each succeeded; returns how many.
+template <class Endpoint>
+std::size_t successes(Endpoint& ep) {
+  std::size_t n = 0;
+  while (auto done = ep.poll_completion()) {
+    CHECK(done->status == fn::CqeStatus::Success);
+    ++n;
+  }
+  return n;
+}
+
 struct Pair {
   explicit Pair(TaMode mode = TaMode::Roi, EndpointConfig ep = {}, test::NetConfig nc = {},
                 TaWire wire = TaWire::Cna16, std::uint32_t mtu = 4096, bool multi = true,
@@ -624,12 +635,7 @@ TEST_CASE("TA engines: ROT gets its SC over RTP channels that put ROL statuses i
     REQUIRE(net.ep(0).post(1, write_op(i, i * 64, pattern(64, 3), ExecOrder::So), Time{0}));
   }
   REQUIRE(net.run());
-  std::size_t n = 0;
-  while (auto done = net.ep(0).poll_completion()) {
-    CHECK(done->status == fn::CqeStatus::Success);
-    ++n;
-  }
-  CHECK(n == 4);
+  CHECK(successes(net.ep(0)) == 4);
   CHECK(net.ep(0).initiator().counters().sc_granted == 1);
   oracle.finish(net.now());
   CHECK(oracle.ok());
@@ -736,12 +742,7 @@ TEST_CASE("TA engines: an op's data given as a shared buffer is written as if gi
     both.shared_data = std::make_shared<const std::vector<Byte>>(pattern(16, 1));
     CHECK(net.ep(0).post(1, both, Time{0}).error() == PostError::LocalLength);
     REQUIRE(net.run());
-    std::size_t n = 0;
-    while (auto done = net.ep(0).poll_completion()) {
-      CHECK(done->status == fn::CqeStatus::Success);
-      ++n;
-    }
-    CHECK(n == 2);
+    CHECK(successes(net.ep(0)) == 2);
     CHECK(net.ep(1).target().memory().read(0x100000, 9'000) == *data);
     CHECK(net.ep(1).target().memory().read(0x100000 + 16'384, 9'000) == *data);
     oracle.finish(net.now());
