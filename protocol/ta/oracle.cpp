@@ -331,6 +331,12 @@ struct Oracle::Impl {
   };
   std::unordered_map<OpId, Unreported> unreported; // W8: posted, completion not yet reported
   std::unordered_map<PageKey, std::unique_ptr<ShadowPage>, PageKeyHash> shadow;
+  struct RecentPage {
+    PageKey key{};
+    ShadowPage* page = nullptr;
+  };
+  std::array<RecentPage, 2> recent_pages{};
+  unsigned recent_next = 0;
   std::unordered_map<BlockKey, std::unique_ptr<BlockPage>, BlockKeyHash> blocks;
   BlockKey last_key{0, 0, kInf}; // the last page looked up (pages are never removed)
   BlockPage* last_page = nullptr;
@@ -427,14 +433,25 @@ struct Oracle::Impl {
   // ---------------------------------------------------------------------------------------
   // Shadow memory (witness)
 
+  // An execution asks for the same pages again and again (write_matches, then the copy; a
+  // packet often straddles two pages), so the last two are remembered. Shadow pages are never
+  // freed, so the pointers stay valid.
   ShadowPage& page(PeerId target, std::uint64_t number) {
-    auto& p = shadow[PageKey{target, number}];
+    const PageKey k{target, number};
+    for (const RecentPage& r : recent_pages) {
+      if (r.page != nullptr && r.key == k) {
+        return *r.page;
+      }
+    }
+    auto& p = shadow[k];
     if (!p) {
       p = std::make_unique<ShadowPage>();
       if (cfg.zero_initial) {
         p->set_all_known();
       }
     }
+    recent_pages[recent_next] = RecentPage{k, p.get()};
+    recent_next ^= 1U;
     return *p;
   }
 

@@ -19,8 +19,8 @@ void TaEndpoint::drain(Time now) {
     std::vector<TaPacket> packets;
     packets.reserve(d->packets.size());
     bool bad = false;
-    for (const auto& bytes : d->packets) {
-      auto p = decode_ta(bytes, transport_->wire());
+    for (auto& bytes : d->packets) {
+      auto p = decode_ta_owned(std::move(bytes), transport_->wire()); // the delivery's buffer, kept
       if (!p) {
         bad = true;
         break;

@@ -294,7 +294,10 @@ Result<std::vector<Byte>> encode_ta(const TaPacket& p, TaWire w) {
   return out;
 }
 
-Result<TaPacket> decode_ta(std::span<const Byte> bytes, TaWire w) {
+namespace {
+
+// decode_ta's headers into `p`, and the payload's checks: where the payload starts.
+Result<std::size_t> decode_headers(std::span<const Byte> bytes, TaWire w, TaPacket& p) {
   const bool compact = w == TaWire::Compact;
   if (bytes.empty()) {
     return make_unexpected(Error{Errc::Truncated,
@@ -308,7 +311,6 @@ Result<TaPacket> decode_ta(std::span<const Byte> bytes, TaWire w) {
   // check refuses reserved codes).
   const auto info = ta_opcode_info(bytes[0]);
   const bool response = info && info->response;
-  TaPacket p;
   auto base = [&]() -> Result<TaBase> {
     auto lift = [](auto r) -> Result<TaBase> {
       if (!r) {
@@ -348,11 +350,32 @@ Result<TaPacket> decode_ta(std::span<const Byte> bytes, TaWire w) {
     }
     pos += *n;
   }
-  const auto payload = bytes.subspan(pos);
-  if (auto st = check_ta_payload(ctx, payload.size(), pos); !st) {
+  if (auto st = check_ta_payload(ctx, bytes.size() - pos, pos); !st) {
     return make_unexpected(st.error());
   }
-  p.payload.assign(payload.begin(), payload.end());
+  return pos;
+}
+
+} // namespace
+
+Result<TaPacket> decode_ta(std::span<const Byte> bytes, TaWire w) {
+  TaPacket p;
+  const auto pos = decode_headers(bytes, w, p);
+  if (!pos) {
+    return make_unexpected(pos.error());
+  }
+  p.payload.assign(bytes.begin() + static_cast<std::ptrdiff_t>(*pos), bytes.end());
+  return p;
+}
+
+Result<TaPacket> decode_ta_owned(std::vector<Byte>&& bytes, TaWire w) {
+  TaPacket p;
+  const auto pos = decode_headers(bytes, w, p);
+  if (!pos) {
+    return make_unexpected(pos.error());
+  }
+  bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(*pos));
+  p.payload = std::move(bytes);
   return p;
 }
 

@@ -99,5 +99,8 @@ struct TaPacket {
 // encode_ta, plus Truncated (offset: the end of the input) when the bytes end inside a header the
 // chain calls for. Never reads past `bytes`, never crashes on any input.
 [[nodiscard]] Result<TaPacket> decode_ta(std::span<const Byte> bytes, TaWire w);
+// decode_ta, keeping the buffer: on success the payload is `bytes` with the headers cut off
+// (no new allocation); on failure `bytes` is left as it was.
+[[nodiscard]] Result<TaPacket> decode_ta_owned(std::vector<Byte>&& bytes, TaWire w);
 
 } // namespace ub::ta

@@ -619,9 +619,12 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
     q.access = MemAccess::Write;
     q.length = p.payload.size();
     const std::uint64_t pa = q.length == 0 ? 0 : ummu_.check(q).value_or(0);
-    std::vector<Byte> before;
+    // The observer's "before" and "after" are read into buffers the target keeps from one
+    // execution to the next (most of the bytes a run moves are writes).
     if (observer_ != nullptr) {
-      before = mem_.read(pa, p.payload.size());
+      ex.before.swap(before_buf_);
+      ex.before.resize(p.payload.size());
+      mem_.read(pa, ex.before);
     }
     if (p.be) {
       // BE[n] = 0 leaves byte n alone; bytes past the BE width are written (§7.4.2.1.3).
@@ -637,9 +640,12 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
     if (observer_ != nullptr) {
       ex.access = MemAccess::Write;
       ex.pa = pa;
-      ex.before = std::move(before);
-      ex.after = mem_.read(pa, p.payload.size());
+      ex.after.swap(after_buf_);
+      ex.after.resize(p.payload.size());
+      mem_.read(pa, ex.after);
       observer_->on_executed(ex);
+      ex.before.swap(before_buf_);
+      ex.after.swap(after_buf_);
     }
     if (p.ntf) {
       // The notify word after every data byte (§7.4.2.1.2), little-endian (§7.2.13).

@@ -4,12 +4,32 @@
 
 namespace ub::ta {
 
-TargetMemory::Page& TargetMemory::page(std::uint64_t number) {
-  auto& p = pages_[number];
-  if (!p) {
-    p = std::make_unique<Page>();
-    p->fill(Byte{0});
+void TargetMemory::remember(std::uint64_t number, Page* p) noexcept {
+  recent_[recent_next_] = Recent{number, p};
+  recent_next_ ^= 1U;
+}
+
+TargetMemory::Page* TargetMemory::find(std::uint64_t number) {
+  for (const Recent& r : recent_) {
+    if (r.page != nullptr && r.number == number) {
+      return r.page;
+    }
   }
+  const auto it = pages_.find(number);
+  if (it == pages_.end()) {
+    return nullptr;
+  }
+  remember(number, it->second.get());
+  return it->second.get();
+}
+
+TargetMemory::Page& TargetMemory::page(std::uint64_t number) {
+  if (Page* p = find(number)) {
+    return *p;
+  }
+  auto& p = pages_[number];
+  p = std::make_unique<Page>(); // value-initialised: zero-filled
+  remember(number, p.get());
   return *p;
 }
 
@@ -19,11 +39,10 @@ void TargetMemory::read(std::uint64_t pa, std::span<Byte> out) {
     const std::uint64_t a = pa + done;
     const std::uint64_t off = a % kPageBytes;
     const std::size_t n = std::min<std::size_t>(out.size() - done, kPageBytes - off);
-    const auto it = pages_.find(a / kPageBytes);
-    if (it == pages_.end()) {
+    if (const Page* p = find(a / kPageBytes); p == nullptr) {
       std::fill_n(out.begin() + static_cast<std::ptrdiff_t>(done), n, Byte{0});
     } else {
-      std::copy_n(it->second->begin() + static_cast<std::ptrdiff_t>(off), n,
+      std::copy_n(p->begin() + static_cast<std::ptrdiff_t>(off), n,
                   out.begin() + static_cast<std::ptrdiff_t>(done));
     }
     done += n;

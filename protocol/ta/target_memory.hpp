@@ -7,10 +7,11 @@
 
 #include <array>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <span>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "protocol/common/bits.hpp"
@@ -22,6 +23,25 @@ namespace ub::ta {
 class TargetMemory {
 public:
   static constexpr std::uint64_t kPageBytes = 4096;
+
+  TargetMemory() = default;
+  // A move leaves the source empty, without remembered pages.
+  TargetMemory(TargetMemory&& o) noexcept
+      : pages_(std::move(o.pages_)), recent_(o.recent_), recent_next_(o.recent_next_) {
+    o.pages_.clear();
+    o.forget();
+  }
+  TargetMemory& operator=(TargetMemory&& o) noexcept {
+    pages_ = std::move(o.pages_);
+    recent_ = o.recent_;
+    recent_next_ = o.recent_next_;
+    o.pages_.clear();
+    o.forget();
+    return *this;
+  }
+  TargetMemory(const TargetMemory&) = delete;
+  TargetMemory& operator=(const TargetMemory&) = delete;
+  ~TargetMemory() = default;
 
   // Copies `out.size()` bytes from `pa` (untouched memory reads as zero).
   void read(std::uint64_t pa, std::span<Byte> out);
@@ -38,8 +58,21 @@ public:
 private:
   using Page = std::array<Byte, kPageBytes>;
   Page& page(std::uint64_t number);
+  Page* find(std::uint64_t number);
 
-  std::map<std::uint64_t, std::unique_ptr<Page>> pages_;
+  void remember(std::uint64_t number, Page* p) noexcept;
+  void forget() noexcept { recent_ = {}; }
+
+  // Hashed, with the last two pages looked up remembered: an execution touches its pages a few
+  // times in a row (its "before", the write, its "after"), and a packet often straddles two.
+  // Pages are never freed, so the pointers stay valid.
+  struct Recent {
+    std::uint64_t number = 0;
+    Page* page = nullptr;
+  };
+  std::unordered_map<std::uint64_t, std::unique_ptr<Page>> pages_;
+  std::array<Recent, 2> recent_{};
+  unsigned recent_next_ = 0;
 };
 
 } // namespace ub::ta

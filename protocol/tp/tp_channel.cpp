@@ -509,8 +509,9 @@ std::optional<TpOut> TpChannel::send_new(Time now) {
     return std::nullopt;
   }
   // RTPH, payload, zero padding: each byte written once.
-  std::vector<Byte> tp(kRtphBytes, 0);
-  tp.reserve(size);
+  std::vector<Byte> tp;
+  tp.reserve(size); // before the first byte: one allocation a packet, not two
+  tp.resize(kRtphBytes, 0);
   (void)Codec<Rtph>::encode(h, tp);
   if (m.units.empty()) {
     const auto from = m.data.begin() + static_cast<std::ptrdiff_t>(m.next_offset);

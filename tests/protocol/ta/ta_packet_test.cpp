@@ -361,6 +361,10 @@ TEST_CASE("TA packet: every opcode, wire form and flag combination round-trips",
       CHECK(d->is_response() == (pl.op >= 0x11 && pl.op <= 0x13));
       CHECK(d->ini_tassn() == load_be16(bytes.data() + 2));
       CHECK(encode_ok(*d, w) == bytes);
+      // The overload that keeps the buffer decodes the same packet.
+      auto kept = decode_ta_owned(std::vector<Byte>(bytes), w);
+      REQUIRE(kept);
+      CHECK(*kept == p);
       // The appending overload keeps what the buffer held.
       std::vector<Byte> out{0xAA, 0xBB};
       REQUIRE(encode_ta(p, w, out));
@@ -746,11 +750,18 @@ TEST_CASE("TA packet: arbitrary and mutated bytes decode or fail cleanly, and wh
   int decoded = 0;
   auto check_one = [&](std::span<const Byte> in, TaWire w) {
     auto r = decode_ta(in, w);
+    // The buffer-keeping overload: the same answer; on a refusal the buffer is untouched.
+    std::vector<Byte> buf(in.begin(), in.end());
+    auto kept = decode_ta_owned(std::move(buf), w);
+    REQUIRE(kept.has_value() == r.has_value());
     if (!r) {
+      CHECK(to_string(kept.error()) == to_string(r.error()));
+      CHECK(std::equal(buf.begin(), buf.end(), in.begin(), in.end()));
       CHECK(r.error().offset <= in.size());
       CHECK_FALSE(to_string(r.error()).empty());
       return;
     }
+    CHECK(*kept == *r);
     ++decoded;
     CHECK(ta_header_size(*r, w) + r->payload.size() == in.size());
     auto again = encode_ta(*r, w);

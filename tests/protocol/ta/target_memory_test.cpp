@@ -1,5 +1,8 @@
 // Target memory: sparse pages created on first touch, reads and writes across page boundaries,
 // untouched memory reads as zero, atomics in place with the Table 7-16 rules.
+#include <map>
+#include <random>
+
 #include <catch2/catch.hpp>
 
 #include "protocol/ta/target_memory.hpp"
@@ -57,4 +60,49 @@ TEST_CASE("Target memory: atomics run in place, aligned, and refuse what apply_a
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().field == "UD");
   CHECK(m.read(pa, 8) == before);
+}
+
+TEST_CASE("Target memory: random reads and writes over a few pages agree with a byte map, also "
+          "after a move",
+          "[ta][memory]") {
+  // The page lookups remember the last two pages; a byte map has no such shortcut. Accesses
+  // cluster on five neighbouring pages and straddle their boundaries, so the remembered pages
+  // are hit, missed and replaced in every order.
+  std::mt19937_64 rng(0x7A4E); // fully specified by the standard: the same sequence everywhere
+  TargetMemory m;
+  std::map<std::uint64_t, Byte> ref;
+  auto check_read = [&](TargetMemory& mem, std::uint64_t pa, std::size_t n) {
+    std::vector<Byte> want(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto it = ref.find(pa + i);
+      want[i] = it == ref.end() ? Byte{0} : it->second;
+    }
+    CHECK(mem.read(pa, n) == want);
+  };
+  const std::uint64_t base = 0x40'0000;
+  for (int i = 0; i < 3000; ++i) {
+    const std::uint64_t pa = base + rng() % (5 * TargetMemory::kPageBytes);
+    const std::size_t n = 1 + static_cast<std::size_t>(rng() % 6000);
+    if (rng() % 2 == 0) {
+      std::vector<Byte> data(n);
+      for (std::size_t k = 0; k < n; ++k) {
+        data[k] = static_cast<Byte>(rng());
+        ref[pa + k] = data[k];
+      }
+      m.write(pa, data);
+    } else {
+      check_read(m, pa, n);
+    }
+  }
+  const std::size_t pages = m.pages();
+  CHECK(pages >= 5);
+  TargetMemory moved(std::move(m));
+  CHECK(moved.pages() == pages);
+  for (std::uint64_t pa = base; pa < base + 7 * TargetMemory::kPageBytes; pa += 1000) {
+    check_read(moved, pa, 1500);
+  }
+  // The moved-from memory is empty and remembers no page of the other's.
+  TargetMemory& old = m; // NOLINT(bugprone-use-after-move): the state after a move is specified
+  CHECK(old.pages() == 0);
+  CHECK(old.read(base, 64) == std::vector<Byte>(64, 0));
 }
