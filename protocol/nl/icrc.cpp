@@ -210,6 +210,12 @@ std::uint32_t crc32_ieee(std::span<const Byte> bytes, std::uint32_t crc) noexcep
 
 std::uint32_t compute_icrc(std::uint8_t cfg, std::span<const Byte> net, unsigned ip_version,
                            bool has_udp) noexcept {
+  return compute_icrc(cfg, net, {}, ip_version, has_udp);
+}
+
+std::uint32_t compute_icrc(std::uint8_t cfg, std::span<const Byte> net_head,
+                           std::span<const Byte> net_rest, unsigned ip_version,
+                           bool has_udp) noexcept {
   // The masked fields all sit in the first 58 bytes of the covered range; copy that much, mask
   // it, and run the rest unmasked.
   std::array<Byte, 64> head{};
@@ -219,12 +225,27 @@ std::uint32_t compute_icrc(std::uint8_t cfg, std::span<const Byte> net, unsigned
   } else if (cfg != 6 && cfg != 7) {
     return 0;
   }
-  if (net.size() < start) {
+  if (net_head.size() + net_rest.size() < start) {
     return 0;
   }
-  const auto covered = net.subspan(start);
-  const std::size_t n = std::min(covered.size(), head.size());
-  std::memcpy(head.data(), covered.data(), n);
+  // The covered range is a ++ b.
+  std::span<const Byte> a = net_head;
+  std::span<const Byte> b = net_rest;
+  if (start <= a.size()) {
+    a = a.subspan(start);
+  } else {
+    b = b.subspan(start - a.size());
+    a = {};
+  }
+  const std::size_t covered = a.size() + b.size();
+  const std::size_t n = std::min(covered, head.size());
+  const std::size_t from_a = std::min(a.size(), n);
+  if (from_a != 0) {
+    std::memcpy(head.data(), a.data(), from_a);
+  }
+  if (n > from_a) {
+    std::memcpy(head.data() + from_a, b.data(), n - from_a);
+  }
   auto h = std::span<Byte>(head.data(), n);
   if (cfg == 6) {
     mask(h, 4);
@@ -254,13 +275,16 @@ std::uint32_t compute_icrc(std::uint8_t cfg, std::span<const Byte> net, unsigned
       mask(h, 20 + 7);
     }
   }
+  // What follows the masked copy: the rest of a (only when a is longer than the copy), then
+  // the rest of b.
+  const auto a_rest = a.subspan(from_a);
+  const auto b_rest = b.subspan(n - from_a);
 #if UB_CRC_CLMUL
-  if (covered.size() >= 128 && has_clmul()) {
-    return ~crc_clmul(~0U, head.data(), covered.data() + 64, covered.size() - 64);
+  if (a_rest.empty() && covered >= 128 && has_clmul()) {
+    return ~crc_clmul(~0U, head.data(), b_rest.data(), b_rest.size());
   }
 #endif
-  const std::uint32_t c = crc32_ieee(h);
-  return crc32_ieee(covered.subspan(n), c);
+  return crc32_ieee(b_rest, crc32_ieee(a_rest, crc32_ieee(h)));
 }
 
 } // namespace ub::nl

@@ -24,6 +24,11 @@ namespace ub::nl {
 // whether a UDP header follows the IP header. Returns 0 for a CFG that has no ICRC.
 [[nodiscard]] std::uint32_t compute_icrc(std::uint8_t cfg, std::span<const Byte> net,
                                          unsigned ip_version = 4, bool has_udp = true) noexcept;
+// The same for a packet held in two places: `net_head` followed by `net_rest` (a simulator that
+// keeps a packet's headers apart from its payload), without joining them.
+[[nodiscard]] std::uint32_t compute_icrc(std::uint8_t cfg, std::span<const Byte> net_head,
+                                         std::span<const Byte> net_rest, unsigned ip_version = 4,
+                                         bool has_udp = true) noexcept;
 
 [[nodiscard]] constexpr std::uint32_t load_icrc(const Byte* p) noexcept {
   return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) |

@@ -866,7 +866,10 @@ void TaInitiator::finish(std::uint32_t qid, Op& op, Time now) {
   op.finished = true;
   op.done_at = now;
   if (auto qit = queues_.find(qid); qit != queues_.end()) {
-    qit->second.report_pending = true;
+    if (!qit->second.report_pending) {
+      qit->second.report_pending = true;
+      reports_due_.push_back(qid);
+    }
     qit->second.quiet = false;
   }
   const fn::CqeStatus status = op.failure.value_or(fn::CqeStatus::Success);
@@ -997,8 +1000,23 @@ void TaInitiator::apply_outcome(std::uint64_t tag, const TaOutcome& o,
 
 void TaInitiator::report_all(Time now) {
   dirty_ = true;
-  for (auto& [qid, q] : queues_) {
-    report(qid, q, now);
+  // Only queues where an op finished can report; in queue order, as a walk of every queue
+  // would (a queue reported directly since then is listed but has nothing pending).
+  if (reports_due_.empty()) {
+    return;
+  }
+  std::vector<std::uint32_t> due;
+  due.swap(reports_due_);
+  std::sort(due.begin(), due.end());
+  due.erase(std::unique(due.begin(), due.end()), due.end());
+  for (const std::uint32_t qid : due) {
+    if (const auto it = queues_.find(qid); it != queues_.end()) {
+      report(qid, it->second, now);
+    }
+  }
+  if (reports_due_.empty()) {
+    due.clear();
+    reports_due_.swap(due); // keep the capacity
   }
 }
 

@@ -239,6 +239,7 @@ private:
   InitiatorConfig cfg_;
   TxnObserver* observer_;
   std::map<std::uint32_t, Queue> queues_;
+  std::vector<std::uint32_t> reports_due_;  // queues whose report_pending was set (report_all)
   std::map<std::uint64_t, Handle> handles_; // slice tag -> where it is
   std::map<StreamKey, Stream> streams_;
   std::set<std::pair<Time, std::uint64_t>> timers_; // (when, slice tag): deadlines and retries

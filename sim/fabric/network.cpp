@@ -88,6 +88,8 @@ FabricNetwork::make(const Topology& topo, const Routing& routing, const NetworkP
   const bool cna16 = p.transport == TransportKind::Ctp;
   n->cfg_ = cna16 ? 6 : 7;
   n->nth_bytes_ = cna16 ? Layout<nl::NthCna16>::kSize : Layout<nl::NthCna24>::kSize;
+  static_assert(kLph == kLphBytes && kLph + Layout<nl::NthCna24>::kSize <= kHeadMax &&
+                Layout<nl::NthCna16>::kSize <= Layout<nl::NthCna24>::kSize);
   // The largest DLLDP is 512 flits (§4.3.2); the packet must also fit one VL buffer.
   const auto largest = dl::geometry_for_payload(dl::kMaxPacketFlits * 16, p.block_mode);
   (void)largest;
@@ -195,9 +197,9 @@ std::uint32_t FabricNetwork::alloc_packet() {
 
 void FabricNetwork::free_packet(std::uint32_t id) {
   --live_packets_;
-  // The wire keeps its capacity and bytes: send() zeroes the LPH and NTH before encoding them
-  // (the codecs set fields into zeroed bytes) and overwrites the rest, so the payload is not
-  // zero-filled first.
+  // The body keeps its capacity and bytes: send() zeroes the head before encoding the LPH and
+  // NTH into it (the codecs set fields into zeroed bytes) and overwrites the body, so the
+  // payload is not zero-filled first.
   packets_[id].next = kNone;
   free_.push_back(id);
 }
@@ -211,21 +213,20 @@ void FabricNetwork::send(std::uint32_t ep, const ta::NetPacket& pk, Time now, st
   const Cna dcna = topo_.node(dst_node).cna;
   // The network header (§5.2): the transport's entropy is the LBF; its CCI rides in the NTH.
   const std::size_t net_len = nth_bytes_ + pk.bytes.size() + kIcrc;
-  pkt.wire.resize(kLph + net_len);
-  std::fill_n(pkt.wire.begin(), kLph + nth_bytes_, Byte{0});
-  std::span<Byte> net(pkt.wire.data() + kLph, net_len);
+  pkt.head.fill(Byte{0});
+  const std::span<Byte> nth(pkt.head.data() + kLph, nth_bytes_);
   const std::uint16_t cci = nl::pack_cci(pk.cci);
   const auto lbf = static_cast<std::uint8_t>(pk.entropy ^ (pk.entropy >> 8U));
   const NthView v{scna, dcna, cci, lbf, static_cast<std::uint8_t>(pk.sl & 0xFU)};
   if (cfg_ == 6) {
-    encode_nth<nl::NthCna16>(v, nl::nlp::kCtph, net.first(nth_bytes_));
+    encode_nth<nl::NthCna16>(v, nl::nlp::kCtph, nth);
   } else {
-    encode_nth<nl::NthCna24>(v, nl::nlp::kRtph, net.first(nth_bytes_));
+    encode_nth<nl::NthCna24>(v, nl::nlp::kRtph, nth);
   }
-  std::copy(pk.bytes.begin(), pk.bytes.end(),
-            net.begin() + static_cast<std::ptrdiff_t>(nth_bytes_));
-  const std::uint32_t icrc = nl::compute_icrc(cfg_, net.first(net_len - kIcrc));
-  nl::store_icrc(net.data() + net_len - kIcrc, icrc);
+  pkt.body.resize(pk.bytes.size() + kIcrc);
+  std::copy(pk.bytes.begin(), pk.bytes.end(), pkt.body.begin());
+  const std::uint32_t icrc = nl::compute_icrc(cfg_, nth, pk.bytes);
+  nl::store_icrc(pkt.body.data() + pk.bytes.size(), icrc);
   const auto geom = dl::geometry_for_payload(net_len, p_.block_mode);
   pkt.flits = geom ? geom->flits : dl::kMaxPacketFlits;
   pkt.cells = static_cast<std::uint16_t>(
@@ -245,7 +246,7 @@ void FabricNetwork::send(std::uint32_t ep, const ta::NetPacket& pk, Time now, st
   lph.cfg = cfg_;
   lph.rt = static_cast<std::uint8_t>((p_.sw.rt & 3U) | (pk.rt & 1U));
   lph.plength = geom ? geom->plength : 0;
-  (void)Codec<dl::Lph>::encode(lph, std::span<Byte>(pkt.wire).first(kLph));
+  (void)Codec<dl::Lph>::encode(lph, std::span<Byte>(pkt.head).first(kLph));
   ++counters_.injected;
   ++ep_queued_[ep];
   const std::uint32_t out = route(src_node, id, scna, dcna, lbf, lph.rt);
@@ -340,7 +341,7 @@ void FabricNetwork::enqueue(std::uint32_t port, std::uint32_t pkt, Time now) {
     packets_[q.tail].next = pkt;
   }
   q.tail = pkt;
-  pt.queued_bytes += p.wire.size();
+  pt.queued_bytes += wire_bytes(p);
   ++pt.queued_packets;
   PortStats& s = stats_[port];
   s.max_queue_bytes = std::max(s.max_queue_bytes, pt.queued_bytes);
@@ -432,7 +433,7 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
     q.tail = kNone;
   }
   q.credits -= std::min<std::uint32_t>(q.credits, p.cells);
-  pt.queued_bytes -= p.wire.size();
+  pt.queued_bytes -= wire_bytes(p);
   --pt.queued_packets;
   const NodeId from = pt.node;
   // The packet leaves this node's input buffer (or its source queue): credits go back.
@@ -454,13 +455,13 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
     if (cq.next_timeout() <= now) {
       cq.on_timeout(pt.queued_bytes, now);
     }
-    Byte* nth = p.wire.data() + kLph;
+    Byte* nth = p.head.data() + kLph;
     const std::size_t at = cfg_ == 6 ? 4 : 6; // CCI, as for FECN below
     nl::Cci cci =
         nl::unpack_cci(static_cast<std::uint16_t>((unsigned{nth[at]} << 8U) | nth[at + 1]));
     const bool last = ep_of_node_[ports_[pt.peer].node] != kNone;
     const tp::CaqmVerdict verdict =
-        cq.on_forward(cci, static_cast<std::uint32_t>(p.wire.size() - kLph), last, rng_);
+        cq.on_forward(cci, static_cast<std::uint32_t>(wire_bytes(p) - kLph), last, rng_);
     bool changed = false;
     switch (verdict) {
     case tp::CaqmVerdict::Granted:
@@ -488,7 +489,7 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
   }
   // FECN marking on dequeue (§6.6, switch_marking.hpp): switches only.
   if (p_.sw.ecn_threshold_bytes != 0 && !pt.is_endpoint) {
-    Byte* nth = p.wire.data() + kLph;
+    Byte* nth = p.head.data() + kLph;
     // CCI sits in bytes 4..5 of both NTH forms (Tables 5-2, 5-3), big-endian.
     const std::size_t at = cfg_ == 6 ? 4 : 6;
     nl::Cci cci =
@@ -506,10 +507,10 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
   // the VL can differ from what the wire holds (a dateline raised it), so the LPH is rewritten
   // only then: the bytes are the same either way, and the untouched packet stays out of cache.
   if (p.lph_vl != p.vl) {
-    auto lph = Codec<dl::Lph>::decode(std::span<const Byte>(p.wire).first(kLph));
+    auto lph = Codec<dl::Lph>::decode(std::span<const Byte>(p.head).first(kLph));
     if (lph) {
       lph->vl = p.vl;
-      (void)Codec<dl::Lph>::encode(*lph, std::span<Byte>(p.wire).first(kLph));
+      (void)Codec<dl::Lph>::encode(*lph, std::span<Byte>(p.head).first(kLph));
     }
     p.lph_vl = p.vl;
   }
@@ -644,13 +645,13 @@ void FabricNetwork::arrive(std::uint32_t port, std::uint32_t id, Time now) {
   Packet& p = packets_[id];
   const NodeId at = ports_[port].node;
   // Decode what a receiver reads: the LPH, then the NTH it names.
-  const auto lph = Codec<dl::Lph>::decode(std::span<const Byte>(p.wire).first(kLph));
-  std::span<const Byte> net(p.wire.data() + kLph, p.wire.size() - kLph);
+  const auto lph = Codec<dl::Lph>::decode(std::span<const Byte>(p.head).first(kLph));
+  const std::span<const Byte> nth_bytes(p.head.data() + kLph, nth_bytes_);
   NthView nth;
-  bool ok = lph.has_value() && lph->cfg == cfg_ && net.size() >= nth_bytes_ + kIcrc;
+  bool ok = lph.has_value() && lph->cfg == cfg_ && p.body.size() >= kIcrc;
   if (ok) {
-    const auto view = cfg_ == 6 ? decode_nth<nl::NthCna16>(net.first(nth_bytes_))
-                                : decode_nth<nl::NthCna24>(net.first(nth_bytes_));
+    const auto view =
+        cfg_ == 6 ? decode_nth<nl::NthCna16>(nth_bytes) : decode_nth<nl::NthCna24>(nth_bytes);
     ok = view.has_value();
     if (ok) {
       nth = *view;
@@ -663,10 +664,11 @@ void FabricNetwork::arrive(std::uint32_t port, std::uint32_t id, Time now) {
   }
   if (nth.dcna == topo_.node(at).cna) {
     // The destination (§5.3.4): check the ICRC, hand the rest to the transport.
-    const std::uint32_t icrc = nl::compute_icrc(cfg_, net.first(net.size() - kIcrc));
+    const std::span<const Byte> transport(p.body.data(), p.body.size() - kIcrc);
+    const std::uint32_t icrc = nl::compute_icrc(cfg_, nth_bytes, transport);
     const std::uint32_t ep = ep_of_node_[at];
     const auto src_node = topo_.node_by_cna(static_cast<Cna>(nth.scna));
-    if (icrc != nl::load_icrc(net.data() + net.size() - kIcrc) || ep == kNone || !src_node ||
+    if (icrc != nl::load_icrc(p.body.data() + transport.size()) || ep == kNone || !src_node ||
         ep_of_node_[*src_node] == kNone) {
       ++counters_.dropped_bad_packet;
       drop(id, now);
@@ -675,7 +677,10 @@ void FabricNetwork::arrive(std::uint32_t port, std::uint32_t id, Time now) {
     ta::NetPacket& out = delivery_;
     out.src = ep_of_node_[*src_node];
     out.dst = ep;
-    out.bytes.assign(net.begin() + static_cast<std::ptrdiff_t>(nth_bytes_), net.end() - kIcrc);
+    // The body becomes the delivery's bytes, without the ICRC; the slot keeps the delivery's
+    // old buffer, which send() overwrites (a swap, not a copy of every packet).
+    out.bytes.swap(p.body);
+    out.bytes.resize(out.bytes.size() - kIcrc);
     out.control = p.control;
     out.entropy = nth.lbf;
     out.rt = lph->rt;

@@ -177,8 +177,17 @@ public:
 private:
   static constexpr std::uint32_t kNone = 0xFFFF'FFFFU;
 
+  static constexpr std::size_t kLphBytes = 4; // the LPH (§4.3.2.2.2)
+  // The LPH and the largest NTH (NTH_CNA24, 10 bytes) fit here.
+  static constexpr std::size_t kHeadMax = 16;
   struct Packet {
-    std::vector<Byte> wire; // LPH | NTH | transport bytes | ICRC
+    // The wire bytes, in two parts, as a switch keeps a packet's header apart from its payload:
+    // `head` holds the LPH and the NTH (kLph + nth_bytes_ bytes), which every hop decodes and
+    // a switch may rewrite; `body` the transport bytes and the ICRC, read only where the packet
+    // ends. A hop then touches the packet's payload not at all: it was a cache miss on every
+    // hop, a tenth of a large run.
+    std::array<Byte, kHeadMax> head{};
+    std::vector<Byte> body;
     std::uint32_t next = kNone;
     std::uint32_t held_port = kNone; // global port whose input buffer holds it (kNone: source)
     std::uint32_t dst_node = 0;
@@ -283,6 +292,9 @@ private:
   std::uint32_t max_net_bytes_ = 0;
   std::uint8_t cfg_ = 7;
   std::size_t nth_bytes_ = 10;
+  [[nodiscard]] std::size_t wire_bytes(const Packet& p) const noexcept {
+    return kLphBytes + nth_bytes_ + p.body.size();
+  }
   std::uint64_t live_packets_ = 0;
   std::uint64_t seq_ = 0;
   std::uint64_t hash_ = 0xcbf29ce484222325ULL;
