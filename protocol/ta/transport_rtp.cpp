@@ -91,8 +91,10 @@ RtpTransport::RtpTransport(PeerId self, const RtpTransportConfig& cfg,
   for (auto& [id, g] : groups) {
     peers_.emplace(id, Peer{std::move(g), {}});
   }
-  for (const auto& [id, p] : peers_) {
+  for (auto& [id, p] : peers_) {
     peer_list_.push_back(&p);
+    peer_ids_.push_back(id);
+    peer_at_.push_back(&p);
   }
 }
 
@@ -306,12 +308,12 @@ std::uint64_t RtpTransport::rx_rejects(const tp::TpGroup& g) noexcept {
 
 void RtpTransport::on_receive(const NetPacket& p, Time now) {
   ++counters_.packets_received;
-  const auto it = peers_.find(p.src);
-  if (p.dst != self_ || it == peers_.end()) {
+  Peer* const found = find_peer(p.src);
+  if (p.dst != self_ || found == nullptr) {
     ++counters_.malformed;
     return;
   }
-  Peer& peer = it->second;
+  Peer& peer = *found;
   touch(peer);
   const std::uint64_t before = rx_rejects(peer.group);
   peer.group.on_receive(0, p.bytes, p.cci, now); // MODEL: the arrival port is not checked

@@ -32,6 +32,7 @@
 // taken every Failed event of that failure; then the stream is released and its next message is
 // placed on a live member (MODEL, A-152).
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -166,6 +167,16 @@ private:
   RtpTransportConfig cfg_;
   std::map<PeerId, Peer> peers_;
   std::vector<const Peer*> peer_list_; // peers_ in order, for next_timeout()'s scan
+  // peers_'s ids in order and their entries: a lookup is a binary search over a few cache
+  // lines instead of a walk down the tree's nodes (one per received packet).
+  std::vector<PeerId> peer_ids_;
+  std::vector<Peer*> peer_at_;
+  [[nodiscard]] Peer* find_peer(PeerId id) noexcept {
+    const auto it = std::lower_bound(peer_ids_.begin(), peer_ids_.end(), id);
+    return it == peer_ids_.end() || *it != id
+               ? nullptr
+               : peer_at_[static_cast<std::size_t>(it - peer_ids_.begin())];
+  }
   std::map<std::tuple<PeerId, std::size_t, tp::MsgId>, std::uint64_t> tags_;
   std::map<std::uint64_t, Held> held_;
   std::uint64_t next_handle_ = 1;
