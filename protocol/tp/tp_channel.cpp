@@ -621,7 +621,8 @@ std::optional<TpOut> TpChannel::send_probe(Time now) {
 TpOut TpChannel::emit_data(std::uint64_t seq, bool retransmission, Time now) {
   TxPkt& pkt = outstanding_[seq - una_];
   TpOut o{};
-  o.tp = pkt.tp;
+  o.tp.reserve(pkt.tp.size() + kTpOutTailroom);
+  o.tp.assign(pkt.tp.begin(), pkt.tp.end());
   const auto bytes = static_cast<std::uint32_t>(o.tp.size() + 4);
   const CcSent sent{psn_of(seq), bytes, retransmission};
   if (cc_) {

@@ -206,6 +206,11 @@ struct TaStatus {
 };
 using TpEvent = std::variant<MsgAcked, ChannelFailed, TaStatus>;
 
+// Spare capacity a data packet's TpOut::tp carries for what the network layer appends to it,
+// the 4-byte ICRC (UB-Base-2.0 §5.3.7), so that a network model may take the buffer as the
+// packet's body without a new one. MODEL: a buffer layout choice, nothing on the wire.
+inline constexpr std::size_t kTpOutTailroom = 4;
+
 // A packet for the network layer: the TP bytes (RTPH onward, padding included, no ICRC) and the
 // CCI the NTH must carry.
 struct TpOut {

@@ -327,7 +327,7 @@ struct FabricSim::Impl final : NetworkClient {
             p->sl = it->second;
           }
         }
-        net->send(ep, *p, now);
+        net->send(ep, std::move(*p), now); // its bytes become the packet's body
         any = true;
       }
       if (!any) {

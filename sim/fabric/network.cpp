@@ -176,6 +176,22 @@ FabricNetwork::make(const Topology& topo, const Routing& routing, const NetworkP
     }
     n->routes_[(std::uint64_t{r.at} << 32U) | r.dest] = r.ports;
   }
+  const std::size_t nodes = topo.node_count();
+  if (!n->routes_.empty() && nodes * nodes <= kDenseRouteSlots) {
+    n->route_slots_.assign(nodes * nodes, RouteSlot{});
+    for (const auto& [key, ports] : n->routes_) {
+      const auto at = static_cast<std::size_t>(key >> 32U);
+      const auto dest = static_cast<std::size_t>(key & 0xFFFF'FFFFU);
+      if (at >= nodes || dest >= nodes) {
+        continue; // names no node of this fabric: no packet is routed with it
+      }
+      RouteSlot& slot = n->route_slots_[at * nodes + dest];
+      slot.first = static_cast<std::uint32_t>(n->route_ports_.size());
+      slot.count = static_cast<std::uint32_t>(ports.size());
+      n->route_ports_.insert(n->route_ports_.end(), ports.begin(), ports.end());
+    }
+    n->routes_.clear();
+  }
   return n;
 }
 
@@ -205,6 +221,17 @@ void FabricNetwork::free_packet(std::uint32_t id) {
 }
 
 void FabricNetwork::send(std::uint32_t ep, const ta::NetPacket& pk, Time now, std::uint64_t tag) {
+  send_taking(ep, pk, nullptr, now, tag);
+}
+
+void FabricNetwork::send(std::uint32_t ep, ta::NetPacket&& pk, Time now, std::uint64_t tag) {
+  send_taking(ep, pk, &pk.bytes, now, tag);
+}
+
+// `take`, when given, is pk.bytes: its buffer becomes the body if it has room for the ICRC, and
+// then holds the slot's old buffer (so pk.bytes is read only before that).
+void FabricNetwork::send_taking(std::uint32_t ep, const ta::NetPacket& pk, std::vector<Byte>* take,
+                                Time now, std::uint64_t tag) {
   const std::uint32_t id = alloc_packet();
   Packet& pkt = packets_[id];
   const NodeId src_node = ep_nodes_[ep];
@@ -223,10 +250,17 @@ void FabricNetwork::send(std::uint32_t ep, const ta::NetPacket& pk, Time now, st
   } else {
     encode_nth<nl::NthCna24>(v, nl::nlp::kRtph, nth);
   }
-  pkt.body.resize(pk.bytes.size() + kIcrc);
-  std::copy(pk.bytes.begin(), pk.bytes.end(), pkt.body.begin());
-  const std::uint32_t icrc = nl::compute_icrc(cfg_, nth, pk.bytes);
-  nl::store_icrc(pkt.body.data() + pk.bytes.size(), icrc);
+  const std::size_t tp_len = pk.bytes.size();
+  if (take != nullptr && take->capacity() >= tp_len + kIcrc) {
+    pkt.body.swap(*take);
+    pkt.body.resize(tp_len + kIcrc); // within the capacity: no new buffer, no copy
+  } else {
+    pkt.body.resize(tp_len + kIcrc);
+    std::copy(pk.bytes.begin(), pk.bytes.end(), pkt.body.begin());
+  }
+  const std::uint32_t icrc =
+      nl::compute_icrc(cfg_, nth, std::span<const Byte>(pkt.body.data(), tp_len));
+  nl::store_icrc(pkt.body.data() + tp_len, icrc);
   const auto geom = dl::geometry_for_payload(net_len, p_.block_mode);
   pkt.flits = geom ? geom->flits : dl::kMaxPacketFlits;
   pkt.cells = static_cast<std::uint16_t>(
@@ -271,7 +305,15 @@ std::uint32_t FabricNetwork::route(NodeId at, std::uint32_t pkt, std::uint16_t s
   }
   std::array<PortIndex, 64> cand; // only [0, n) is read
   std::size_t n = 0;
-  if (!routes_.empty()) {
+  if (!route_slots_.empty()) {
+    const RouteSlot slot = route_slots_[std::size_t{at} * topo_.node_count() + dest];
+    for (std::uint32_t i = 0; i < slot.count; ++i) {
+      const PortIndex k = route_ports_[slot.first + i];
+      if (n < cand.size() && k < node.port_count && ports_[node.first_port + k].up) {
+        cand[n++] = k;
+      }
+    }
+  } else if (!routes_.empty()) {
     const auto it = routes_.find((std::uint64_t{at} << 32U) | dest);
     if (it != routes_.end()) {
       for (const PortIndex k : it->second) {

@@ -140,6 +140,9 @@ public:
   // Encodes `pk` (its dst is an endpoint index) and queues it on the right port of `ep` (its
   // bytes are copied onto the wire: the caller keeps `pk`).
   void send(std::uint32_t ep, const ta::NetPacket& pk, Time now, std::uint64_t tag = 0);
+  // The same, taking the packet's bytes as the body when their buffer has room for the ICRC
+  // (a TpOut's does, tp::kTpOutTailroom): the packet is not copied.
+  void send(std::uint32_t ep, ta::NetPacket&& pk, Time now, std::uint64_t tag = 0);
 
   // Runs one of the network's events (kind < 16).
   void handle(const Event& e);
@@ -287,11 +290,23 @@ private:
   std::vector<Packet> packets_;
   std::vector<std::uint32_t> free_;
   std::unordered_map<std::uint64_t, std::vector<PortIndex>> routes_; // (at << 32 | dest)
+  // routes_ flattened into a table indexed by at * node count + dest, for fabrics of up to
+  // kDenseRouteSlots (node, destination) pairs (then routes_ is emptied): a hop's lookup is one
+  // read instead of a hash probe and a walk to the entry's own vector. `count` 0: no entry.
+  static constexpr std::size_t kDenseRouteSlots = std::size_t{1} << 20U;
+  struct RouteSlot {
+    std::uint32_t first = 0;
+    std::uint32_t count = 0;
+  };
+  std::vector<RouteSlot> route_slots_;
+  std::vector<PortIndex> route_ports_;
   std::uint32_t vls_ = 1;
   std::uint32_t buffer_cells_ = 0;
   std::uint32_t max_net_bytes_ = 0;
   std::uint8_t cfg_ = 7;
   std::size_t nth_bytes_ = 10;
+  void send_taking(std::uint32_t ep, const ta::NetPacket& pk, std::vector<Byte>* take, Time now,
+                   std::uint64_t tag);
   [[nodiscard]] std::size_t wire_bytes(const Packet& p) const noexcept {
     return kLphBytes + nth_bytes_ + p.body.size();
   }
