@@ -208,6 +208,7 @@ std::uint32_t FabricNetwork::alloc_packet() {
     return id;
   }
   packets_.emplace_back();
+  bodies_.emplace_back();
   return static_cast<std::uint32_t>(packets_.size() - 1);
 }
 
@@ -251,27 +252,29 @@ void FabricNetwork::send_taking(std::uint32_t ep, const ta::NetPacket& pk, std::
     encode_nth<nl::NthCna24>(v, nl::nlp::kRtph, nth);
   }
   const std::size_t tp_len = pk.bytes.size();
+  PacketBody& cold = bodies_[id];
   if (take != nullptr && take->capacity() >= tp_len + kIcrc) {
-    pkt.body.swap(*take);
-    pkt.body.resize(tp_len + kIcrc); // within the capacity: no new buffer, no copy
+    cold.body.swap(*take);
+    cold.body.resize(tp_len + kIcrc); // within the capacity: no new buffer, no copy
   } else {
-    pkt.body.resize(tp_len + kIcrc);
-    std::copy(pk.bytes.begin(), pk.bytes.end(), pkt.body.begin());
+    cold.body.resize(tp_len + kIcrc);
+    std::copy(pk.bytes.begin(), pk.bytes.end(), cold.body.begin());
   }
   const std::uint32_t icrc =
-      nl::compute_icrc(cfg_, nth, std::span<const Byte>(pkt.body.data(), tp_len));
-  nl::store_icrc(pkt.body.data() + tp_len, icrc);
+      nl::compute_icrc(cfg_, nth, std::span<const Byte>(cold.body.data(), tp_len));
+  nl::store_icrc(cold.body.data() + tp_len, icrc);
+  pkt.bytes = static_cast<std::uint32_t>(kLph + net_len);
   const auto geom = dl::geometry_for_payload(net_len, p_.block_mode);
-  pkt.flits = geom ? geom->flits : dl::kMaxPacketFlits;
+  pkt.flits = static_cast<std::uint16_t>(geom ? geom->flits : dl::kMaxPacketFlits);
   pkt.cells = static_cast<std::uint16_t>(
       (std::uint64_t{pkt.flits} * dl::kFlitBytes + p_.link.cell_bytes - 1) / p_.link.cell_bytes);
   pkt.vl = static_cast<std::uint8_t>(std::min<std::uint32_t>(pk.vl, vls_ - 1));
   pkt.lph_vl = pkt.vl;
-  pkt.control = pk.control;
+  cold.control = pk.control;
   pkt.held_port = kNone;
   pkt.dst_node = dst_node;
   pkt.seq = seq_++;
-  pkt.tag = tag;
+  cold.tag = tag;
   pkt.detoured = false;
   // The LPH (§4.3.2.2.2): VL, CFG and the RT the source asks for (per-packet when the
   // transport sprays, else the scenario's RT).
@@ -383,7 +386,7 @@ void FabricNetwork::enqueue(std::uint32_t port, std::uint32_t pkt, Time now) {
     packets_[q.tail].next = pkt;
   }
   q.tail = pkt;
-  pt.queued_bytes += wire_bytes(p);
+  pt.queued_bytes += p.bytes;
   ++pt.queued_packets;
   PortStats& s = stats_[port];
   s.max_queue_bytes = std::max(s.max_queue_bytes, pt.queued_bytes);
@@ -475,7 +478,7 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
     q.tail = kNone;
   }
   q.credits -= std::min<std::uint32_t>(q.credits, p.cells);
-  pt.queued_bytes -= wire_bytes(p);
+  pt.queued_bytes -= p.bytes;
   --pt.queued_packets;
   const NodeId from = pt.node;
   // The packet leaves this node's input buffer (or its source queue): credits go back.
@@ -503,7 +506,7 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
         nl::unpack_cci(static_cast<std::uint16_t>((unsigned{nth[at]} << 8U) | nth[at + 1]));
     const bool last = ep_of_node_[ports_[pt.peer].node] != kNone;
     const tp::CaqmVerdict verdict =
-        cq.on_forward(cci, static_cast<std::uint32_t>(wire_bytes(p) - kLph), last, rng_);
+        cq.on_forward(cci, static_cast<std::uint32_t>(p.bytes - kLph), last, rng_);
     bool changed = false;
     switch (verdict) {
     case tp::CaqmVerdict::Granted:
@@ -690,7 +693,7 @@ void FabricNetwork::arrive(std::uint32_t port, std::uint32_t id, Time now) {
   const auto lph = Codec<dl::Lph>::decode(std::span<const Byte>(p.head).first(kLph));
   const std::span<const Byte> nth_bytes(p.head.data() + kLph, nth_bytes_);
   NthView nth;
-  bool ok = lph.has_value() && lph->cfg == cfg_ && p.body.size() >= kIcrc;
+  bool ok = lph.has_value() && lph->cfg == cfg_ && p.bytes >= kLph + nth_bytes_ + kIcrc;
   if (ok) {
     const auto view =
         cfg_ == 6 ? decode_nth<nl::NthCna16>(nth_bytes) : decode_nth<nl::NthCna24>(nth_bytes);
@@ -706,11 +709,12 @@ void FabricNetwork::arrive(std::uint32_t port, std::uint32_t id, Time now) {
   }
   if (nth.dcna == topo_.node(at).cna) {
     // The destination (§5.3.4): check the ICRC, hand the rest to the transport.
-    const std::span<const Byte> transport(p.body.data(), p.body.size() - kIcrc);
+    PacketBody& cold = bodies_[id]; // where the packet ends: its body is read here only
+    const std::span<const Byte> transport(cold.body.data(), cold.body.size() - kIcrc);
     const std::uint32_t icrc = nl::compute_icrc(cfg_, nth_bytes, transport);
     const std::uint32_t ep = ep_of_node_[at];
     const auto src_node = topo_.node_by_cna(static_cast<Cna>(nth.scna));
-    if (icrc != nl::load_icrc(p.body.data() + transport.size()) || ep == kNone || !src_node ||
+    if (icrc != nl::load_icrc(cold.body.data() + transport.size()) || ep == kNone || !src_node ||
         ep_of_node_[*src_node] == kNone) {
       ++counters_.dropped_bad_packet;
       drop(id, now);
@@ -721,16 +725,16 @@ void FabricNetwork::arrive(std::uint32_t port, std::uint32_t id, Time now) {
     out.dst = ep;
     // The body becomes the delivery's bytes, without the ICRC; the slot keeps the delivery's
     // old buffer, which send() overwrites (a swap, not a copy of every packet).
-    out.bytes.swap(p.body);
+    out.bytes.swap(cold.body);
     out.bytes.resize(out.bytes.size() - kIcrc);
-    out.control = p.control;
+    out.control = cold.control;
     out.entropy = nth.lbf;
     out.rt = lph->rt;
     out.cci = nl::unpack_cci(nth.cci);
     out.vl = lph->vl;
     out.sl = nth.sl;
     ++counters_.delivered;
-    const std::uint64_t tag = p.tag;
+    const std::uint64_t tag = cold.tag;
     drop(id, now); // the controller took it: its cells go back
     client_.on_deliver(ep, out, tag, now);
     return;

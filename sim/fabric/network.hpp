@@ -183,28 +183,33 @@ private:
   static constexpr std::size_t kLphBytes = 4; // the LPH (§4.3.2.2.2)
   // The LPH and the largest NTH (NTH_CNA24, 10 bytes) fit here.
   static constexpr std::size_t kHeadMax = 16;
-  struct Packet {
-    // The wire bytes, in two parts, as a switch keeps a packet's header apart from its payload:
-    // `head` holds the LPH and the NTH (kLph + nth_bytes_ bytes), which every hop decodes and
-    // a switch may rewrite; `body` the transport bytes and the ICRC, read only where the packet
-    // ends. A hop then touches the packet's payload not at all: it was a cache miss on every
-    // hop, a tenth of a large run.
+  // A packet in flight, in two parts, as a switch keeps a packet's header apart from its
+  // payload. `Packet` is what every hop reads: `head` holds the LPH and the NTH (kLph +
+  // nth_bytes_ bytes), which every hop decodes and a switch may rewrite. `PacketBody` (in
+  // bodies_, at the same index) is read only where the packet starts and ends: the transport
+  // bytes and the ICRC, and the sender's bookkeeping. A hop then touches one cache line of the
+  // packet (the payload was a cache miss on every hop, a tenth of a large run).
+  struct alignas(64) Packet {
     std::array<Byte, kHeadMax> head{};
-    std::vector<Byte> body;
+    std::uint64_t seq = 0; // injection order (per-packet path choice)
     std::uint32_t next = kNone;
     std::uint32_t held_port = kNone; // global port whose input buffer holds it (kNone: source)
     std::uint32_t dst_node = 0;
-    std::uint32_t flits = 0;
+    std::uint32_t bytes = 0; // on the wire: LPH, NTH, body
+    std::uint16_t flits = 0;
     std::uint16_t cells = 0;
     std::uint8_t vl = 0;
     std::uint8_t held_vl = 0; // the VL whose input buffer holds it (vl may rise at a dateline)
     std::uint8_t lph_vl = 0;  // the VL its wire LPH carries (rewritten when vl changed)
-    bool control = false;
     // Sent on an APR detour port: every later hop takes the shortest set, as APR's source
     // routing header would have it. Simulator bookkeeping, not on the wire.
     bool detoured = false;
-    std::uint64_t seq = 0; // injection order (per-packet path choice)
-    std::uint64_t tag = 0; // the sender's bookkeeping (not on the wire)
+  };
+  static_assert(sizeof(Packet) == 64);
+  struct PacketBody {
+    std::vector<Byte> body; // the transport bytes and the ICRC
+    std::uint64_t tag = 0;  // the sender's bookkeeping (not on the wire)
+    bool control = false;
   };
   struct Port {
     NodeId node = 0;
@@ -288,6 +293,7 @@ private:
   // hold one that is never used).
   std::vector<tp::CaqmSwitchPort> caqm_;
   std::vector<Packet> packets_;
+  std::vector<PacketBody> bodies_; // packets_'s bodies, at the same index
   std::vector<std::uint32_t> free_;
   std::unordered_map<std::uint64_t, std::vector<PortIndex>> routes_; // (at << 32 | dest)
   // routes_ flattened into a table indexed by at * node count + dest, for fabrics of up to
@@ -307,9 +313,6 @@ private:
   std::size_t nth_bytes_ = 10;
   void send_taking(std::uint32_t ep, const ta::NetPacket& pk, std::vector<Byte>* take, Time now,
                    std::uint64_t tag);
-  [[nodiscard]] std::size_t wire_bytes(const Packet& p) const noexcept {
-    return kLphBytes + nth_bytes_ + p.body.size();
-  }
   std::uint64_t live_packets_ = 0;
   std::uint64_t seq_ = 0;
   std::uint64_t hash_ = 0xcbf29ce484222325ULL;
