@@ -71,7 +71,7 @@ std::optional<std::pair<pkt::Header, std::string_view>> with_variant_changed(con
         using H = std::decay_t<decltype(h)>;
         std::size_t variants = 0;
         Codec<H>::visit(h, [&](const FieldDesc& d, const FieldValue&) {
-          variants += icrc_variant(d.name) ? 1 : 0;
+          variants += icrc_variant(d.name) ? 1U : 0U;
         });
         if (variants == 0) {
           return std::nullopt;

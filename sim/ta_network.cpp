@@ -127,8 +127,8 @@ bool TaNetwork::step(const Hook& hook) {
     ++counters_.delivered;
     mix(static_cast<std::uint64_t>(now_.count()));
     mix((std::uint64_t{p.src} << 32U) | p.dst);
-    mix(p.bytes.size());
-    for (const Byte b : p.bytes) {
+    mix(p.view().size());
+    for (const Byte b : p.view()) {
       digest_ ^= b;
       digest_ *= 0x100000001b3ULL;
     }
@@ -189,7 +189,7 @@ void TaNetwork::transmit(ta::NetPacket p) {
   if (cfg_.rate_bps != 0) {
     Time& free = link_free_[dir];
     depart = std::max(depart, free) +
-             BitRate{cfg_.rate_bps}.time_for_bits(std::uint64_t{p.bytes.size()} * 8U);
+             BitRate{cfg_.rate_bps}.time_for_bits(std::uint64_t{p.view().size()} * 8U);
     free = depart;
   }
   const auto d = delay_.find(dir);

@@ -619,10 +619,7 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
     q.access = MemAccess::Write;
     q.length = p.payload.size();
     const std::uint64_t pa = q.length == 0 ? 0 : ummu_.check(q).value_or(0);
-    // The observer's "before" and "after" are read into buffers the target keeps from one
-    // execution to the next (most of the bytes a run moves are writes).
     if (observer_ != nullptr) {
-      ex.before.swap(before_buf_);
       ex.before.resize(p.payload.size());
       mem_.read(pa, ex.before);
     }
@@ -640,12 +637,9 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
     if (observer_ != nullptr) {
       ex.access = MemAccess::Write;
       ex.pa = pa;
-      ex.after.swap(after_buf_);
       ex.after.resize(p.payload.size());
       mem_.read(pa, ex.after);
       observer_->on_executed(ex);
-      ex.before.swap(before_buf_);
-      ex.after.swap(after_buf_);
     }
     if (p.ntf) {
       // The notify word after every data byte (§7.4.2.1.2), little-endian (§7.2.13).

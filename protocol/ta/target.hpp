@@ -251,7 +251,6 @@ private:
   TxnObserver* observer_;
   Ummu ummu_;
   TargetMemory mem_;
-  std::vector<Byte> before_buf_, after_buf_; // execute()'s observer buffers, reused
   FaultHook fault_hook_;
   std::map<std::uint32_t, Rq> rqs_;
   std::map<std::uint32_t, Group> groups_;

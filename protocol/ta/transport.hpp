@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -115,6 +116,12 @@ struct NetPacket {
   nl::Cci cci{};
   std::uint8_t vl = 0;
   std::uint8_t sl = 0;
+  // Or, from a transport whose packets are shared (RTP with TpChannelConfig::share_packets),
+  // the bytes as a share of the sender's own copy; `bytes` is then empty. view() is either.
+  SharedBytes shared;
+  [[nodiscard]] std::span<const Byte> view() const noexcept {
+    return shared.empty() ? std::span<const Byte>(bytes) : shared.view();
+  }
 };
 
 struct TransportCounters {

@@ -84,17 +84,18 @@ public:
     lph.cfg = dl::cfg::kLoadStore;
     lph.vl = p.vl;
     lph.rt = p.rt;
-    const auto info = tp::parse_bypass_headers(lph, p.bytes);
+    const std::span<const Byte> bytes = p.view();
+    const auto info = tp::parse_bypass_headers(lph, bytes);
     // The NTH must name this device and the device it came from; a TA header must follow.
     if (!info || info->dcna != self_ || info->scna != p.src || p.src >= devices_ ||
-        p.bytes.size() <= kNthBytes) {
+        bytes.size() <= kNthBytes) {
       ++counters_.malformed;
       return;
     }
     TaDelivery d;
     d.peer = info->scna;
     d.stream = detail::source_stream(info->scna);
-    d.packets.emplace_back(p.bytes.begin() + kNthBytes, p.bytes.end());
+    d.packets.emplace_back(bytes.begin() + kNthBytes, bytes.end());
     rx_.push_back(std::move(d));
     ++counters_.slices_delivered;
   }

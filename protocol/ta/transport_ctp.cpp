@@ -77,7 +77,7 @@ public:
       return;
     }
     const std::uint64_t before = ep_.counters().malformed;
-    ep_.on_receive(tp::CtpIn{p.src, p.vl, p.sl, p.cci, p.bytes}, now);
+    ep_.on_receive(tp::CtpIn{p.src, p.vl, p.sl, p.cci, p.view()}, now);
     counters_.malformed += ep_.counters().malformed - before;
     detail::take_deliveries(
         ep_, tp::ctph_nlp::kTah, [](const auto& d) { return d.src_cna; }, rx_, counters_);

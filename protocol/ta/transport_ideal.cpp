@@ -98,13 +98,14 @@ public:
 
   void on_receive(const NetPacket& p, Time) override {
     ++counters_.packets_received;
-    if (p.bytes.size() < kFrame) {
+    const std::span<const Byte> bytes = p.view();
+    if (bytes.size() < kFrame) {
       ++counters_.malformed;
       return;
     }
-    const std::uint32_t slice = load_be32(p.bytes.data());
-    const std::uint16_t index = load_be16(p.bytes.data() + 4);
-    const std::uint16_t count = load_be16(p.bytes.data() + 6);
+    const std::uint32_t slice = load_be32(bytes.data());
+    const std::uint16_t index = load_be16(bytes.data() + 4);
+    const std::uint16_t count = load_be16(bytes.data() + 6);
     if (count == 0 || index >= count) {
       ++counters_.malformed;
       return;
@@ -118,7 +119,7 @@ public:
       ++counters_.malformed; // inconsistent framing or a duplicate
       return;
     }
-    part.packets[index].assign(p.bytes.begin() + kFrame, p.bytes.end());
+    part.packets[index].assign(bytes.begin() + kFrame, bytes.end());
     part.have[index] = true;
     if (++part.got == count) {
       TaDelivery d;

@@ -316,7 +316,7 @@ void RtpTransport::on_receive(const NetPacket& p, Time now) {
   Peer& peer = *found;
   touch(peer);
   const std::uint64_t before = rx_rejects(peer.group);
-  peer.group.on_receive(0, p.bytes, p.cci, now); // MODEL: the arrival port is not checked
+  peer.group.on_receive(0, p.view(), p.cci, now); // MODEL: the arrival port is not checked
   counters_.malformed += rx_rejects(peer.group) - before;
   pump(p.src, peer);
 }
@@ -341,6 +341,7 @@ std::optional<NetPacket> RtpTransport::poll_transmit(Time now) {
     p.src = self_;
     p.dst = it->first;
     p.bytes = std::move(o->out.tp);
+    p.shared = std::move(o->out.shared);
     p.control = o->out.control;
     p.cci = o->out.cci;
     p.entropy = o->entropy;

@@ -61,7 +61,7 @@ public:
       return;
     }
     const std::uint64_t before = ep_.counters().malformed;
-    ep_.on_receive(p.src, p.bytes, now);
+    ep_.on_receive(p.src, p.view(), now);
     counters_.malformed += ep_.counters().malformed - before;
     detail::take_deliveries(
         ep_, tp::tph_nlp::kTah, [](const auto& d) { return d.src; }, rx_, counters_);

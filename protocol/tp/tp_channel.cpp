@@ -411,7 +411,7 @@ std::optional<TpOut> TpChannel::poll_transmit(Time now) {
       (void)Codec<CnpCetph>::encode(*cnp, c);
       std::vector<Byte> p = control_packet(tp_opcode::kCnp, epsn_, 0, 0, frontier_msn(), c);
       ++counters_.cnps_sent;
-      return TpOut{std::move(p), nl::Cci{}, true};
+      return TpOut{std::move(p), nl::Cci{}, true, {}};
     }
   }
   if (failed_) {
@@ -457,7 +457,7 @@ std::optional<TpOut> TpChannel::send_retransmission(Time now) {
     return std::nullopt;
   }
   const TxPkt& pkt = outstanding_[seq - una_];
-  if (!cc_allows(static_cast<std::uint32_t>(pkt.tp.size() + 4), now)) {
+  if (!cc_allows(static_cast<std::uint32_t>(pkt.tp->size() + 4), now)) {
     return std::nullopt;
   }
   UB_TRANSITION(kRtpSenderMachine, UB_RTP_SENDER_STATE, "retransmit");
@@ -531,7 +531,7 @@ std::optional<TpOut> TpChannel::send_new(Time now) {
   }
   UB_TRANSITION(kRtpSenderMachine, UB_RTP_SENDER_STATE, "send_new");
   TxPkt pkt{};
-  pkt.tp = std::move(tp);
+  pkt.tp = std::make_shared<const std::vector<Byte>>(std::move(tp));
   pkt.first_sent = now;
   outstanding_.push_back(std::move(pkt));
   const std::uint64_t seq = nxt_++;
@@ -573,7 +573,7 @@ std::optional<TpOut> TpChannel::send_fake(Time now) {
   (void)Codec<Rtph>::encode(h, tp);
   fake_due_ = false;
   TxPkt pkt{};
-  pkt.tp = std::move(tp);
+  pkt.tp = std::make_shared<const std::vector<Byte>>(std::move(tp));
   pkt.first_sent = now;
   outstanding_.push_back(std::move(pkt));
   const std::uint64_t seq = nxt_++;
@@ -621,9 +621,12 @@ std::optional<TpOut> TpChannel::send_probe(Time now) {
 TpOut TpChannel::emit_data(std::uint64_t seq, bool retransmission, Time now) {
   TxPkt& pkt = outstanding_[seq - una_];
   TpOut o{};
-  o.tp.reserve(pkt.tp.size() + kTpOutTailroom);
-  o.tp.assign(pkt.tp.begin(), pkt.tp.end());
-  const auto bytes = static_cast<std::uint32_t>(o.tp.size() + 4);
+  if (cfg_.share_packets) {
+    o.shared = SharedBytes{pkt.tp, 0, pkt.tp->size()};
+  } else {
+    o.tp = *pkt.tp;
+  }
+  const auto bytes = static_cast<std::uint32_t>(pkt.tp->size() + 4);
   const CcSent sent{psn_of(seq), bytes, retransmission};
   if (cc_) {
     cc_->stamp(o.cci, sent, now);
@@ -882,7 +885,7 @@ void TpChannel::on_ack(const Rtph& h, bool sack, std::span<const Byte> ext,
   std::optional<Time> rtt;
   for (std::uint64_t i = 0; i < newly; ++i) {
     const TxPkt& p = outstanding_[i];
-    acked_bytes += static_cast<std::uint32_t>(p.tp.size() + 4);
+    acked_bytes += static_cast<std::uint32_t>(p.tp->size() + 4);
     if (!p.retransmitted) {
       rtt = now - p.first_sent; // RTT samples from packets sent once only
     }
@@ -936,7 +939,7 @@ void TpChannel::on_ack(const Rtph& h, bool sack, std::span<const Byte> ext,
                    rtx_set_.insert(s).second) {
           // Only PSNs above HighRtxPSN: a hole already resent is left to the RTO (§6.4.2.3.1).
           lost = true;
-          lost_bytes += static_cast<std::uint32_t>(p.tp.size() + 4);
+          lost_bytes += static_cast<std::uint32_t>(p.tp->size() + 4);
         }
       }
       if (lost) {
@@ -1039,7 +1042,7 @@ void TpChannel::mark_psn_sack(const Saetph& sa, std::uint64_t base, std::uint32_
   }
   for (const std::uint64_t s : mark_pending_) {
     if (s >= una_ && !outstanding_[s - una_].sacked && rtx_set_.insert(s).second) {
-      lost_bytes += static_cast<std::uint32_t>(outstanding_[s - una_].tp.size() + 4);
+      lost_bytes += static_cast<std::uint32_t>(outstanding_[s - una_].tp->size() + 4);
     }
   }
   mark_pending_.clear();
@@ -1355,7 +1358,7 @@ TpOut TpChannel::finish_control(std::uint8_t opcode, std::uint32_t psn, std::uin
     const auto n = Codec<Saetph>::encode(*sack, b);
     ext.insert(ext.end(), b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n ? *n : 0));
   }
-  return TpOut{control_packet(opcode, psn, rspst_value, rspinfo, tpmsn, ext), nl::Cci{}, true};
+  return TpOut{control_packet(opcode, psn, rspst_value, rspinfo, tpmsn, ext), nl::Cci{}, true, {}};
 }
 
 std::vector<Byte> TpChannel::control_packet(std::uint8_t opcode, std::uint32_t psn,

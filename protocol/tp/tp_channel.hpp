@@ -112,6 +112,10 @@ struct TpChannelConfig {
   // RxMessage::packets (for an upper layer that reads packet by packet, as the TA does) rather
   // than concatenated in RxMessage::data. Spares gathering a message into one growing buffer.
   bool deliver_packets = false;
+  // How a data packet is handed down: as a share of the channel's own retransmission copy
+  // (TpOut::shared) rather than a copy of it (TpOut::tp). Not what is sent: the bytes are the
+  // same. For a network model that neither changes nor outlives them wrongly (they are const).
+  bool share_packets = false;
 };
 
 // Ok, or an Error naming the field (header "TpChannelConfig").
@@ -206,17 +210,17 @@ struct TaStatus {
 };
 using TpEvent = std::variant<MsgAcked, ChannelFailed, TaStatus>;
 
-// Spare capacity a data packet's TpOut::tp carries for what the network layer appends to it,
-// the 4-byte ICRC (UB-Base-2.0 §5.3.7), so that a network model may take the buffer as the
-// packet's body without a new one. MODEL: a buffer layout choice, nothing on the wire.
-inline constexpr std::size_t kTpOutTailroom = 4;
-
 // A packet for the network layer: the TP bytes (RTPH onward, padding included, no ICRC) and the
-// CCI the NTH must carry.
+// CCI the NTH must carry. The bytes are `tp`, or with TpChannelConfig::share_packets a data
+// packet's are `shared` (and `tp` is empty): bytes() is either.
 struct TpOut {
   std::vector<Byte> tp;
   nl::Cci cci{};
   bool control = false; // ACK, NAK, SACK or CNP
+  SharedBytes shared;
+  [[nodiscard]] std::span<const Byte> bytes() const noexcept {
+    return shared.empty() ? std::span<const Byte>(tp) : shared.view();
+  }
 };
 
 struct TpCounters {
@@ -306,7 +310,8 @@ private:
     unsigned probes = 0;
   };
   struct TxPkt {
-    std::vector<Byte> tp; // RTPH onward, as first sent
+    // RTPH onward, as first sent; shared with the packets handed down (share_packets).
+    std::shared_ptr<const std::vector<Byte>> tp;
     Time first_sent{};
     bool retransmitted = false;
     bool sacked = false;

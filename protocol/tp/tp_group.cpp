@@ -348,7 +348,7 @@ void TpGroup::decorate(GroupOut& g) {
   bool spray = false;
   std::uint32_t psn = 0;
   if (!g.out.control) {
-    if (const auto h = Codec<Rtph>::decode(g.out.tp)) {
+    if (const auto h = Codec<Rtph>::decode(g.out.bytes())) {
       spray = spray_allowed(m, h->tpmsn);
       psn = h->psn;
     }

@@ -183,7 +183,7 @@ struct FabricSim::Impl final : NetworkClient {
 
   // ---- NetworkClient ----
   void on_deliver(std::uint32_t ep, const ta::NetPacket& p, std::uint64_t tag, Time now) override {
-    fp.add(DeliveryEvent{now, ep, p.src, res.net.delivered++, p.bytes.size()});
+    fp.add(DeliveryEvent{now, ep, p.src, res.net.delivered++, p.view().size()});
     if (packet_model) {
       packet_delivered(p, tag, now);
       return;
@@ -201,8 +201,8 @@ struct FabricSim::Impl final : NetworkClient {
 
   void packet_delivered(const ta::NetPacket& p, std::uint64_t tag, Time now) {
     // The receiving controller parses the transport header (the codec runs per packet).
-    const auto h = Codec<tp::Utph>::decode(
-        std::span<const Byte>(p.bytes).first(std::min(p.bytes.size(), Layout<tp::Utph>::kSize)));
+    const auto h =
+        Codec<tp::Utph>::decode(p.view().first(std::min(p.view().size(), Layout<tp::Utph>::kSize)));
     if (!h) {
       ++res.net.dropped_bad_packet;
       return;
@@ -709,6 +709,9 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
     ta::RtpTransportConfig c;
     c.channel.mtu = sc.endpoint.mtu;
     c.channel.retx = rtp_retx(sc);
+    // The network takes each data packet as a share of the channel's retransmission copy
+    // (FabricNetwork keeps the bytes const and hands them to the receiver as they are).
+    c.channel.share_packets = true;
     c.cc = sc.switches.caqm                 ? tp::CcAlgo::Caqm
            : sc.endpoint.congestion_control ? tp::CcAlgo::Ldcp
                                             : tp::CcAlgo::None;

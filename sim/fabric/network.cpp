@@ -226,12 +226,12 @@ void FabricNetwork::send(std::uint32_t ep, const ta::NetPacket& pk, Time now, st
 }
 
 void FabricNetwork::send(std::uint32_t ep, ta::NetPacket&& pk, Time now, std::uint64_t tag) {
-  send_taking(ep, pk, &pk.bytes, now, tag);
+  send_taking(ep, pk, &pk, now, tag);
 }
 
-// `take`, when given, is pk.bytes: its buffer becomes the body if it has room for the ICRC, and
-// then holds the slot's old buffer (so pk.bytes is read only before that).
-void FabricNetwork::send_taking(std::uint32_t ep, const ta::NetPacket& pk, std::vector<Byte>* take,
+// `take`, when given, is the caller's pk, whose bytes (or share) the packet takes instead of a
+// copy; pk.bytes then holds the slot's old buffer, so pk is read only before that.
+void FabricNetwork::send_taking(std::uint32_t ep, const ta::NetPacket& pk, ta::NetPacket* take,
                                 Time now, std::uint64_t tag) {
   const std::uint32_t id = alloc_packet();
   Packet& pkt = packets_[id];
@@ -240,7 +240,8 @@ void FabricNetwork::send_taking(std::uint32_t ep, const ta::NetPacket& pk, std::
   const Cna scna = topo_.node(src_node).cna;
   const Cna dcna = topo_.node(dst_node).cna;
   // The network header (§5.2): the transport's entropy is the LBF; its CCI rides in the NTH.
-  const std::size_t net_len = nth_bytes_ + pk.bytes.size() + kIcrc;
+  const std::size_t tp_len = pk.view().size();
+  const std::size_t net_len = nth_bytes_ + tp_len + kIcrc;
   pkt.head.fill(Byte{0});
   const std::span<Byte> nth(pkt.head.data() + kLph, nth_bytes_);
   const std::uint16_t cci = nl::pack_cci(pk.cci);
@@ -251,18 +252,19 @@ void FabricNetwork::send_taking(std::uint32_t ep, const ta::NetPacket& pk, std::
   } else {
     encode_nth<nl::NthCna24>(v, nl::nlp::kRtph, nth);
   }
-  const std::size_t tp_len = pk.bytes.size();
   PacketBody& cold = bodies_[id];
-  if (take != nullptr && take->capacity() >= tp_len + kIcrc) {
-    cold.body.swap(*take);
-    cold.body.resize(tp_len + kIcrc); // within the capacity: no new buffer, no copy
+  if (!pk.shared.empty()) {
+    cold.body.clear();
+    cold.shared = take != nullptr ? std::move(take->shared) : pk.shared;
   } else {
-    cold.body.resize(tp_len + kIcrc);
-    std::copy(pk.bytes.begin(), pk.bytes.end(), cold.body.begin());
+    cold.shared = {};
+    if (take != nullptr) {
+      cold.body.swap(take->bytes);
+    } else {
+      cold.body.assign(pk.bytes.begin(), pk.bytes.end());
+    }
   }
-  const std::uint32_t icrc =
-      nl::compute_icrc(cfg_, nth, std::span<const Byte>(cold.body.data(), tp_len));
-  nl::store_icrc(cold.body.data() + tp_len, icrc);
+  nl::store_icrc(cold.icrc.data(), nl::compute_icrc(cfg_, nth, cold.transport()));
   pkt.bytes = static_cast<std::uint32_t>(kLph + net_len);
   const auto geom = dl::geometry_for_payload(net_len, p_.block_mode);
   pkt.flits = static_cast<std::uint16_t>(geom ? geom->flits : dl::kMaxPacketFlits);
@@ -710,11 +712,10 @@ void FabricNetwork::arrive(std::uint32_t port, std::uint32_t id, Time now) {
   if (nth.dcna == topo_.node(at).cna) {
     // The destination (§5.3.4): check the ICRC, hand the rest to the transport.
     PacketBody& cold = bodies_[id]; // where the packet ends: its body is read here only
-    const std::span<const Byte> transport(cold.body.data(), cold.body.size() - kIcrc);
-    const std::uint32_t icrc = nl::compute_icrc(cfg_, nth_bytes, transport);
+    const std::uint32_t icrc = nl::compute_icrc(cfg_, nth_bytes, cold.transport());
     const std::uint32_t ep = ep_of_node_[at];
     const auto src_node = topo_.node_by_cna(static_cast<Cna>(nth.scna));
-    if (icrc != nl::load_icrc(cold.body.data() + transport.size()) || ep == kNone || !src_node ||
+    if (icrc != nl::load_icrc(cold.icrc.data()) || ep == kNone || !src_node ||
         ep_of_node_[*src_node] == kNone) {
       ++counters_.dropped_bad_packet;
       drop(id, now);
@@ -723,10 +724,11 @@ void FabricNetwork::arrive(std::uint32_t port, std::uint32_t id, Time now) {
     ta::NetPacket& out = delivery_;
     out.src = ep_of_node_[*src_node];
     out.dst = ep;
-    // The body becomes the delivery's bytes, without the ICRC; the slot keeps the delivery's
-    // old buffer, which send() overwrites (a swap, not a copy of every packet).
+    // The body becomes the delivery's bytes (the slot keeps the delivery's old buffer, which
+    // send() overwrites), or the delivery takes the share: no copy of the packet.
     out.bytes.swap(cold.body);
-    out.bytes.resize(out.bytes.size() - kIcrc);
+    out.shared = std::move(cold.shared);
+    cold.shared = {};
     out.control = cold.control;
     out.entropy = nth.lbf;
     out.rt = lph->rt;
@@ -737,6 +739,7 @@ void FabricNetwork::arrive(std::uint32_t port, std::uint32_t id, Time now) {
     const std::uint64_t tag = cold.tag;
     drop(id, now); // the controller took it: its cells go back
     client_.on_deliver(ep, out, tag, now);
+    out.shared = {}; // the sender's copy is not kept alive by the last delivery
     return;
   }
   if (!topo_.node(at).forwards) {

@@ -140,8 +140,8 @@ public:
   // Encodes `pk` (its dst is an endpoint index) and queues it on the right port of `ep` (its
   // bytes are copied onto the wire: the caller keeps `pk`).
   void send(std::uint32_t ep, const ta::NetPacket& pk, Time now, std::uint64_t tag = 0);
-  // The same, taking the packet's bytes as the body when their buffer has room for the ICRC
-  // (a TpOut's does, tp::kTpOutTailroom): the packet is not copied.
+  // The same, taking the packet's bytes (its buffer, or its share of the sender's copy): the
+  // packet is not copied.
   void send(std::uint32_t ep, ta::NetPacket&& pk, Time now, std::uint64_t tag = 0);
 
   // Runs one of the network's events (kind < 16).
@@ -207,9 +207,16 @@ private:
   };
   static_assert(sizeof(Packet) == 64);
   struct PacketBody {
-    std::vector<Byte> body; // the transport bytes and the ICRC
-    std::uint64_t tag = 0;  // the sender's bookkeeping (not on the wire)
+    // The transport bytes: `body`, or the sender's shared copy (`shared`, then body is empty);
+    // then the ICRC.
+    std::vector<Byte> body;
+    SharedBytes shared;
+    std::array<Byte, 4> icrc{};
+    std::uint64_t tag = 0; // the sender's bookkeeping (not on the wire)
     bool control = false;
+    [[nodiscard]] std::span<const Byte> transport() const noexcept {
+      return shared.empty() ? std::span<const Byte>(body) : shared.view();
+    }
   };
   struct Port {
     NodeId node = 0;
@@ -311,7 +318,7 @@ private:
   std::uint32_t max_net_bytes_ = 0;
   std::uint8_t cfg_ = 7;
   std::size_t nth_bytes_ = 10;
-  void send_taking(std::uint32_t ep, const ta::NetPacket& pk, std::vector<Byte>* take, Time now,
+  void send_taking(std::uint32_t ep, const ta::NetPacket& pk, ta::NetPacket* take, Time now,
                    std::uint64_t tag);
   std::uint64_t live_packets_ = 0;
   std::uint64_t seq_ = 0;

@@ -188,6 +188,13 @@ TEST_CASE("Every transport carries slices from A to B whole and in order, each D
        TransportKind::Rtp},
       {"rtp, three packets", [] { return rtp_mesh(rtp_config()); }, TaMode::Rol, 3,
        TransportKind::Rtp},
+      {"rtp, three packets, shared",
+       [] {
+         auto c = rtp_config();
+         c.channel.share_packets = true;
+         return rtp_mesh(c);
+       },
+       TaMode::Rol, 3, TransportKind::Rtp},
       {"ctp", [] { return require_mesh(make_ctp_mesh(2, ctp_config())); }, TaMode::Rol, 1,
        TransportKind::Ctp},
       {"utp", [] { return require_mesh(make_utp_mesh(2, UtpTransportConfig{})); }, TaMode::Uno, 1,
@@ -824,4 +831,34 @@ TEST_CASE("Transport configurations and meshes refuse bad values, naming the fie
   UtpTransportConfig u{};
   u.utp.nth_bytes = 8;
   CHECK(field(validate(u)) == "nth_bytes");
+}
+
+TEST_CASE("RTP with share_packets hands its data packets down as shares, which its peer reads",
+          "[ta][transport][rtp]") {
+  auto c = rtp_config();
+  c.channel.share_packets = true;
+  Mesh mesh = rtp_mesh(c);
+  const auto units = make_slice(kWrite, 7, 2, 1024, 300);
+  REQUIRE(mesh[0]->send(make_send(1, units, TaMode::Rol, 77, 42), 0_us));
+  int data = 0;
+  while (auto p = mesh[0]->poll_transmit(0_us)) {
+    REQUIRE_FALSE(p->control);
+    CHECK(p->bytes.empty());
+    REQUIRE_FALSE(p->shared.empty());
+    CHECK(p->view().size() == p->shared.length);
+    mesh[1]->on_receive(*p, 1_us);
+    ++data;
+  }
+  CHECK(data == 2);
+  const auto d = mesh[1]->poll_deliver();
+  REQUIRE(d.has_value());
+  REQUIRE(d->packets.size() == 2);
+  CHECK(d->packets[0] == units[0].bytes);
+  CHECK(d->packets[1] == units[1].bytes);
+  // The ACK going back is a copy, as control packets always are.
+  const auto ack = mesh[1]->poll_transmit(1_us);
+  REQUIRE(ack.has_value());
+  CHECK(ack->control);
+  CHECK(ack->shared.empty());
+  CHECK_FALSE(ack->bytes.empty());
 }

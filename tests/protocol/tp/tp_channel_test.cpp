@@ -776,3 +776,58 @@ TEST_CASE("deliver_packets: a message is handed up packet by packet, the same by
   CHECK(apart.first_psn == whole.first_psn);
   CHECK(apart.last_psn == whole.last_psn);
 }
+
+TEST_CASE("share_packets: data packets go down as shares of the retransmission copy, the same "
+          "bytes, and a share outlives the channel's copy",
+          "[tp][rtp]") {
+  // The same message from a sender that copies (TpOut::tp) and one that shares (TpOut::shared).
+  std::vector<TpPacketUnit> units;
+  for (std::size_t k = 0; k < 3; ++k) {
+    TpPacketUnit u{};
+    u.ta_header_bytes = 4;
+    u.bytes.assign(4 + (k < 2 ? 1024 : 77), static_cast<Byte>(0x50 + k));
+    units.push_back(u);
+  }
+  TpChannel copying(pair_config(RetxAlgo::GbnRto, true));
+  auto sc = pair_config(RetxAlgo::GbnRto, true);
+  sc.share_packets = true;
+  TpChannel sharing(sc);
+  TpChannel b(pair_config(RetxAlgo::GbnRto, false));
+  REQUIRE(copying.send_packets(units) == TpChannel::SendStatus::Queued);
+  REQUIRE(sharing.send_packets(units) == TpChannel::SendStatus::Queued);
+  std::vector<TpOut> first;
+  for (int k = 0; k < 3; ++k) {
+    const auto c = copying.poll_transmit(Time{0});
+    auto s = sharing.poll_transmit(Time{0});
+    REQUIRE(c.has_value());
+    REQUIRE(s.has_value());
+    CHECK(c->shared.empty());
+    CHECK(s->tp.empty());
+    REQUIRE_FALSE(s->shared.empty());
+    CHECK(std::ranges::equal(c->bytes(), s->bytes()));
+    first.push_back(std::move(*s));
+  }
+  // Nothing arrived: the RTO resends the first packet, the same buffer shared again.
+  const Time rto = sharing.next_timeout();
+  REQUIRE(rto != kNever);
+  sharing.on_timeout(rto);
+  const auto again = sharing.poll_transmit(rto);
+  REQUIRE(again.has_value());
+  CHECK(again->shared.owner == first[0].shared.owner);
+  CHECK(sharing.counters().retransmissions == 1);
+  // The receiver reads the shares; its ACK frees the channel's copies, not the shares.
+  for (const TpOut& o : first) {
+    b.on_receive(o.bytes(), o.cci, rto);
+  }
+  const auto m = b.poll_deliver();
+  REQUIRE(m.has_value());
+  while (auto ack = b.poll_transmit(rto)) {
+    CHECK(ack->shared.empty()); // control packets are always copies
+    sharing.on_receive(ack->bytes(), ack->cci, rto);
+  }
+  CHECK(sharing.outstanding() == 0);
+  CHECK(first[2].shared.owner.use_count() == 1); // the share alone keeps it now
+  CHECK(first[2].bytes().size() == first[2].shared.length);
+  CHECK(first[2].bytes()[Layout<Rtph>::kSize + 4] ==
+        Byte{0x52}); // after the RTPH and the 4 header bytes
+}
