@@ -734,16 +734,25 @@ TEST_CASE("submit_packets: a payload given as a shared tail goes out as if given
   CHECK(two[0].tail.owner == owner);
 }
 
-TEST_CASE("deliver_packets: a message is handed up packet by packet, the same bytes", "[tp][rtp]") {
-  // The same three-packet message to a receiver that concatenates (data, packet_ends) and to
-  // one that keeps the packets apart (RxMessage::packets).
+namespace {
+// A three-packet message: 4 TA header bytes and 1,024, 1,024 and 77 payload bytes, packet k
+// filled with the byte base + k.
+std::vector<TpPacketUnit> three_units(unsigned base) {
   std::vector<TpPacketUnit> units;
   for (std::size_t k = 0; k < 3; ++k) {
     TpPacketUnit u{};
     u.ta_header_bytes = 4;
-    u.bytes.assign(4 + (k < 2 ? 1024 : 77), static_cast<Byte>(0x30 + k));
+    u.bytes.assign(4 + (k < 2 ? 1024 : 77), static_cast<Byte>(base + k));
     units.push_back(u);
   }
+  return units;
+}
+} // namespace
+
+TEST_CASE("deliver_packets: a message is handed up packet by packet, the same bytes", "[tp][rtp]") {
+  // The same three-packet message to a receiver that concatenates (data, packet_ends) and to
+  // one that keeps the packets apart (RxMessage::packets).
+  const std::vector<TpPacketUnit> units = three_units(0x30);
   std::vector<RxMessage> got;
   for (const bool apart : {false, true}) {
     TpChannel a(pair_config(RetxAlgo::GbnFast, true));
@@ -781,13 +790,7 @@ TEST_CASE("share_packets: data packets go down as shares of the retransmission c
           "bytes, and a share outlives the channel's copy",
           "[tp][rtp]") {
   // The same message from a sender that copies (TpOut::tp) and one that shares (TpOut::shared).
-  std::vector<TpPacketUnit> units;
-  for (std::size_t k = 0; k < 3; ++k) {
-    TpPacketUnit u{};
-    u.ta_header_bytes = 4;
-    u.bytes.assign(4 + (k < 2 ? 1024 : 77), static_cast<Byte>(0x50 + k));
-    units.push_back(u);
-  }
+  const std::vector<TpPacketUnit> units = three_units(0x50);
   TpChannel copying(pair_config(RetxAlgo::GbnRto, true));
   auto sc = pair_config(RetxAlgo::GbnRto, true);
   sc.share_packets = true;
