@@ -606,10 +606,10 @@ int run_all(const Options& o) {
   if (ns3) {
     rows.push_back(*ns3);
   }
-  std::string out =
-      fmt::format("fabric_bench: {} repetition{}{}{}; {} cores\n\n", o.reps, o.reps == 1 ? "" : "s",
-                  o.quick ? ", quick (shortened runs)" : "",
-                  o.set.empty() ? "" : ", overrides given", sysconf(_SC_NPROCESSORS_ONLN));
+  std::string out = fmt::format("fabric_bench: {} repetition{}{}{}; {} cores; heap: {}\n\n", o.reps,
+                                o.reps == 1 ? "" : "s", o.quick ? ", quick (shortened runs)" : "",
+                                o.set.empty() ? "" : ", overrides given",
+                                sysconf(_SC_NPROCESSORS_ONLN), sim::heap_description());
   out += table(rows);
   out += "\nbuild s: scenario to a ready simulator (topology, routing, traffic, controllers);\n"
          "wall s and CPU s: the run alone (CPU s is the median); events/s and hops/s: at the\n"
@@ -663,6 +663,7 @@ int run_all(const Options& o) {
     j["reps"] = o.reps;
     j["overrides"] = o.set;
     j["cores"] = sysconf(_SC_NPROCESSORS_ONLN);
+    j["heap"] = sim::heap_description();
     j["cases"] = Json::array();
     for (const Summary& s : rows) {
       Json c;
@@ -697,9 +698,9 @@ int run_all(const Options& o) {
 } // namespace
 
 int main(int argc, char** argv) {
-  // As `ubmodel sim` does (sim/huge_pages.hpp); the --run-one children inherit the setting.
-  // UBMODEL_HUGE_PAGES=0 measures the runs without it.
-  sim::reexec_with_huge_pages(argv);
+  // As `ubmodel sim` does (sim/huge_pages.hpp); the --run-one children do the same.
+  // UBMODEL_HUGE_PAGES=0 measures the runs without huge pages.
+  sim::setup_heap(argv);
   const auto o = parse_args(argc, argv);
   if (!o) {
     return kBadArgs;

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build git
   libfmt-dev catch2 libboost-dev libexpected-dev libcli11-dev nlohmann-json3-dev
-  libtomlplusplus-dev libbenchmark-dev
+  libtomlplusplus-dev libbenchmark-dev libmimalloc-dev
   clang libclang-rt-14-dev clang-format llvm jq
 )
 

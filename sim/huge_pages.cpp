@@ -8,6 +8,10 @@
 
 #include <fmt/format.h>
 
+#if defined(UB_MIMALLOC)
+#include <mimalloc.h>
+#endif
+
 namespace ub::sim {
 
 namespace {
@@ -82,6 +86,38 @@ void reexec_with_huge_pages(char** argv) {
 #else
   (void)argv;
 #endif
+}
+
+void setup_heap(char** argv) {
+#if defined(UB_MIMALLOC)
+  (void)argv;
+  const char* opt_out = std::getenv("UBMODEL_HUGE_PAGES");
+  // Read at every request for memory from the kernel, so setting it here covers the run.
+  mi_option_set_enabled(mi_option_large_os_pages,
+                        opt_out == nullptr || std::string_view{opt_out} != "0");
+#else
+  reexec_with_huge_pages(argv);
+#endif
+}
+
+std::string heap_description() {
+  if (kSanitizerMalloc) {
+    return "sanitizer allocator";
+  }
+#if defined(UB_MIMALLOC)
+  void* probe = std::malloc(64);
+  const bool ours = mi_is_in_heap_region(probe);
+  std::free(probe);
+  if (ours) {
+    const int v = mi_version();
+    return fmt::format("mimalloc {}.{}.{}, {} pages", v / 100, v / 10 % 10, v % 10,
+                       mi_option_is_enabled(mi_option_large_os_pages) ? "large" : "small");
+  }
+#endif
+  const char* t = std::getenv("GLIBC_TUNABLES");
+  const bool huge =
+      t != nullptr && std::string_view{t}.find("glibc.malloc.hugetlb=1") != std::string_view::npos;
+  return fmt::format("glibc malloc, {} pages", huge ? "huge" : "small");
 }
 
 } // namespace ub::sim

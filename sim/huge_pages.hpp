@@ -5,7 +5,8 @@
 // fault: about a third of the ns-3 Clos all-to-all's run time on a 2-core VM. glibc's malloc
 // asks for huge pages when the tunable glibc.malloc.hugetlb=1 is set, but tunables are read when
 // the process starts, so the only way to set it from inside is to execute the program again.
-// Simulation results do not depend on it (the fingerprint is the same either way).
+// Simulation results do not depend on it (the fingerprint is the same either way). A build with
+// mimalloc (setup_heap) asks mimalloc for large pages instead.
 
 #include <optional>
 #include <string>
@@ -28,5 +29,17 @@ namespace ub::sim {
 // UBMODEL_HUGE_PAGES is not "0". Returns when it did not re-execute, including when the exec failed
 // (the run then goes on with small pages).
 void reexec_with_huge_pages(char** argv);
+
+// The heap set up for a fabric run, at the start of main(). Built with mimalloc (CMake's
+// UB_MALLOC, the default where libmimalloc-dev is installed): turns on its large OS pages (2 MiB,
+// through madvise) unless UBMODEL_HUGE_PAGES is "0", and never re-executes. Otherwise:
+// reexec_with_huge_pages(argv).
+void setup_heap(char** argv);
+
+// What serves this process's allocations, for reports: "mimalloc 2.0.9, large pages",
+// "glibc malloc, huge pages", "glibc malloc, small pages" or "sanitizer allocator". It asks the
+// allocator (a mimalloc build whose malloc did not replace glibc's says so) rather than trusting
+// the build.
+[[nodiscard]] std::string heap_description();
 
 } // namespace ub::sim

@@ -1,5 +1,9 @@
 // When `ubmodel sim` and fabric_bench execute themselves again to get transparent huge pages
 // (sim/huge_pages.hpp): the decision alone, since a sanitizer build (the test build) never does.
+// And which allocator serves the process: a mimalloc build must really run on mimalloc.
+#include <cstdlib>
+#include <string>
+
 #include <catch2/catch.hpp>
 
 #include "sim/huge_pages.hpp"
@@ -28,4 +32,30 @@ TEST_CASE("huge pages: re-executed only in madvise mode, once, and never against
   CHECK_FALSE(huge_page_tunables(nullptr, nullptr, "always madvise [never]", false));
   CHECK_FALSE(huge_page_tunables(nullptr, nullptr, "", false)); // no such file
   CHECK_FALSE(huge_page_tunables(nullptr, nullptr, madvise, true));
+}
+
+TEST_CASE("heap: a mimalloc build runs on mimalloc, with large pages unless opted out",
+          "[sim][huge_pages]") {
+  using ub::sim::heap_description;
+  const char* old = std::getenv("UBMODEL_HUGE_PAGES");
+  const std::string saved = old == nullptr ? std::string{} : std::string{old};
+  const std::string d = heap_description();
+#if defined(UB_MIMALLOC)
+  // The build linked mimalloc: its malloc must be the one in use, not glibc's.
+  REQUIRE(d.rfind("mimalloc 2.", 0) == 0);
+  setenv("UBMODEL_HUGE_PAGES", "0", 1);
+  ub::sim::setup_heap(nullptr);
+  CHECK(heap_description().ends_with(", small pages"));
+  unsetenv("UBMODEL_HUGE_PAGES");
+  ub::sim::setup_heap(nullptr);
+  CHECK(heap_description().ends_with(", large pages"));
+#else
+  // glibc or a sanitizer's allocator (setup_heap would execute the test binary again: not here).
+  CHECK((d == "sanitizer allocator" || d.rfind("glibc malloc, ", 0) == 0));
+#endif
+  if (old == nullptr) {
+    unsetenv("UBMODEL_HUGE_PAGES");
+  } else {
+    setenv("UBMODEL_HUGE_PAGES", saved.c_str(), 1);
+  }
 }

@@ -282,7 +282,7 @@ int run_headers() {
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view{argv[1]} == "sim") {
-    ub::sim::reexec_with_huge_pages(argv); // fabric runs touch gigabytes (sim/huge_pages.hpp)
+    ub::sim::setup_heap(argv); // fabric runs touch gigabytes (sim/huge_pages.hpp)
   }
   CLI::App app{"ubmodel: an executable model of the UnifiedBus (UB) 2.0 interconnect"};
   app.require_subcommand(1);
