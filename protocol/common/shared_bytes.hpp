@@ -33,6 +33,17 @@ struct SharedBytes {
     return std::span<const Byte>(*owner).subspan(offset, length);
   }
   [[nodiscard]] bool empty() const noexcept { return length == 0; }
+  // The part of this range that `inner` (a subspan of view()) covers, sharing the same owner.
+  // An `inner` outside the range gives an empty range.
+  [[nodiscard]] SharedBytes narrow(std::span<const Byte> inner) const noexcept {
+    const std::span<const Byte> all = view();
+    if (inner.empty() || all.empty() || inner.data() < all.data() ||
+        inner.data() + inner.size() > all.data() + all.size()) {
+      return {};
+    }
+    return SharedBytes{owner, offset + static_cast<std::size_t>(inner.data() - all.data()),
+                       inner.size()};
+  }
 };
 
 } // namespace ub

@@ -955,14 +955,14 @@ void TaInitiator::apply_outcome(std::uint64_t tag, const TaOutcome& o,
       std::uint64_t at = s->offset;
       std::uint64_t got = 0;
       for (const TaPacket& p : *data) {
-        if (at + p.payload.size() > op->result.size() || got + p.payload.size() > s->length) {
+        const std::span<const Byte> bytes = p.payload_view();
+        if (at + bytes.size() > op->result.size() || got + bytes.size() > s->length) {
           fail_op(qid, *op, fn::CqeStatus::RemoteResponseLength, now, s);
           return;
         }
-        std::copy(p.payload.begin(), p.payload.end(),
-                  op->result.begin() + static_cast<std::ptrdiff_t>(at));
-        at += p.payload.size();
-        got += p.payload.size();
+        std::copy(bytes.begin(), bytes.end(), op->result.begin() + static_cast<std::ptrdiff_t>(at));
+        at += bytes.size();
+        got += bytes.size();
       }
       if (got != s->length) {
         fail_op(qid, *op, fn::CqeStatus::RemoteResponseLength, now, s);
@@ -970,13 +970,14 @@ void TaInitiator::apply_outcome(std::uint64_t tag, const TaOutcome& o,
       }
     } else if (data != nullptr && is_atomic_request(static_cast<std::uint8_t>(op->code))) {
       const std::size_t want = op->code == TaOpcode::AtomicStore ? 0 : op->op.length;
-      const std::size_t have = data->empty() ? 0 : data->front().payload.size();
+      const std::size_t have = data->empty() ? 0 : data->front().payload_view().size();
       if (have != want) {
         fail_op(qid, *op, fn::CqeStatus::RemoteResponseLength, now, s);
         return;
       }
       if (want > 0) {
-        op->result = data->front().payload;
+        const std::span<const Byte> bytes = data->front().payload_view();
+        op->result.assign(bytes.begin(), bytes.end());
       }
     }
     slice_done(qid, *op, *s, now);

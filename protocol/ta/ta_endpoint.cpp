@@ -17,10 +17,22 @@ void TaEndpoint::drain(Time now) {
   while (auto d = transport_->poll_deliver()) {
     ++counters_.deliveries;
     std::vector<TaPacket> packets;
-    packets.reserve(d->packets.size());
+    packets.reserve(d->packets.size() + d->shared.size());
     bool bad = false;
+    // Decoded where the bytes are: the delivery's own buffers, or the shared ones they arrived in.
     for (auto& bytes : d->packets) {
-      auto p = decode_ta_owned(std::move(bytes), transport_->wire()); // the delivery's buffer, kept
+      auto p = decode_ta_owned(std::move(bytes), transport_->wire());
+      if (!p) {
+        bad = true;
+        break;
+      }
+      packets.push_back(std::move(*p));
+    }
+    for (const SharedBytes& bytes : d->shared) {
+      if (bad) {
+        break;
+      }
+      auto p = decode_ta_shared(bytes, transport_->wire());
       if (!p) {
         bad = true;
         break;

@@ -278,7 +278,8 @@ Status encode_with(const TaPacket& p, TaWire w, std::size_t payload_size,
 } // namespace
 
 Status encode_ta(const TaPacket& p, TaWire w, std::vector<Byte>& out) {
-  return encode_with(p, w, p.payload.size(), p.payload, out);
+  const std::span<const Byte> payload = p.payload_view();
+  return encode_with(p, w, payload.size(), payload, out);
 }
 
 Status encode_ta_headers(const TaPacket& p, std::size_t payload_size, TaWire w,
@@ -376,6 +377,17 @@ Result<TaPacket> decode_ta_owned(std::vector<Byte>&& bytes, TaWire w) {
   }
   bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(*pos));
   p.payload = std::move(bytes);
+  return p;
+}
+
+Result<TaPacket> decode_ta_shared(const SharedBytes& bytes, TaWire w) {
+  TaPacket p;
+  const std::span<const Byte> all = bytes.view();
+  const auto pos = decode_headers(all, w, p);
+  if (!pos) {
+    return make_unexpected(pos.error());
+  }
+  p.payload_share = bytes.narrow(all.subspan(*pos));
   return p;
 }
 

@@ -23,6 +23,7 @@
 // ta_chain.hpp, which the whole-packet codec walks too, so the two codecs cannot disagree.
 // Every field, reserved ones included, is kept as received, so encode_ta(decode_ta(b)) == b.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "protocol/common/error.hpp"
+#include "protocol/common/shared_bytes.hpp"
 #include "protocol/ta/beetah.hpp"
 #include "protocol/ta/ext_headers.hpp"
 #include "protocol/ta/ta_opcode.hpp"
@@ -59,11 +61,25 @@ struct TaPacket {
   std::optional<Beetah> be;
   std::optional<Mgmtetah> mgmt;
   std::vector<Byte> payload;
+  // Or, decoded by decode_ta_shared, the payload as a share of the received buffer (`payload` is
+  // then empty): a receiver reads payload_view(), which is either. Not part of the wire format.
+  SharedBytes payload_share;
 
+  [[nodiscard]] std::span<const Byte> payload_view() const noexcept {
+    return payload_share.empty() ? std::span<const Byte>(payload) : payload_share.view();
+  }
   [[nodiscard]] std::uint8_t opcode() const noexcept;
   [[nodiscard]] bool is_response() const noexcept; // ATAH or ATAH_COMPACT
   [[nodiscard]] std::uint16_t ini_tassn() const noexcept;
-  friend bool operator==(const TaPacket&, const TaPacket&) = default;
+  // Every header, and the payload's bytes wherever they are held.
+  friend bool operator==(const TaPacket& a, const TaPacket& b) noexcept {
+    const auto pa = a.payload_view();
+    const auto pb = b.payload_view();
+    return a.base == b.base && a.ud == b.ud && a.mt == b.mt && a.taid == b.taid &&
+           a.ofst == b.ofst && a.ma == b.ma && a.ma_compact == b.ma_compact && a.imm == b.imm &&
+           a.ntf == b.ntf && a.tv == b.tv && a.be == b.be && a.mgmt == b.mgmt &&
+           std::equal(pa.begin(), pa.end(), pb.begin(), pb.end());
+  }
 };
 
 // Bytes of the headers alone (base + extensions) for `p` in form `w`: the base header and every
@@ -102,5 +118,8 @@ struct TaPacket {
 // decode_ta, keeping the buffer: on success the payload is `bytes` with the headers cut off
 // (no new allocation); on failure `bytes` is left as it was.
 [[nodiscard]] Result<TaPacket> decode_ta_owned(std::vector<Byte>&& bytes, TaWire w);
+// decode_ta over bytes.view(), leaving the payload where it is: on success `payload` is empty and
+// `payload_share` is the range of `bytes` after the headers (no copy, no allocation).
+[[nodiscard]] Result<TaPacket> decode_ta_shared(const SharedBytes& bytes, TaWire w);
 
 } // namespace ub::ta

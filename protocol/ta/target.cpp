@@ -402,7 +402,7 @@ std::optional<TaTarget::Answer> TaTarget::check_packets(const Request& r, Time n
       q.length = p.ma ? p.ma->length : p.ma_compact->length_bytes();
     } else {
       q.access = MemAccess::Write;
-      q.length = p.payload.size();
+      q.length = p.payload_view().size();
     }
     if (auto pa = ummu_.check(q); !pa) {
       return refusal(q, pa.error(), now);
@@ -467,7 +467,7 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
   std::uint32_t rq_id = 0;
   std::uint64_t total = 0;
   for (const TaPacket& p : r.packets) {
-    total += p.payload.size();
+    total += p.payload_view().size();
   }
   const bool consumes_rqe = is_send_like(r.code) || r.code == TaOpcode::WriteWithImmediate;
   if (consumes_rqe) {
@@ -539,7 +539,10 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
     ran = true;
     return a;
   }
-  // Execute, packet by packet.
+  // Execute, packet by packet. A write's "before" and "after" copies for the observer reuse the
+  // previous packet's buffers: a request's packets are mostly the same size.
+  std::vector<Byte> spare_before;
+  std::vector<Byte> spare_after;
   std::uint64_t first_addr = 0;
   bool have_first = false;
   for (std::size_t k = 0; k < r.packets.size(); ++k) {
@@ -580,9 +583,9 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
         ex.access = MemAccess::Read;
         ex.pa = pa;
         ex.before = a.data;
-        ex.after = a.data;
-        ex.returned = a.data;
+        ex.returned = std::move(a.data); // lent, and taken back below
         observer_->on_executed(ex);
+        a.data = std::move(ex.returned);
       }
       continue;
     }
@@ -599,7 +602,7 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
       if (observer_ != nullptr) {
         before = mem_.read(pa.value_or(0), n);
       }
-      auto res = mem_.atomic(code, pa.value_or(0), n, p.payload, subop);
+      auto res = mem_.atomic(code, pa.value_or(0), n, p.payload_view(), subop);
       if (!res) {
         return unsupported(); // bad size, payload or sub-operation: nothing touched
       }
@@ -616,30 +619,35 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
       continue;
     }
     // Writes: Write, Writeback, the *_with_be forms, Write_with_notify / _immediate data.
+    const std::span<const Byte> payload = p.payload_view();
     q.access = MemAccess::Write;
-    q.length = p.payload.size();
+    q.length = payload.size();
     const std::uint64_t pa = q.length == 0 ? 0 : ummu_.check(q).value_or(0);
     if (observer_ != nullptr) {
-      ex.before.resize(p.payload.size());
+      ex.before = std::move(spare_before);
+      ex.before.resize(payload.size());
       mem_.read(pa, ex.before);
     }
     if (p.be) {
       // BE[n] = 0 leaves byte n alone; bytes past the BE width are written (§7.4.2.1.3).
-      for (std::size_t i = 0; i < p.payload.size(); ++i) {
+      for (std::size_t i = 0; i < payload.size(); ++i) {
         if (p.be->enabled(i)) {
-          mem_.write(pa + i, std::span<const Byte>(&p.payload[i], 1));
+          mem_.write(pa + i, payload.subspan(i, 1));
         }
       }
-    } else if (!p.payload.empty()) {
-      mem_.write(pa, p.payload);
+    } else if (!payload.empty()) {
+      mem_.write(pa, payload);
     }
     ++counters_.executed_packets;
     if (observer_ != nullptr) {
       ex.access = MemAccess::Write;
       ex.pa = pa;
-      ex.after.resize(p.payload.size());
+      ex.after = std::move(spare_after);
+      ex.after.resize(payload.size());
       mem_.read(pa, ex.after);
       observer_->on_executed(ex);
+      spare_before = std::move(ex.before);
+      spare_after = std::move(ex.after);
     }
     if (p.ntf) {
       // The notify word after every data byte (§7.4.2.1.2), little-endian (§7.2.13).

@@ -87,6 +87,9 @@ struct TaDelivery {
   std::uint64_t stream = 0;
   // Set when the transport waits for verdict(handle, ...) before acknowledging (RTP).
   std::optional<std::uint64_t> verdict_handle;
+  // Or its packets as ranges of the buffers they arrived in (RTP over a network that hands
+  // packets up as shares, NetPacket::shared); `packets` is then empty.
+  std::vector<SharedBytes> shared;
 };
 
 struct TaTxEvent {

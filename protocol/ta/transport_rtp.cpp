@@ -238,7 +238,9 @@ void RtpTransport::pump(PeerId id, Peer& p) {
     out.peer = id;
     out.stream = stream_id(id, d->channel);
     auto& m = d->message;
-    if (!m.packets.empty()) {
+    if (!m.shared.empty()) {
+      out.shared = std::move(m.shared);
+    } else if (!m.packets.empty()) {
       out.packets = std::move(m.packets);
     } else {
       std::uint32_t start = 0;
@@ -316,7 +318,9 @@ void RtpTransport::on_receive(const NetPacket& p, Time now) {
   Peer& peer = *found;
   touch(peer);
   const std::uint64_t before = rx_rejects(peer.group);
-  peer.group.on_receive(0, p.view(), p.cci, now); // MODEL: the arrival port is not checked
+  // MODEL: the arrival port is not checked. A packet that came as a share is kept as
+  // one up to the TA (TpChannel::on_receive's origin).
+  peer.group.on_receive(0, p.view(), p.cci, now, p.shared.empty() ? nullptr : &p.shared);
   counters_.malformed += rx_rejects(peer.group) - before;
   pump(p.src, peer);
 }

@@ -98,7 +98,7 @@ struct Executed {
   std::uint64_t uba = 0;
   std::uint64_t pa = 0;
   std::vector<Byte> before;   // target bytes at [pa, pa + n) before the access
-  std::vector<Byte> after;    // and after it (equal to before for a read)
+  std::vector<Byte> after;    // and after it (for a read: empty, or equal to before)
   std::vector<Byte> returned; // what goes back (Read data, atomic old value)
   bool notify = false;        // the notify write of Write_with_notify
   Time t{0};

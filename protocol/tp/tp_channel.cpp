@@ -771,7 +771,8 @@ void TpChannel::fail(Time now) {
 // ---------------------------------------------------------------------------------------------
 // Receive
 
-void TpChannel::on_receive(std::span<const Byte> tp, const nl::Cci& cci, Time now) {
+void TpChannel::on_receive(std::span<const Byte> tp, const nl::Cci& cci, Time now,
+                           const SharedBytes* origin) {
   const auto h = Codec<Rtph>::decode(tp);
   if (!h) {
     ++counters_.malformed;
@@ -789,7 +790,7 @@ void TpChannel::on_receive(std::span<const Byte> tp, const nl::Cci& cci, Time no
       ++counters_.malformed;
       return;
     }
-    on_data(*h, rest.first(rest.size() - h->padding), cci, now);
+    on_data(*h, rest.first(rest.size() - h->padding), cci, now, origin);
     return;
   }
   case tp_opcode::kAck:
@@ -1085,8 +1086,8 @@ void TpChannel::retire_through(std::uint64_t seq, Time now) {
   restart_timer(now);
 }
 
-void TpChannel::on_data(const Rtph& h, std::span<const Byte> payload, const nl::Cci& cci,
-                        Time now) {
+void TpChannel::on_data(const Rtph& h, std::span<const Byte> payload, const nl::Cci& cci, Time now,
+                        const SharedBytes* origin) {
   ++counters_.data_received;
   const bool buffers = cfg_.retx != RetxAlgo::GbnFast;
   const bool selective =
@@ -1095,11 +1096,15 @@ void TpChannel::on_data(const Rtph& h, std::span<const Byte> payload, const nl::
   // that only ever receives in order never pays for them.
   const std::size_t slots = ooo_.size();
   bool accepted = false;
+  // Kept as a range of the network's buffer rather than copied, when it came as one and the TA
+  // reads it packet by packet.
+  const SharedBytes share =
+      origin != nullptr && cfg_.deliver_packets ? origin->narrow(payload) : SharedBytes{};
   switch (classify_psn(h.psn, epsn_, cfg_.ooo_window)) {
   case PsnClass::InOrder: {
     UB_TRANSITION(kRtpReceiverMachine, ooo_count_ == 0 ? "InOrder" : "Reordering", "in_order");
     accepted = true;
-    accept_packet(h.psn, h.last(), h.f, h.tpmsn, payload);
+    accept_packet(h.psn, h.last(), h.f, h.tpmsn, payload, share);
     epsn_ = psn_next(epsn_);
     nak_sent_ = false;
     // Packets buffered behind it follow in order (§6.4.2.2.2, §6.4.2.3).
@@ -1109,7 +1114,7 @@ void TpChannel::on_data(const Rtph& h, std::span<const Byte> payload, const nl::
       if (!slot) {
         break;
       }
-      accept_packet(epsn_, slot->last, slot->fake, slot->tpmsn, slot->payload);
+      accept_packet(epsn_, slot->last, slot->fake, slot->tpmsn, slot->bytes(), slot->share);
       slot.reset();
       --ooo_count_;
       epsn_ = psn_next(epsn_);
@@ -1167,7 +1172,9 @@ void TpChannel::on_data(const Rtph& h, std::span<const Byte> payload, const nl::
     auto& slot = ooo_slots()[h.psn % (std::size_t{cfg_.ooo_window} * 2)];
     const bool fresh = !slot;
     if (fresh) {
-      slot = RxPkt{std::vector<Byte>(payload.begin(), payload.end()), h.last(), h.f, h.tpmsn};
+      slot = RxPkt{share.empty() ? std::vector<Byte>(payload.begin(), payload.end())
+                                 : std::vector<Byte>{},
+                   h.last(), h.f, h.tpmsn, share};
       ++ooo_count_;
       ++counters_.ooo_buffered;
       accepted = true;
@@ -1200,7 +1207,7 @@ void TpChannel::on_data(const Rtph& h, std::span<const Byte> payload, const nl::
 }
 
 void TpChannel::accept_packet(std::uint32_t psn, bool last, bool fake, std::uint32_t tpmsn,
-                              std::span<const Byte> payload) {
+                              std::span<const Byte> payload, const SharedBytes& share) {
   // Every packet of message n carries TPMSN n; a Fake packet carries the next message's.
   if (tpmsn != rx_msn_done_) {
     ++counters_.tpmsn_mismatches;
@@ -1215,10 +1222,26 @@ void TpChannel::accept_packet(std::uint32_t psn, bool last, bool fake, std::uint
     rx_msg_.clear();
     rx_msg_ends_.clear();
     rx_msg_packets_.clear();
+    rx_msg_shared_.clear();
     rx_msg_held_ = expects_ta_status(cfg_.ta_status, payload);
   }
   if (cfg_.deliver_packets) {
-    rx_msg_packets_.emplace_back(payload.begin(), payload.end());
+    if (!share.empty() || !rx_msg_shared_.empty()) {
+      // All of a message's packets go up one way: copies made before the first share become
+      // shares of their own.
+      auto own = [](std::vector<Byte> v) {
+        const std::size_t n = v.size();
+        return SharedBytes{std::make_shared<const std::vector<Byte>>(std::move(v)), 0, n};
+      };
+      for (std::vector<Byte>& v : rx_msg_packets_) {
+        rx_msg_shared_.push_back(own(std::move(v)));
+      }
+      rx_msg_packets_.clear();
+      rx_msg_shared_.push_back(
+          share.empty() ? own(std::vector<Byte>(payload.begin(), payload.end())) : share);
+    } else {
+      rx_msg_packets_.emplace_back(payload.begin(), payload.end());
+    }
   } else {
     rx_msg_.insert(rx_msg_.end(), payload.begin(), payload.end());
     rx_msg_ends_.push_back(static_cast<std::uint32_t>(rx_msg_.size()));
@@ -1231,8 +1254,10 @@ void TpChannel::accept_packet(std::uint32_t psn, bool last, bool fake, std::uint
     m.data = std::move(rx_msg_);
     m.packet_ends = std::move(rx_msg_ends_);
     m.packets = std::move(rx_msg_packets_);
+    m.shared = std::move(rx_msg_shared_);
     rx_msg_ends_ = {};
     rx_msg_packets_ = {};
+    rx_msg_shared_ = {};
     m.needs_verdict = rx_msg_held_;
     if (rx_msg_held_) {
       // The ACK of this packet waits for the TA (§6.8.2): later ACKs stop below it.

@@ -158,6 +158,10 @@ struct RxMessage {
   std::vector<std::uint32_t> packet_ends;
   // The ACK of its last packet is withheld until ta_verdict(last_psn, ...) (TaStatusMode).
   bool needs_verdict = false;
+  // With deliver_packets, when its packets came as shares of the network's buffers (on_receive's
+  // `origin`): each packet's payload, in order, as a range of the buffer it arrived in, with no
+  // copy (`packets` is then empty). A message is handed up all shared or all in `packets`.
+  std::vector<SharedBytes> shared;
 };
 
 // The TA's answer to a message, carried back in the TP ACK (Table 6-2 RSPST/RSPINFO).
@@ -269,7 +273,10 @@ public:
   [[nodiscard]] Status ta_verdict(std::uint32_t handle, const TaVerdict& v, Time now);
 
   // ---- network side ----
-  void on_receive(std::span<const Byte> tp, const nl::Cci& cci, Time now);
+  // `origin`, when given, holds the same bytes as `tp` (its view() or a range around it), kept
+  // alive by its owner: with deliver_packets the channel keeps ranges of it instead of copies.
+  void on_receive(std::span<const Byte> tp, const nl::Cci& cci, Time now,
+                  const SharedBytes* origin = nullptr);
   [[nodiscard]] std::optional<TpOut> poll_transmit(Time now);
   [[nodiscard]] Time next_timeout() const noexcept;
   void on_timeout(Time now);
@@ -342,9 +349,11 @@ private:
   void fail(Time now);
 
   // receiver
-  void on_data(const Rtph& h, std::span<const Byte> payload, const nl::Cci& cci, Time now);
+  void on_data(const Rtph& h, std::span<const Byte> payload, const nl::Cci& cci, Time now,
+               const SharedBytes* origin);
+  // `share`, when not empty, holds `payload`'s bytes (kept instead of a copy).
   void accept_packet(std::uint32_t psn, bool last, bool fake, std::uint32_t tpmsn,
-                     std::span<const Byte> payload);
+                     std::span<const Byte> payload, const SharedBytes& share);
   [[nodiscard]] std::uint32_t ack_frontier() const noexcept;
   [[nodiscard]] std::uint32_t frontier_msn() const noexcept;
   void release_verdicts(Time now);
@@ -401,10 +410,14 @@ private:
   bool nak_sent_ = false;
   unsigned ooo_since_sack_ = 0;
   struct RxPkt {
-    std::vector<Byte> payload;
+    std::vector<Byte> payload; // a copy, or empty when `share` holds the bytes
     bool last = false;
     bool fake = false;
     std::uint32_t tpmsn = 0;
+    SharedBytes share;
+    [[nodiscard]] std::span<const Byte> bytes() const noexcept {
+      return share.empty() ? std::span<const Byte>(payload) : share.view();
+    }
   };
   std::vector<std::optional<RxPkt>> ooo_;         // 2W slots, slot = PSN mod 2W; empty until needed
   std::vector<std::optional<RxPkt>>& ooo_slots(); // ooo_, made on first use
@@ -412,6 +425,7 @@ private:
   std::vector<Byte> rx_msg_;
   std::vector<std::uint32_t> rx_msg_ends_;
   std::vector<std::vector<Byte>> rx_msg_packets_; // deliver_packets
+  std::vector<SharedBytes> rx_msg_shared_;        // deliver_packets, packets received shared
   std::uint32_t rx_msg_first_psn_ = 0;
   bool rx_in_msg_ = false;
   std::uint32_t rx_msn_done_ = 0;

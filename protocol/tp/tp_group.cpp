@@ -317,7 +317,7 @@ void TpGroup::drain_events(std::size_t i, Time now) {
 // Network side
 
 void TpGroup::on_receive(std::uint8_t /*port*/, std::span<const Byte> tp, const nl::Cci& cci,
-                         Time now) {
+                         Time now, const SharedBytes* origin) {
   const auto h = Codec<Rtph>::decode(tp);
   if (!h) {
     ++counters_.malformed;
@@ -329,7 +329,7 @@ void TpGroup::on_receive(std::uint8_t /*port*/, std::span<const Byte> tp, const 
     trace(now, "tpg_unknown_tpn", h->dst_tpn);
     return;
   }
-  members_[it->second].ch.on_receive(tp, cci, now);
+  members_[it->second].ch.on_receive(tp, cci, now, origin);
   drain_events(it->second, now);
 }
 

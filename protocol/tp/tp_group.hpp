@@ -192,7 +192,9 @@ public:
   // A TP packet (RTPH onward) that arrived on `port`; it goes to the member whose local TPN is
   // its DstTPN (§6.7.1.2.1). Unknown TPNs and undecodable headers are counted and dropped.
   // MODEL: the arrival port is not checked (the peer picks its own ports).
-  void on_receive(std::uint8_t port, std::span<const Byte> tp, const nl::Cci& cci, Time now);
+  // `origin`: as TpChannel::on_receive's.
+  void on_receive(std::uint8_t port, std::span<const Byte> tp, const nl::Cci& cci, Time now,
+                  const SharedBytes* origin = nullptr);
   // The next packet of the member whose turn it is among those with something to send (round
   // robin over members, starting after the last one served).
   [[nodiscard]] std::optional<GroupOut> poll_transmit(Time now);

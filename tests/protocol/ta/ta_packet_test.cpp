@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <span>
@@ -365,6 +366,24 @@ TEST_CASE("TA packet: every opcode, wire form and flag combination round-trips",
       auto kept = decode_ta_owned(std::vector<Byte>(bytes), w);
       REQUIRE(kept);
       CHECK(*kept == p);
+      // So does the one that leaves the payload in a shared buffer (here after 3 other bytes):
+      // the payload is the range after the headers, not a copy, and it encodes the same.
+      auto buffer = std::make_shared<std::vector<Byte>>(3, Byte{0xEE});
+      buffer->insert(buffer->end(), bytes.begin(), bytes.end());
+      const SharedBytes whole{buffer, 3, bytes.size()};
+      auto shared = decode_ta_shared(whole, w);
+      REQUIRE(shared);
+      CHECK(*shared == p);
+      CHECK(shared->payload.empty());
+      CHECK(shared->payload_share.length == p.payload.size());
+      CHECK(encode_ok(*shared, w) == bytes);
+      if (!p.payload.empty()) {
+        CHECK(shared->payload_share.owner == whole.owner);
+        CHECK(shared->payload_share.offset == 3 + ta_header_size(p, w));
+        // Equality is over the bytes wherever they are held: one byte off is another packet.
+        (*buffer)[buffer->size() - 1] ^= 0x01;
+        CHECK_FALSE(*shared == p);
+      }
       // The appending overload keeps what the buffer held.
       std::vector<Byte> out{0xAA, 0xBB};
       REQUIRE(encode_ta(p, w, out));
@@ -756,12 +775,23 @@ TEST_CASE("TA packet: arbitrary and mutated bytes decode or fail cleanly, and wh
     REQUIRE(kept.has_value() == r.has_value());
     if (!r) {
       CHECK(to_string(kept.error()) == to_string(r.error()));
+      const auto shared = decode_ta_shared(
+          SharedBytes{std::make_shared<const std::vector<Byte>>(in.begin(), in.end()), 0,
+                      in.size()},
+          w);
+      REQUIRE_FALSE(shared);
+      CHECK(to_string(shared.error()) == to_string(r.error()));
       CHECK(std::equal(buf.begin(), buf.end(), in.begin(), in.end()));
       CHECK(r.error().offset <= in.size());
       CHECK_FALSE(to_string(r.error()).empty());
       return;
     }
     CHECK(*kept == *r);
+    auto shared = decode_ta_shared(
+        SharedBytes{std::make_shared<const std::vector<Byte>>(in.begin(), in.end()), 0, in.size()},
+        w);
+    REQUIRE(shared);
+    CHECK(*shared == *r);
     ++decoded;
     CHECK(ta_header_size(*r, w) + r->payload.size() == in.size());
     auto again = encode_ta(*r, w);

@@ -167,6 +167,15 @@ CtpTransportConfig ctp_config() {
   return c;
 }
 
+// A delivery's packets, wherever they are held (TaDelivery::packets, or ::shared).
+std::vector<std::vector<Byte>> packets_of(const TaDelivery& d) {
+  std::vector<std::vector<Byte>> out = d.packets;
+  for (const SharedBytes& s : d.shared) {
+    out.emplace_back(s.view().begin(), s.view().end());
+  }
+  return out;
+}
+
 RtpTransport& as_rtp(TaTransport& t) {
   REQUIRE(t.kind() == TransportKind::Rtp);
   return static_cast<RtpTransport&>(t);
@@ -223,9 +232,12 @@ TEST_CASE("Every transport carries slices from A to B whole and in order, each D
       CHECK(d.peer == 0);
       CHECK_FALSE(d.verdict_handle);
       streams.insert(d.stream);
-      REQUIRE(d.packets.size() == row.packets);
+      // Shared packets go up as ranges of the buffers they arrived in, the others as copies.
+      CHECK((row.name.ends_with("shared") ? d.packets.empty() : d.shared.empty()));
+      const auto got = packets_of(d);
+      REQUIRE(got.size() == row.packets);
       for (std::size_t p = 0; p < row.packets; ++p) {
-        CHECK(d.packets[p] == sent[i][p].bytes);
+        CHECK(got[p] == sent[i][p].bytes);
       }
     }
     CHECK(streams.size() == 1);
@@ -833,7 +845,8 @@ TEST_CASE("Transport configurations and meshes refuse bad values, naming the fie
   CHECK(field(validate(u)) == "nth_bytes");
 }
 
-TEST_CASE("RTP with share_packets hands its data packets down as shares, which its peer reads",
+TEST_CASE("RTP with share_packets hands its data packets down as shares, and its peer hands them "
+          "up as ranges of the same buffers",
           "[ta][transport][rtp]") {
   auto c = rtp_config();
   c.channel.share_packets = true;
@@ -841,20 +854,28 @@ TEST_CASE("RTP with share_packets hands its data packets down as shares, which i
   const auto units = make_slice(kWrite, 7, 2, 1024, 300);
   REQUIRE(mesh[0]->send(make_send(1, units, TaMode::Rol, 77, 42), 0_us));
   int data = 0;
+  std::vector<const std::vector<Byte>*> wire_buffers;
   while (auto p = mesh[0]->poll_transmit(0_us)) {
     REQUIRE_FALSE(p->control);
     CHECK(p->bytes.empty());
     REQUIRE_FALSE(p->shared.empty());
     CHECK(p->view().size() == p->shared.length);
+    wire_buffers.push_back(p->shared.owner.get());
     mesh[1]->on_receive(*p, 1_us);
     ++data;
   }
   CHECK(data == 2);
   const auto d = mesh[1]->poll_deliver();
   REQUIRE(d.has_value());
-  REQUIRE(d->packets.size() == 2);
-  CHECK(d->packets[0] == units[0].bytes);
-  CHECK(d->packets[1] == units[1].bytes);
+  CHECK(d->packets.empty());
+  REQUIRE(d->shared.size() == 2);
+  for (std::size_t k = 0; k < 2; ++k) {
+    // The TA bytes where they arrived: inside the sender's buffer, after the RTPH, no copy.
+    CHECK(d->shared[k].owner.get() == wire_buffers[k]);
+    CHECK(d->shared[k].offset > 0);
+    const auto v = d->shared[k].view();
+    CHECK(std::vector<Byte>(v.begin(), v.end()) == units[k].bytes);
+  }
   // The ACK going back is a copy, as control packets always are.
   const auto ack = mesh[1]->poll_transmit(1_us);
   REQUIRE(ack.has_value());

@@ -834,3 +834,73 @@ TEST_CASE("share_packets: data packets go down as shares of the retransmission c
   CHECK(first[2].bytes()[Layout<Rtph>::kSize + 4] ==
         Byte{0x52}); // after the RTPH and the 4 header bytes
 }
+
+TEST_CASE("deliver_packets with an origin: packets go up as ranges of the buffers they arrived "
+          "in, in order or not, and a message is handed up all one way",
+          "[tp][rtp]") {
+  const std::vector<TpPacketUnit> units = three_units(0x70);
+  auto sc = pair_config(RetxAlgo::SelectiveRto, true);
+  sc.share_packets = true;
+  auto rc = pair_config(RetxAlgo::SelectiveRto, false);
+  rc.deliver_packets = true;
+  // Three data packets, as shares of the sender's copies.
+  auto sent = [&] {
+    TpChannel a(sc);
+    REQUIRE(a.send_packets(units) == TpChannel::SendStatus::Queued);
+    std::vector<TpOut> out;
+    while (auto p = a.poll_transmit(Time{0})) {
+      out.push_back(std::move(*p));
+    }
+    REQUIRE(out.size() == 3);
+    return out;
+  };
+  auto same_bytes = [&](const RxMessage& m) {
+    REQUIRE(m.shared.size() == 3);
+    for (std::size_t k = 0; k < 3; ++k) {
+      const auto v = m.shared[k].view();
+      CHECK(std::vector<Byte>(v.begin(), v.end()) == units[k].bytes);
+    }
+  };
+  SECTION("out of order: the buffered packet is kept as a share too") {
+    const auto out = sent();
+    TpChannel b(rc);
+    for (const std::size_t k : {0U, 2U, 1U}) {
+      b.on_receive(out[k].bytes(), out[k].cci, Time{0}, &out[k].shared);
+    }
+    CHECK(b.counters().ooo_buffered == 1);
+    const auto m = b.poll_deliver();
+    REQUIRE(m.has_value());
+    CHECK(m->packets.empty());
+    same_bytes(*m);
+    for (std::size_t k = 0; k < 3; ++k) {
+      CHECK(m->shared[k].owner == out[k].shared.owner); // no copy
+    }
+  }
+  SECTION("a copy before the shares: the message goes up all shared") {
+    const auto out = sent();
+    TpChannel b(rc);
+    b.on_receive(out[0].bytes(), out[0].cci, Time{0}); // no origin: copied
+    b.on_receive(out[1].bytes(), out[1].cci, Time{0}, &out[1].shared);
+    b.on_receive(out[2].bytes(), out[2].cci, Time{0}, &out[2].shared);
+    const auto m = b.poll_deliver();
+    REQUIRE(m.has_value());
+    CHECK(m->packets.empty());
+    same_bytes(*m);
+    CHECK(m->shared[0].owner != out[0].shared.owner);
+    CHECK(m->shared[2].owner == out[2].shared.owner);
+  }
+  SECTION("without deliver_packets the message is concatenated, as before") {
+    const auto out = sent();
+    auto whole = rc;
+    whole.deliver_packets = false;
+    TpChannel b(whole);
+    for (const TpOut& o : out) {
+      b.on_receive(o.bytes(), o.cci, Time{0}, &o.shared);
+    }
+    const auto m = b.poll_deliver();
+    REQUIRE(m.has_value());
+    CHECK(m->shared.empty());
+    CHECK(m->packets.empty());
+    CHECK(m->data.size() == units[0].bytes.size() + units[1].bytes.size() + units[2].bytes.size());
+  }
+}
