@@ -330,7 +330,14 @@ struct Oracle::Impl {
     bool comp_order = false;
   };
   std::unordered_map<OpId, Unreported> unreported; // W8: posted, completion not yet reported
-  std::unordered_map<PageKey, std::unique_ptr<ShadowPage>, PageKeyHash> shadow;
+  // A shadow page: its own ShadowPage, or (`page` empty) the bytes a whole-page plain write left
+  // there, every one known, kept as the range of the target's shared buffer it was written from
+  // (Executed::after_share) rather than copied: a large fabric writes much of its memory once.
+  struct ShadowSlot {
+    std::unique_ptr<ShadowPage> page;
+    SharedBytes bytes;
+  };
+  std::unordered_map<PageKey, ShadowSlot, PageKeyHash> shadow;
   struct RecentPage {
     PageKey key{};
     ShadowPage* page = nullptr;
@@ -434,8 +441,8 @@ struct Oracle::Impl {
   // Shadow memory (witness)
 
   // An execution asks for the same pages again and again (write_matches, then the copy; a
-  // packet often straddles two pages), so the last two are remembered. Shadow pages are never
-  // freed, so the pointers stay valid.
+  // packet often straddles two pages), so the last two are remembered. A ShadowPage is freed
+  // only by share_page(), which forgets it here.
   ShadowPage& page(PeerId target, std::uint64_t number) {
     const PageKey k{target, number};
     for (const RecentPage& r : recent_pages) {
@@ -443,16 +450,41 @@ struct Oracle::Impl {
         return *r.page;
       }
     }
-    auto& p = shadow[k];
-    if (!p) {
-      p = std::make_unique<ShadowPage>();
-      if (cfg.zero_initial) {
-        p->set_all_known();
+    ShadowSlot& slot = shadow[k];
+    if (!slot.page) {
+      slot.page = std::make_unique<ShadowPage>();
+      if (!slot.bytes.empty()) {
+        const auto v = slot.bytes.view();
+        std::copy(v.begin(), v.end(), slot.page->v.begin());
+        slot.page->set_all_known();
+        slot.bytes = {};
+      } else if (cfg.zero_initial) {
+        slot.page->set_all_known();
       }
     }
-    recent_pages[recent_next] = RecentPage{k, p.get()};
+    recent_pages[recent_next] = RecentPage{k, slot.page.get()};
     recent_next ^= 1U;
-    return *p;
+    return *slot.page;
+  }
+  // The page's slot, if it was ever touched, as it is (no ShadowPage made).
+  const ShadowSlot* peek(PeerId target, std::uint64_t number) const {
+    const auto it = shadow.find(PageKey{target, number});
+    return it == shadow.end() ? nullptr : &it->second;
+  }
+  // The whole page now holds `bytes` (kPage of them, all known).
+  void share_page(PeerId target, std::uint64_t number, SharedBytes bytes) {
+    const PageKey k{target, number};
+    ShadowSlot& slot = shadow[k];
+    if (slot.page) {
+      for (RecentPage& r : recent_pages) {
+        if (r.page == slot.page.get()) {
+          r = RecentPage{};
+        }
+      }
+      slot.page.reset();
+    }
+    slot.bytes = std::move(bytes);
+    ++n.pages_shared;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1096,15 +1128,28 @@ struct Oracle::Impl {
     // takes the general path below, which finds the same shadow (seeding is idempotent) and
     // reports what differs.
     if (e.access == MemAccess::Write && want == MemAccess::Write && !e.notify && !p.be &&
-        e.returned.empty() && sl.offset + e.offset + nb <= p.payload().size() &&
-        write_matches(tgt, e,
-                      std::span<const Byte>(p.payload()).subspan(sl.offset + e.offset, nb))) {
-      for_each_page_chunk(e.pa, nb,
-                          [&](std::uint64_t pno, std::size_t o, std::size_t i, std::size_t len) {
-                            std::copy_n(e.after.begin() + static_cast<std::ptrdiff_t>(i), len,
-                                        page(tgt, pno).v.begin() + static_cast<std::ptrdiff_t>(o));
-                          });
-      return;
+        e.returned.empty() && sl.offset + e.offset + nb <= p.payload().size()) {
+      const auto data = std::span<const Byte>(p.payload()).subspan(sl.offset + e.offset, nb);
+      if (write_matches(tgt, e, data)) {
+        // Whole pages keep the target's shared bytes, once they are checked to be the data.
+        const std::span<const Byte> shared = e.after_share.view();
+        const bool share = shared.size() == nb &&
+                           std::equal(shared.begin(), shared.end(), data.begin(), data.end());
+        for_each_page_chunk(
+            e.pa, nb, [&](std::uint64_t pno, std::size_t o, std::size_t i, std::size_t len) {
+              if (share && len == kPage) {
+                share_page(tgt, pno, e.after_share.narrow(shared.subspan(i, len)));
+              } else {
+                ShadowPage& pg = page(tgt, pno);
+                std::copy_n(e.after.begin() + static_cast<std::ptrdiff_t>(i), len,
+                            pg.v.begin() + static_cast<std::ptrdiff_t>(o));
+                if (len == kPage) {
+                  pg.set_all_known(); // write_matches made no ShadowPage for it: all written now
+                }
+              }
+            });
+        return;
+      }
     }
     // The shadow ("cur"), seeded from "before" where unknown.
     std::vector<Byte> cur(nb);
@@ -1220,15 +1265,31 @@ struct Oracle::Impl {
       return false;
     }
     bool same = true;
-    for_each_page_chunk(e.pa, e.before.size(),
-                        [&](std::uint64_t pno, std::size_t o, std::size_t i, std::size_t len) {
-                          ShadowPage& pg = page(tgt, pno);
-                          pg.seed(o, len, e.before.data() + i);
-                          same = same &&
-                                 std::equal(pg.v.begin() + static_cast<std::ptrdiff_t>(o),
-                                            pg.v.begin() + static_cast<std::ptrdiff_t>(o + len),
-                                            e.before.begin() + static_cast<std::ptrdiff_t>(i));
-                        });
+    for_each_page_chunk(
+        e.pa, e.before.size(),
+        [&](std::uint64_t pno, std::size_t o, std::size_t i, std::size_t len) {
+          if (len == kPage) {
+            // A whole page that has no ShadowPage is judged without one (the
+            // write replaces all of it): never touched, or shared bytes.
+            const ShadowSlot* slot = peek(tgt, pno);
+            const auto before = std::span<const Byte>(e.before).subspan(i, len);
+            if (slot == nullptr || (!slot->page && slot->bytes.empty())) {
+              same = same && (!cfg.zero_initial || std::all_of(before.begin(), before.end(),
+                                                               [](Byte b) { return b == 0; }));
+              return;
+            }
+            if (!slot->page) {
+              const auto v = slot->bytes.view();
+              same = same && std::equal(v.begin(), v.end(), before.begin(), before.end());
+              return;
+            }
+          }
+          ShadowPage& pg = page(tgt, pno);
+          pg.seed(o, len, e.before.data() + i);
+          same = same && std::equal(pg.v.begin() + static_cast<std::ptrdiff_t>(o),
+                                    pg.v.begin() + static_cast<std::ptrdiff_t>(o + len),
+                                    e.before.begin() + static_cast<std::ptrdiff_t>(i));
+        });
     return same;
   }
 

@@ -131,6 +131,9 @@ struct OracleCounters {
   std::uint64_t history_dropped = 0;   // entries dropped as no longer visible
   std::uint64_t history_overflows = 0; // blocks whose history passed the limit
   std::uint64_t violations = 0;        // all violations, also those past max_violations
+  // Whole pages the shadow keeps as the target's shared bytes (Executed::after_share) instead
+  // of a copy, each time one is (a cost figure, not a check).
+  std::uint64_t pages_shared = 0;
 };
 
 class Oracle final : public TxnObserver {

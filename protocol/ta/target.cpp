@@ -635,6 +635,8 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
           mem_.write(pa + i, payload.subspan(i, 1));
         }
       }
+    } else if (!p.payload_share.empty()) {
+      mem_.write_shared(pa, p.payload_share); // pages it covers whole keep the packet's bytes
     } else if (!payload.empty()) {
       mem_.write(pa, payload);
     }
@@ -645,6 +647,9 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
       ex.after = std::move(spare_after);
       ex.after.resize(payload.size());
       mem_.read(pa, ex.after);
+      if (!p.be) {
+        ex.after_share = p.payload_share;
+      }
       observer_->on_executed(ex);
       spare_before = std::move(ex.before);
       spare_after = std::move(ex.after);

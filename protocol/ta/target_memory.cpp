@@ -4,33 +4,50 @@
 
 namespace ub::ta {
 
-void TargetMemory::remember(std::uint64_t number, Page* p) noexcept {
-  recent_[recent_next_] = Recent{number, p};
+void TargetMemory::remember(std::uint64_t number, Slot* s) noexcept {
+  recent_[recent_next_] = Recent{number, s};
   recent_next_ ^= 1U;
 }
 
-TargetMemory::Page* TargetMemory::find(std::uint64_t number) {
+TargetMemory::Slot* TargetMemory::find(std::uint64_t number) {
   for (const Recent& r : recent_) {
-    if (r.page != nullptr && r.number == number) {
-      return r.page;
+    if (r.slot != nullptr && r.number == number) {
+      return r.slot;
     }
   }
   const auto it = pages_.find(number);
   if (it == pages_.end()) {
     return nullptr;
   }
-  remember(number, it->second.get());
-  return it->second.get();
+  remember(number, &it->second);
+  return &it->second;
+}
+
+TargetMemory::Slot& TargetMemory::slot(std::uint64_t number) {
+  if (Slot* s = find(number)) {
+    return *s;
+  }
+  Slot& s = pages_[number];
+  remember(number, &s);
+  return s;
 }
 
 TargetMemory::Page& TargetMemory::page(std::uint64_t number) {
-  if (Page* p = find(number)) {
-    return *p;
+  Slot& s = slot(number);
+  if (!s.own) {
+    s.own = std::make_unique<Page>(); // value-initialised: zero-filled
+    if (!s.shared.empty()) {
+      const auto v = s.shared.view();
+      std::copy(v.begin(), v.end(), s.own->begin());
+      s.shared = {};
+    }
   }
-  auto& p = pages_[number];
-  p = std::make_unique<Page>(); // value-initialised: zero-filled
-  remember(number, p.get());
-  return *p;
+  return *s.own;
+}
+
+std::size_t TargetMemory::shared_pages() const noexcept {
+  return static_cast<std::size_t>(
+      std::count_if(pages_.begin(), pages_.end(), [](const auto& kv) { return !kv.second.own; }));
 }
 
 void TargetMemory::read(std::uint64_t pa, std::span<Byte> out) {
@@ -39,11 +56,13 @@ void TargetMemory::read(std::uint64_t pa, std::span<Byte> out) {
     const std::uint64_t a = pa + done;
     const std::uint64_t off = a % kPageBytes;
     const std::size_t n = std::min<std::size_t>(out.size() - done, kPageBytes - off);
-    if (const Page* p = find(a / kPageBytes); p == nullptr) {
-      std::fill_n(out.begin() + static_cast<std::ptrdiff_t>(done), n, Byte{0});
+    const auto to = out.begin() + static_cast<std::ptrdiff_t>(done);
+    if (const Slot* s = find(a / kPageBytes); s == nullptr) {
+      std::fill_n(to, n, Byte{0});
+    } else if (s->own) {
+      std::copy_n(s->own->begin() + static_cast<std::ptrdiff_t>(off), n, to);
     } else {
-      std::copy_n(p->begin() + static_cast<std::ptrdiff_t>(off), n,
-                  out.begin() + static_cast<std::ptrdiff_t>(done));
+      std::copy_n(s->shared.view().begin() + static_cast<std::ptrdiff_t>(off), n, to);
     }
     done += n;
   }
@@ -64,6 +83,27 @@ void TargetMemory::write(std::uint64_t pa, std::span<const Byte> data) {
     Page& p = page(a / kPageBytes);
     std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(done), n,
                 p.begin() + static_cast<std::ptrdiff_t>(off));
+    done += n;
+  }
+}
+
+void TargetMemory::write_shared(std::uint64_t pa, const SharedBytes& data) {
+  const std::span<const Byte> bytes = data.view();
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const std::uint64_t a = pa + done;
+    const std::uint64_t off = a % kPageBytes;
+    const std::size_t n = std::min<std::size_t>(bytes.size() - done, kPageBytes - off);
+    if (n == kPageBytes) {
+      // The whole page: its bytes are now these, whatever it held.
+      Slot& s = slot(a / kPageBytes);
+      s.own.reset();
+      s.shared = data.narrow(bytes.subspan(done, n));
+    } else {
+      Page& p = page(a / kPageBytes);
+      std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(done), n,
+                  p.begin() + static_cast<std::ptrdiff_t>(off));
+    }
     done += n;
   }
 }

@@ -4,6 +4,12 @@
 // execution, atomic with respect to every other call (a Target executes one slice packet at a
 // time; an atomic is indivisible, UB-Base-2.0 §7.4.2.3). Whether an address may be touched at all
 // is the UMMU's business (ummu.hpp), decided before any call here.
+//
+// A page that one write covers whole, from bytes held in a shared buffer (write_shared: the
+// received packet), refers to those bytes instead of copying them: a large fabric writes much of
+// its memory once, and every fresh page costs the kernel's clearing as well as the copy (MODEL;
+// not visible to a reader). Any other access to such a page gives it its own bytes first. Each
+// such page keeps one packet's buffer alive, no more.
 
 #include <array>
 #include <cstdint>
@@ -16,6 +22,7 @@
 
 #include "protocol/common/bits.hpp"
 #include "protocol/common/error.hpp"
+#include "protocol/common/shared_bytes.hpp"
 #include "protocol/ta/atomic_alu.hpp"
 
 namespace ub::ta {
@@ -47,6 +54,8 @@ public:
   void read(std::uint64_t pa, std::span<Byte> out);
   [[nodiscard]] std::vector<Byte> read(std::uint64_t pa, std::size_t len);
   void write(std::uint64_t pa, std::span<const Byte> data);
+  // write(pa, data.view()), keeping a reference to `data` for every page it covers whole.
+  void write_shared(std::uint64_t pa, const SharedBytes& data);
   // One atomic on the n = `size` bytes at `pa` (apply_atomic's rules; the address must be
   // aligned to n, so the operand never crosses a page). Returns the response payload.
   [[nodiscard]] Result<std::vector<Byte>> atomic(TaOpcode op, std::uint64_t pa, std::size_t size,
@@ -54,23 +63,33 @@ public:
                                                  std::optional<std::uint8_t> subop);
   // Pages touched so far.
   [[nodiscard]] std::size_t pages() const noexcept { return pages_.size(); }
+  // Of those, the pages that refer to a shared buffer (write_shared) rather than hold a copy.
+  [[nodiscard]] std::size_t shared_pages() const noexcept;
 
 private:
   using Page = std::array<Byte, kPageBytes>;
+  // A touched page: its own bytes, or (`own` empty) kPageBytes bytes of a shared buffer.
+  struct Slot {
+    std::unique_ptr<Page> own;
+    SharedBytes shared;
+  };
+  // The page's own bytes, made (zero-filled, or from its shared bytes) when it has none.
   Page& page(std::uint64_t number);
-  Page* find(std::uint64_t number);
+  Slot* find(std::uint64_t number);
+  Slot& slot(std::uint64_t number);
 
-  void remember(std::uint64_t number, Page* p) noexcept;
+  void remember(std::uint64_t number, Slot* s) noexcept;
   void forget() noexcept { recent_ = {}; }
 
   // Hashed, with the last two pages looked up remembered: an execution touches its pages a few
   // times in a row (its "before", the write, its "after"), and a packet often straddles two.
-  // Pages are never freed, so the pointers stay valid.
+  // Slots are never removed (an unordered_map's elements stay where they are), so the pointers
+  // stay valid.
   struct Recent {
     std::uint64_t number = 0;
-    Page* page = nullptr;
+    Slot* slot = nullptr;
   };
-  std::unordered_map<std::uint64_t, std::unique_ptr<Page>> pages_;
+  std::unordered_map<std::uint64_t, Slot> pages_;
   std::array<Recent, 2> recent_{};
   unsigned recent_next_ = 0;
 };

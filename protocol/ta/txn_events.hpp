@@ -102,6 +102,10 @@ struct Executed {
   std::vector<Byte> returned; // what goes back (Read data, atomic old value)
   bool notify = false;        // the notify write of Write_with_notify
   Time t{0};
+  // A write whose bytes the target took from a shared buffer (the received packet): that range,
+  // the same bytes as `after` when the target is right. The oracle may keep it for its shadow
+  // copy of whole pages rather than copy them (after checking it equals what should be there).
+  SharedBytes after_share;
 };
 
 // The initiator finished an op: its completion (whether or not a CQE is written).

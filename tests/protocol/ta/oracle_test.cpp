@@ -1472,3 +1472,76 @@ TEST_CASE("Oracle: random concurrent histories of a correct target pass, a forge
                       [](const Violation& x) { return x.check == OracleCheck::W3; }));
   }
 }
+
+TEST_CASE("Oracle: whole pages written from the target's shared buffer are kept as that buffer "
+          "and judged as a copy would be",
+          "[ta][oracle]") {
+  // Two whole pages and 100 bytes of a third, as a target that took them from a shared buffer
+  // (the received packet) reports them: after_share holds the bytes it says it wrote.
+  const std::size_t n = 2 * 4096 + 100;
+  const std::vector<Byte> pat = pattern(n);
+  auto shared_run = [](Bench& b, const OpPosted& w, const WireKey& k) {
+    Executed e = b.run(w, k);
+    const auto buf = std::make_shared<const std::vector<Byte>>(e.after);
+    e.after_share = SharedBytes{buf, 0, buf->size()};
+    return e;
+  };
+  SECTION("kept, then read and overwritten correctly") {
+    Bench b;
+    const OpPosted w = b.write(kUba, pattern(n));
+    const WireKey k = b.send(w);
+    b.exec(shared_run(b, w, k));
+    b.complete(w, fn::CqeStatus::Success);
+    CHECK(b.o.counters().pages_shared == 2); // the third page is partial: copied
+    CHECK(b.run_op(b.read(kUba + 10, 5000)) ==
+          std::vector<Byte>(pat.begin() + 10, pat.begin() + 5010));
+    // A second whole-page write over a kept page: its "before" is judged against it.
+    const OpPosted w2 = b.write(kUba, bytes(4096, 3));
+    const WireKey k2 = b.send(w2);
+    b.exec(shared_run(b, w2, k2));
+    b.complete(w2, fn::CqeStatus::Success);
+    CHECK(b.o.counters().pages_shared == 3);
+    CHECK(b.run_op(b.read(kUba + 4090, 10)) ==
+          std::vector<Byte>{0xFD, 0xFE, 0xFF, 0x00, 0x01, 0x02, static_cast<Byte>(pat[4096]),
+                            static_cast<Byte>(pat[4097]), static_cast<Byte>(pat[4098]),
+                            static_cast<Byte>(pat[4099])});
+    CHECK(b.o.ok());
+  }
+  SECTION("a later write's wrong before, against a kept page, is reported") {
+    Bench b;
+    const OpPosted w = b.write(kUba, pattern(n));
+    b.exec(shared_run(b, w, b.send(w)));
+    b.complete(w, fn::CqeStatus::Success);
+    const OpPosted w2 = b.write(kUba, bytes(4096, 3));
+    Executed e = shared_run(b, w2, b.send(w2));
+    e.before[77] ^= 0x10;
+    b.exec(e);
+    CHECK(b.only(OracleCheck::W2));
+    CHECK(b.o.violations().front().message.find("before") != std::string::npos);
+  }
+  SECTION("a read's wrong before, against a kept page, is reported") {
+    Bench b;
+    const OpPosted w = b.write(kUba, pattern(n));
+    b.exec(shared_run(b, w, b.send(w)));
+    b.complete(w, fn::CqeStatus::Success);
+    const OpPosted r = b.read(kUba + 4096, 16);
+    Executed e = b.run(r, b.send(r));
+    e.before[3] ^= 0x01;
+    b.exec(e);
+    CHECK(b.only(OracleCheck::W2));
+  }
+  SECTION("shared bytes that are not the data are not kept, and the write is still judged") {
+    Bench b;
+    const OpPosted w = b.write(kUba, pattern(n));
+    Executed e = shared_run(b, w, b.send(w));
+    auto wrong = std::make_shared<std::vector<Byte>>(e.after);
+    (*wrong)[5000] ^= 0x01;
+    e.after_share = SharedBytes{wrong, 0, wrong->size()};
+    b.exec(e);
+    b.complete(w, fn::CqeStatus::Success);
+    CHECK(b.o.counters().pages_shared == 0);
+    CHECK(b.run_op(b.read(kUba + 4990, 20)) ==
+          std::vector<Byte>(pat.begin() + 4990, pat.begin() + 5010));
+    CHECK(b.o.ok());
+  }
+}

@@ -1,7 +1,10 @@
 // Target memory: sparse pages created on first touch, reads and writes across page boundaries,
 // untouched memory reads as zero, atomics in place with the Table 7-16 rules.
+#include <algorithm>
 #include <map>
+#include <memory>
 #include <random>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -62,12 +65,14 @@ TEST_CASE("Target memory: atomics run in place, aligned, and refuse what apply_a
   CHECK(m.read(pa, 8) == before);
 }
 
-TEST_CASE("Target memory: random reads and writes over a few pages agree with a byte map, also "
-          "after a move",
+TEST_CASE("Target memory: random reads, writes, shared writes and atomics over a few pages agree "
+          "with a byte map, also after a move",
           "[ta][memory]") {
   // The page lookups remember the last two pages; a byte map has no such shortcut. Accesses
   // cluster on five neighbouring pages and straddle their boundaries, so the remembered pages
-  // are hit, missed and replaced in every order.
+  // are hit, missed and replaced in every order. A third of the writes come from a shared
+  // buffer (write_shared), often page-aligned, so whole pages refer to it, and later writes,
+  // reads and atomics meet pages of both kinds.
   std::mt19937_64 rng(0x7A4E); // fully specified by the standard: the same sequence everywhere
   TargetMemory m;
   std::map<std::uint64_t, Byte> ref;
@@ -80,22 +85,62 @@ TEST_CASE("Target memory: random reads and writes over a few pages agree with a 
     CHECK(mem.read(pa, n) == want);
   };
   const std::uint64_t base = 0x40'0000;
+  std::size_t most_shared = 0;
   for (int i = 0; i < 3000; ++i) {
-    const std::uint64_t pa = base + rng() % (5 * TargetMemory::kPageBytes);
-    const std::size_t n = 1 + static_cast<std::size_t>(rng() % 6000);
-    if (rng() % 2 == 0) {
+    std::uint64_t pa = base + rng() % (5 * TargetMemory::kPageBytes);
+    const std::size_t n = 1 + static_cast<std::size_t>(rng() % 9000);
+    const auto kind = rng() % 7;
+    if (kind < 2) {
       std::vector<Byte> data(n);
       for (std::size_t k = 0; k < n; ++k) {
         data[k] = static_cast<Byte>(rng());
         ref[pa + k] = data[k];
       }
       m.write(pa, data);
+    } else if (kind < 4) {
+      if (rng() % 2 == 0) {
+        pa -= pa % TargetMemory::kPageBytes; // page-aligned: whole pages refer to the buffer
+      }
+      // The bytes inside a larger buffer, after a few others.
+      const std::size_t lead = static_cast<std::size_t>(rng() % 40);
+      auto buf = std::make_shared<std::vector<Byte>>(lead + n + 7);
+      for (Byte& b : *buf) {
+        b = static_cast<Byte>(rng());
+      }
+      for (std::size_t k = 0; k < n; ++k) {
+        ref[pa + k] = (*buf)[lead + k];
+      }
+      m.write_shared(pa, SharedBytes{buf, lead, n});
+      most_shared = std::max(most_shared, m.shared_pages());
+    } else if (kind == 4) {
+      // FetchAdd of 8 bytes in place (little-endian operand, §7.2.13).
+      pa -= pa % 8;
+      std::vector<Byte> operand(16, 0);
+      operand[0] = static_cast<Byte>(rng() | 1U);
+      std::uint64_t old = 0;
+      for (std::size_t k = 0; k < 8; ++k) {
+        const auto it = ref.find(pa + k);
+        old |= std::uint64_t{it == ref.end() ? Byte{0} : it->second} << (8 * k);
+      }
+      auto res = m.atomic(TaOpcode::AtomicFetchAdd, pa, 8, operand, std::nullopt);
+      REQUIRE(res);
+      std::uint64_t got = 0;
+      for (std::size_t k = 0; k < 8; ++k) {
+        got |= std::uint64_t{(*res)[k]} << (8 * k);
+      }
+      CHECK(got == old);
+      const std::uint64_t now = old + operand[0];
+      for (std::size_t k = 0; k < 8; ++k) {
+        ref[pa + k] = static_cast<Byte>(now >> (8 * k));
+      }
     } else {
       check_read(m, pa, n);
     }
   }
   const std::size_t pages = m.pages();
   CHECK(pages >= 5);
+  CHECK(most_shared > 0);
+  CHECK(m.shared_pages() < pages);
   TargetMemory moved(std::move(m));
   CHECK(moved.pages() == pages);
   for (std::uint64_t pa = base; pa < base + 7 * TargetMemory::kPageBytes; pa += 1000) {
