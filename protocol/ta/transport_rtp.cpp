@@ -92,10 +92,12 @@ RtpTransport::RtpTransport(PeerId self, const RtpTransportConfig& cfg,
     peers_.emplace(id, Peer{std::move(g), {}});
   }
   for (auto& [id, p] : peers_) {
+    p.index = peer_ids_.size();
     peer_list_.push_back(&p);
     peer_ids_.push_back(id);
     peer_at_.push_back(&p);
   }
+  idle_.assign(peer_ids_.size(), 0);
 }
 
 const tp::TpGroup* RtpTransport::group(PeerId peer) const noexcept {
@@ -329,21 +331,28 @@ std::optional<NetPacket> RtpTransport::poll_transmit(Time now) {
   if (peers_.empty()) {
     return std::nullopt;
   }
-  auto it = peers_.lower_bound(tx_next_);
-  for (std::size_t k = 0; k < peers_.size(); ++k, ++it) {
-    if (it == peers_.end()) {
-      it = peers_.begin();
+  // Peers in id order from tx_next_, as the map orders them; an idle one (idle_) is passed by
+  // as its group would pass it: a poll that gave nothing and changed nothing it would redo.
+  const std::size_t n = peer_ids_.size();
+  const std::size_t start = static_cast<std::size_t>(
+      std::lower_bound(peer_ids_.begin(), peer_ids_.end(), tx_next_) - peer_ids_.begin());
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = (start + k) % n;
+    if (idle_[i] != 0) {
+      continue;
     }
-    auto o = it->second.group.poll_transmit(now);
+    Peer& peer = *peer_at_[i];
+    auto o = peer.group.poll_transmit(now);
     if (!o) {
       // A channel with nothing to send changes no timer (TpChannel::poll_transmit builds a
       // packet before it starts or moves one); next_timeout_scan() is there to test it.
+      idle_[i] = peer.group.waits_for_input() ? 1 : 0;
       continue;
     }
-    touch(it->second);
+    touch(peer);
     NetPacket p;
     p.src = self_;
-    p.dst = it->first;
+    p.dst = peer_ids_[i];
     p.bytes = std::move(o->out.tp);
     p.shared = std::move(o->out.shared);
     p.control = o->out.control;
@@ -356,7 +365,7 @@ std::optional<NetPacket> RtpTransport::poll_transmit(Time now) {
     if (p.control) {
       ++counters_.control_packets;
     }
-    tx_next_ = it->first + 1;
+    tx_next_ = peer_ids_[i] + 1;
     return p;
   }
   return std::nullopt;

@@ -142,6 +142,7 @@ private:
     std::set<std::uint64_t> flows; // ordered streams placed on some member
     mutable Time timer = kNever;   // group.next_timeout(), unless stale
     mutable bool stale = true;
+    std::size_t index = 0; // in peer_ids_ and idle_
   };
   struct Held {
     PeerId peer = 0;
@@ -154,10 +155,11 @@ private:
     std::optional<std::pair<PeerId, std::size_t>> release;
   };
 
-  // Something may have changed the peer's timers.
+  // Something may have changed the peer's timers, and what it has to send.
   void touch(Peer& p) noexcept {
     p.stale = true;
     timer_stale_ = true;
+    idle_[p.index] = 0;
   }
   void pump(PeerId id, Peer& p);
   void release(PeerId id, std::size_t channel);
@@ -171,6 +173,10 @@ private:
   // lines instead of a walk down the tree's nodes (one per received packet).
   std::vector<PeerId> peer_ids_;
   std::vector<Peer*> peer_at_;
+  // 1: the peer's last poll gave nothing and its group waits for an input (waits_for_input),
+  // so poll_transmit() passes it by without touching its group until touch() clears the mark.
+  // A byte per peer in one array: asking an idle group is a cache miss per channel.
+  std::vector<std::uint8_t> idle_;
   [[nodiscard]] Peer* find_peer(PeerId id) noexcept {
     const auto it = std::lower_bound(peer_ids_.begin(), peer_ids_.end(), id);
     return it == peer_ids_.end() || *it != id

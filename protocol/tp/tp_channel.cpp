@@ -647,6 +647,13 @@ void TpChannel::restart_timer(Time now) {
                       : now + rto_for(cfg_.rto, rto_times_);
 }
 
+bool TpChannel::waits_for_input() const noexcept {
+  // Without congestion control no send is gated on the time (cc_allows), and no CNP can
+  // become due; what is left in poll_transmit depends on state only inputs change.
+  const bool untimed_cc = cc_ == nullptr || cc_->algo() == CcAlgo::None;
+  return untimed_cc && feedback_ == nullptr && control_out_.empty() && !probe_due_ && !fake_due_;
+}
+
 Time TpChannel::next_timeout() const noexcept {
   Time t = ack_deadline_;
   if (!failed_) {

@@ -279,6 +279,11 @@ public:
                   const SharedBytes* origin = nullptr);
   [[nodiscard]] std::optional<TpOut> poll_transmit(Time now);
   [[nodiscard]] Time next_timeout() const noexcept;
+  // After a poll_transmit() that gave nothing: whether only an input (send, on_receive,
+  // on_timeout, ta_verdict) can change that, so a caller may skip polling until one comes.
+  // False when the time alone might (paced congestion control, a CNP, a due probe or
+  // keep-alive); then the caller polls as before.
+  [[nodiscard]] bool waits_for_input() const noexcept;
   void on_timeout(Time now);
 
   // ---- observation ----

@@ -390,6 +390,11 @@ std::optional<GroupOut> TpGroup::poll_transmit(Time now) {
   return std::nullopt;
 }
 
+bool TpGroup::waits_for_input() const noexcept {
+  return std::all_of(members_.begin(), members_.end(),
+                     [](const Member& m) { return m.ch.waits_for_input(); });
+}
+
 Time TpGroup::next_timeout() const noexcept {
   Time t = kNever;
   for (const auto& m : members_) {

@@ -199,6 +199,8 @@ public:
   // robin over members, starting after the last one served).
   [[nodiscard]] std::optional<GroupOut> poll_transmit(Time now);
   [[nodiscard]] Time next_timeout() const noexcept;
+  // TpChannel::waits_for_input() of every member (after a poll_transmit() that gave nothing).
+  [[nodiscard]] bool waits_for_input() const noexcept;
   void on_timeout(Time now);
 
   // ---- observation ----

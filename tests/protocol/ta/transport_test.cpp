@@ -883,3 +883,27 @@ TEST_CASE("RTP with share_packets hands its data packets down as shares, and its
   CHECK(ack->shared.empty());
   CHECK_FALSE(ack->bytes.empty());
 }
+
+TEST_CASE("RTP passes idle peers by until an input touches them, and sends the same packets",
+          "[ta][transport][rtp]") {
+  Mesh mesh = rtp_mesh(rtp_config());
+  // Nothing to send: the peer is marked idle, and polling again at a later time finds nothing.
+  CHECK_FALSE(mesh[0]->poll_transmit(0_us));
+  CHECK_FALSE(mesh[0]->poll_transmit(5_us));
+  // A send touches the peer: its packets go out at once.
+  const auto units = make_slice(kWrite, 3, 2, 1024, 100);
+  REQUIRE(mesh[0]->send(make_send(1, units, TaMode::Rol, 33, 42), 5_us));
+  int data = 0;
+  while (auto p = mesh[0]->poll_transmit(5_us)) {
+    mesh[1]->on_receive(*p, 6_us);
+    ++data;
+  }
+  CHECK(data == 2);
+  // The receiver's ACK: queued by a received packet (an input), so polled and sent.
+  const auto ack = mesh[1]->poll_transmit(6_us);
+  REQUIRE(ack.has_value());
+  CHECK(ack->control);
+  mesh[0]->on_receive(*ack, 7_us);
+  CHECK(as_rtp(*mesh[0]).counters().packets_sent == 2);
+  CHECK_FALSE(mesh[0]->poll_transmit(7_us)); // acknowledged: nothing more
+}

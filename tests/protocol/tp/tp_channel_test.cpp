@@ -904,3 +904,45 @@ TEST_CASE("deliver_packets with an origin: packets go up as ranges of the buffer
     CHECK(m->data.size() == units[0].bytes.size() + units[1].bytes.size() + units[2].bytes.size());
   }
 }
+
+TEST_CASE("waits_for_input: after a poll that gave nothing, true only when no time alone can "
+          "change it",
+          "[tp][rtp]") {
+  const std::vector<TpPacketUnit> units = three_units(0x20);
+  SECTION("no congestion control: an idle channel, and one whose window is full") {
+    auto c = pair_config(RetxAlgo::GbnRto, true);
+    TpChannel a(c);
+    CHECK_FALSE(a.poll_transmit(Time{0}));
+    CHECK(a.waits_for_input()); // nothing to send until a send()
+    REQUIRE(a.send_packets(units) == TpChannel::SendStatus::Queued);
+    int sent = 0;
+    while (a.poll_transmit(Time{0})) {
+      ++sent;
+    }
+    CHECK(sent == 3);
+    CHECK(a.waits_for_input()); // all out: only an ACK or the RTO moves it
+    // The same channel at a later time still has nothing: the time alone changed nothing.
+    CHECK_FALSE(a.poll_transmit(Time{1'000'000}));
+  }
+  SECTION("a control packet queued, or congestion control that paces: poll again") {
+    TpChannel b(pair_config(RetxAlgo::GbnRto, false));
+    TpChannel a(pair_config(RetxAlgo::GbnRto, true));
+    REQUIRE(a.send_packets(units) == TpChannel::SendStatus::Queued);
+    while (auto p = a.poll_transmit(Time{0})) {
+      b.on_receive(p->bytes(), p->cci, Time{0});
+    }
+    CHECK_FALSE(b.waits_for_input()); // the ACK is queued
+    while (b.poll_transmit(Time{0})) {
+    }
+    CHECK(b.waits_for_input());
+    CcParams cp{};
+    TpChannel paced(pair_config(RetxAlgo::GbnRto, true), make_congestion_control(CcAlgo::Dcqcn, cp),
+                    make_cc_feedback(CcAlgo::Dcqcn, cp));
+    CHECK_FALSE(paced.poll_transmit(Time{0}));
+    CHECK_FALSE(paced.waits_for_input());
+    // No congestion control by name (NoCc) paces nothing either; its feedback is still asked.
+    TpChannel none(pair_config(RetxAlgo::GbnRto, true), make_congestion_control(CcAlgo::None, cp));
+    CHECK_FALSE(none.poll_transmit(Time{0}));
+    CHECK(none.waits_for_input());
+  }
+}
