@@ -106,6 +106,52 @@ std::vector<pkt::NamedValue> as_values(const std::vector<pkt::FieldEntry>& field
   return out;
 }
 
+// Gives field `fi` of `h` a new value from the input, as make_header / make_lph would build the
+// header from its full field list with that one value changed; keeps `h` if the codec refuses
+// the value. A field that decides the layout (is_layout_selector) goes through that full
+// rebuild, `rebuild`, so that the fields the new layout hides are back at their defaults, as
+// in a decoded header. Any other field is set on a copy: the same header, without listing
+// every field as named values (allocations ASan makes expensive; this runs on most inputs).
+// Both paths read the same input bytes.
+template <class H, class Rebuild>
+void edit_field(H& h, std::size_t fi, fuzz::Provider& in, Rebuild&& rebuild) {
+  std::optional<std::pair<FieldDesc, std::uint64_t>> pick;
+  bool wide = false;
+  std::size_t k = fi;
+  Codec<H>::visit(h, [&](const FieldDesc& d, const FieldValue& v) {
+    if (!pick && k-- == 0) {
+      pick.emplace(d, v.scalar);
+      wide = d.width > 64 || !v.wide.empty();
+    }
+  });
+  UB_FUZZ_CHECK(pick.has_value());
+  if (pkt::is_layout_selector(pick->first.name)) {
+    rebuild();
+    return;
+  }
+  static constexpr Byte kZero[1] = {0};
+  FieldValue v{};
+  if (wide) {
+    v.wide = in.bytes((pick->first.width + 7U) / 8U);
+    if (v.wide.empty()) {
+      v.wide = kZero;
+    }
+  } else {
+    v.scalar = random_scalar(pick->first.width, pick->second, in);
+  }
+  H changed = h;
+  if (Codec<H>::set(changed, pick->first.name, v)) {
+    h = changed;
+  }
+}
+
+template <class H>
+std::size_t field_count(const H& h) {
+  std::size_t n = 0;
+  Codec<H>::visit(h, [&](const FieldDesc&, const FieldValue&) { ++n; });
+  return n;
+}
+
 } // namespace
 
 // Buffers: static, so that a run does not allocate and ASan does not fill ~50 KB per run. They
@@ -131,27 +177,35 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       }
       const std::size_t hi = in.pick(p.header_count);
-      const auto fields = pkt::fields_of(p.headers[hi]);
-      if (fields.empty()) {
-        break;
-      }
-      auto values = as_values(fields);
-      const std::size_t fi = in.pick(fields.size());
-      values[fi] = random_value(fields[fi], in);
-      auto h = pkt::make_header(pkt::header_name(p.headers[hi]), values);
-      if (h) {
-        p.headers[hi] = *h;
-      }
+      std::visit(
+          [&](auto& h) {
+            const std::size_t count = field_count(h);
+            if (count == 0) {
+              return;
+            }
+            const std::size_t fi = in.pick(count);
+            edit_field(h, fi, in, [&] {
+              const auto fields = pkt::fields_of(p.headers[hi]);
+              auto values = as_values(fields);
+              values[fi] = random_value(fields[fi], in);
+              if (auto r = pkt::make_header(pkt::header_name(p.headers[hi]), values)) {
+                p.headers[hi] = *r;
+              }
+            });
+          },
+          p.headers[hi]);
       break;
     }
     case 1: { // the LPH
-      const auto fields = pkt::fields_of(p.lph);
-      auto values = as_values(fields);
-      const std::size_t fi = in.pick(values.size());
-      values[fi] = random_value(fields[fi], in);
-      if (auto l = pkt::make_lph(values)) {
-        p.lph = *l;
-      }
+      const std::size_t fi = in.pick(field_count(p.lph));
+      edit_field(p.lph, fi, in, [&] {
+        const auto fields = pkt::fields_of(p.lph);
+        auto values = as_values(fields);
+        values[fi] = random_value(fields[fi], in);
+        if (auto l = pkt::make_lph(values)) {
+          p.lph = *l;
+        }
+      });
       break;
     }
     case 2: // the payload

@@ -288,6 +288,10 @@ Result<dl::ControlBlock> make_control_block(std::string_view name,
   return make_block_by_index(name, values, bad_field);
 }
 
+bool is_layout_selector(std::string_view field) noexcept {
+  return std::find(kSelectors.begin(), kSelectors.end(), field) != kSelectors.end();
+}
+
 bool is_control_block_name(std::string_view name) noexcept {
   const HeaderEntry* e = find_header(name);
   return e != nullptr && e->control_block;

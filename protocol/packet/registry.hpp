@@ -78,4 +78,9 @@ struct HeaderEntry {
 
 [[nodiscard]] bool is_control_block_name(std::string_view name) noexcept;
 
+// Whether a header field decides which other fields the header has (its version, mode, bitmap
+// size, length or opcode). The make_* functions set these first, whatever order they are given
+// in; changing any other field of a valid header leaves its layout as it is.
+[[nodiscard]] bool is_layout_selector(std::string_view field) noexcept;
+
 } // namespace ub::pkt

@@ -1,6 +1,8 @@
 // The header registry: names, type-erased decode/encode, field setters and their errors.
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <set>
 #include <span>
 #include <string>
@@ -420,7 +422,7 @@ TEST_CASE("selector fields are applied first, whatever the order given", "[regis
     INFO(describe(r));
     REQUIRE(r);
     std::vector<Byte> want{0x01, 0x00, 0x01, 0x30}; // RSVD 00000 | BitMapSize 001; MaxRcvPSN
-    want.insert(want.end(), bitmap.begin(), bitmap.end());
+    std::copy(bitmap.begin(), bitmap.end(), std::back_inserter(want));
     CHECK(*r == want);
     std::size_t bad = 99;
     auto h = make_header("SAETPH", vals, &bad);
@@ -433,6 +435,83 @@ TEST_CASE("selector fields are applied first, whatever the order given", "[regis
     CHECK(sa.bitmap_bit(96));
     CHECK_FALSE(sa.bitmap_bit(0));
   }
+}
+
+// fuzz/packet_roundtrip edits one field of a header by setting it on a copy, and rebuilds the
+// whole header only for a layout selector: the two must agree on every other field.
+TEST_CASE("setting one field that does not decide the layout equals rebuilding the header",
+          "[registry]") {
+  for (std::string_view sel : {"Version", "Mode", "BitMapSize", "CLENGTH", "TAOpcode"}) {
+    CHECK(is_layout_selector(sel));
+  }
+  for (std::string_view other : {"DCNA", "Traffic_Class", "PSN", "CFG", "version", ""}) {
+    CHECK_FALSE(is_layout_selector(other));
+  }
+  std::size_t compared = 0;
+  std::size_t refused = 0;
+  // A new value for a field: the scalar plus one within its width, or the last byte of a wide
+  // value with its low bit flipped.
+  const auto edit = [](const FieldEntry& f) {
+    NamedValue v;
+    v.name = std::string(f.name);
+    if (f.is_wide()) {
+      v.wide = f.wide.empty() ? std::vector<Byte>((f.width + 7U) / 8U, 0) : f.wide;
+      v.wide.back() ^= 1U;
+    } else {
+      const std::uint64_t mask =
+          f.width >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << f.width) - 1;
+      v.scalar = (f.scalar + 1) & mask;
+    }
+    return v;
+  };
+  const auto same_as_rebuilt = [&](const auto& h, const auto& rebuild) {
+    using H = std::decay_t<decltype(h)>;
+    const auto fields = [&] {
+      if constexpr (std::is_same_v<H, dl::Lph>) {
+        return fields_of(h);
+      } else {
+        return fields_of(Header{h});
+      }
+    }();
+    for (std::size_t fi = 0; fi < fields.size(); ++fi) {
+      if (is_layout_selector(fields[fi].name)) {
+        continue;
+      }
+      INFO(Codec<H>::kName << "." << fields[fi].name);
+      auto values = to_values(fields);
+      values[fi] = edit(fields[fi]);
+      const auto rebuilt = rebuild(values);
+      H copy = h;
+      const FieldValue fv{values[fi].scalar, std::span<const Byte>(values[fi].wide)};
+      const auto st = Codec<H>::set(copy, fields[fi].name, fv);
+      REQUIRE(st.has_value() == rebuilt.has_value());
+      if (st) {
+        if constexpr (std::is_same_v<H, dl::Lph>) {
+          CHECK(copy == *rebuilt);
+        } else {
+          CHECK(Header{copy} == *rebuilt);
+        }
+        ++compared;
+      } else {
+        ++refused;
+      }
+    }
+  };
+  for (const auto& sample : packet_samples()) {
+    INFO("sample " << sample.name);
+    same_as_rebuilt(sample.packet.lph, [](const auto& v) { return make_lph(v); });
+    for (std::size_t i = 0; i < sample.packet.header_count; ++i) {
+      const Header& hdr = sample.packet.headers[i];
+      std::visit(
+          [&](const auto& h) {
+            same_as_rebuilt(h, [&](const auto& v) { return make_header(header_name(hdr), v); });
+          },
+          hdr);
+    }
+  }
+  CHECK(compared > 200);
+  INFO("refused " << refused);
+  CHECK(compared > refused);
 }
 
 TEST_CASE("make_* report the index of the failing value", "[registry]") {
