@@ -89,7 +89,8 @@ void packet_decode(benchmark::State& st, const Case& c) {
     benchmark::DoNotOptimize(r);
     benchmark::DoNotOptimize(p.header_count);
   }
-  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * c.wire.size()));
+  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) *
+                       static_cast<std::int64_t>(c.wire.size()));
 }
 
 void packet_encode(benchmark::State& st, const Case& c) {
@@ -100,7 +101,8 @@ void packet_encode(benchmark::State& st, const Case& c) {
     benchmark::DoNotOptimize(r);
     benchmark::DoNotOptimize(out.data());
   }
-  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * c.wire.size()));
+  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) *
+                       static_cast<std::int64_t>(c.wire.size()));
 }
 
 void memcpy_bytes(benchmark::State& st, std::size_t n) {
@@ -111,7 +113,7 @@ void memcpy_bytes(benchmark::State& st, std::size_t n) {
     std::memcpy(dst.data(), src.data(), n);
     benchmark::ClobberMemory();
   }
-  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * n));
+  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * static_cast<std::int64_t>(n));
 }
 
 void register_all() {

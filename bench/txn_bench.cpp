@@ -155,7 +155,7 @@ void BM_Txn(benchmark::State& state) {
     while (auto c = rig.eps[0]->poll_completion()) {
       --outstanding;
       ++done;
-      failed += c->status == fn::CqeStatus::Success ? 0 : 1;
+      failed += c->status == fn::CqeStatus::Success ? 0U : 1U;
     }
   }
   if (failed != 0) {

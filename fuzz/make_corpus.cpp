@@ -346,7 +346,21 @@ const std::vector<TxnRecipe>& txn_recipes() {
 // samples hold (its first kDictBytes), so mutations splice whole, valid headers (opcodes, NLP
 // chains, magic values) where random bytes would rarely hit them.
 constexpr std::size_t kDictBytes = 16;
-using Dict = std::set<std::vector<std::uint8_t>>;
+// Byte strings in lexicographic order, spelled out: std::less<std::vector<std::uint8_t>>'s
+// inlined compare draws a false -Wstringop-overread from GCC 12.
+struct LexLess {
+  bool operator()(const std::vector<std::uint8_t>& a,
+                  const std::vector<std::uint8_t>& b) const noexcept {
+    const std::size_t n = std::min(a.size(), b.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) {
+        return a[i] < b[i];
+      }
+    }
+    return a.size() < b.size();
+  }
+};
+using Dict = std::set<std::vector<std::uint8_t>, LexLess>;
 
 void add_token(Dict& d, const std::vector<std::uint8_t>& bytes) {
   if (bytes.size() >= 2) { // a single byte is what the mutator tries anyway

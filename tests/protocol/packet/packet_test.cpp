@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <span>
 #include <string>
@@ -331,7 +332,7 @@ TEST_CASE("CFG 9 store laid out by hand: no TPH, no padding, no ICRC",
       // MAETAH_COMPACT (Fig. 7-7): Address[63:6] of 0x1234567840 in bits 63:6, Affinity_hint 00,
       // SO 1, Length 000 -> 0x0000001234567840 | 0x08; then RSVD 12 | TokenID 0x00ABC.
       0x00, 0x00, 0x00, 0x12, 0x34, 0x56, 0x78, 0x48, 0x00, 0x00, 0x0A, 0xBC};
-  want.insert(want.end(), data.begin(), data.end()); // the payload, as is
+  std::copy(data.begin(), data.end(), std::back_inserter(want)); // the payload, as is
   REQUIRE(want.size() == 88);
 
   CHECK(encode_net(p) == want);

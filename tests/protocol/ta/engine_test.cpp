@@ -18,9 +18,10 @@ using test::kSegUba;
 using test::kTokenValue;
 
 std::vector<Byte> pattern(std::size_t n, std::uint8_t seed) {
-  std::vector<Byte> v(n);
+  std::vector<Byte> v;
+  v.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
-    v[i] = static_cast<Byte>(seed + i * 7);
+    v.push_back(static_cast<Byte>(seed + i * 7));
   }
   return v;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <set>
@@ -369,7 +370,7 @@ TEST_CASE("TA packet: every opcode, wire form and flag combination round-trips",
       // So does the one that leaves the payload in a shared buffer (here after 3 other bytes):
       // the payload is the range after the headers, not a copy, and it encodes the same.
       auto buffer = std::make_shared<std::vector<Byte>>(3, Byte{0xEE});
-      buffer->insert(buffer->end(), bytes.begin(), bytes.end());
+      std::copy(bytes.begin(), bytes.end(), std::back_inserter(*buffer));
       const SharedBytes whole{buffer, 3, bytes.size()};
       auto shared = decode_ta_shared(whole, w);
       REQUIRE(shared);

@@ -114,7 +114,7 @@ struct Harness {
       if (mesh[i]->kind() == TransportKind::Rtp) {
         const auto& r = static_cast<const RtpTransport&>(*mesh[i]);
         ++timer_checks;
-        timer_mismatches += r.next_timeout() != r.next_timeout_scan() ? 1 : 0;
+        timer_mismatches += r.next_timeout() != r.next_timeout_scan() ? 1U : 0U;
       }
       while (auto d = mesh[i]->poll_deliver()) {
         if (d->verdict_handle && verdict_fn) {
@@ -348,7 +348,7 @@ TEST_CASE("RTP's cached next timer equals every group's, after every call",
   auto check = [&] {
     for (const RtpTransport* r : t) {
       ++checks;
-      mismatches += r->next_timeout() != r->next_timeout_scan() ? 1 : 0;
+      mismatches += r->next_timeout() != r->next_timeout_scan() ? 1U : 0U;
     }
   };
   std::vector<std::pair<std::size_t, std::uint64_t>> held; // (device, handle)
@@ -574,7 +574,7 @@ TEST_CASE("RTP channel failure fails its slices, then the ordered stream moves t
   std::uint64_t timer_mismatches = 0;
   auto run = [&](const std::function<bool()>& until, bool take_events) {
     for (int guard = 0; guard < 100'000 && !until(); ++guard) {
-      timer_mismatches += a.next_timeout() != a.next_timeout_scan() ? 1 : 0;
+      timer_mismatches += a.next_timeout() != a.next_timeout_scan() ? 1U : 0U;
       while (auto p = a.poll_transmit(now)) {
         if (p->entropy != 0) {
           b.on_receive(*p, now);

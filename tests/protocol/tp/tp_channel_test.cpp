@@ -1,6 +1,7 @@
 // Two RTP TP Channel ends over the test network: the four retransmission algorithms under loss,
 // tail loss, lost ACKs, reordering, PSN wrap and retry exhaustion. UB-Base-2.0 §6.4.
 #include <algorithm>
+#include <iterator>
 #include <memory>
 #include <set>
 
@@ -680,8 +681,9 @@ TEST_CASE("submit_packets: a payload given as a shared tail goes out as if given
   for (std::size_t k = 0; k < 3; ++k) {
     const std::vector<Byte> headers(8, static_cast<Byte>(0x10 + k));
     TpPacketUnit w{headers, 8, {}};
-    w.bytes.insert(w.bytes.end(), data.begin() + static_cast<std::ptrdiff_t>(off),
-                   data.begin() + static_cast<std::ptrdiff_t>(off + lens[k]));
+    std::copy(data.begin() + static_cast<std::ptrdiff_t>(off),
+              data.begin() + static_cast<std::ptrdiff_t>(off + lens[k]),
+              std::back_inserter(w.bytes));
     whole.push_back(w);
     shared.push_back(TpPacketUnit{headers, 8, SharedBytes{owner, off, lens[k]}});
     off += lens[k];

@@ -16,9 +16,10 @@ using namespace ub::tp;
 namespace {
 
 std::vector<Byte> pattern(std::size_t n) {
-  std::vector<Byte> v(n);
+  std::vector<Byte> v;
+  v.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
-    v[i] = static_cast<Byte>(0xA5U ^ (i * 13U));
+    v.push_back(static_cast<Byte>(0xA5U ^ (i * 13U)));
   }
   return v;
 }
