@@ -285,16 +285,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     pkt::Packet q = p;
     q.headers[hi] = changed->first;
-    static std::vector<std::uint8_t> net_p(pkt::kMaxNetBytes);
+    // p's ICRC is the one its wire bytes carry, which the decoder read (and checked) into
+    // d.icrc: only q's network packet is encoded again.
     static std::vector<std::uint8_t> net_q(pkt::kMaxNetBytes);
-    const auto np = pkt::encode_network(p, net_p);
     const auto nq = pkt::encode_network(q, net_q);
-    UB_FUZZ_CHECK(np.has_value() && *np >= 4);
     if (!nq) {
       return 0; // the new value is refused (a reserved CCI form, say)
     }
-    UB_FUZZ_CHECK(*nq == *np);
-    const std::uint32_t before = nl::load_icrc(net_p.data() + *np - 4);
+    UB_FUZZ_CHECK(*nq >= 4);
+    const std::uint32_t before = d.icrc;
     const std::uint32_t after = nl::load_icrc(net_q.data() + *nq - 4);
     if (before != after) {
       const std::string_view hn = pkt::header_name(p.headers[hi]);
