@@ -90,17 +90,10 @@ FabricNetwork::make(const Topology& topo, const Routing& routing, const NetworkP
   n->nth_bytes_ = cna16 ? Layout<nl::NthCna16>::kSize : Layout<nl::NthCna24>::kSize;
   static_assert(kLph == kLphBytes && kLph + Layout<nl::NthCna24>::kSize <= kHeadMax &&
                 Layout<nl::NthCna16>::kSize <= Layout<nl::NthCna24>::kSize);
-  // The largest DLLDP is 512 flits (§4.3.2); the packet must also fit one VL buffer.
-  const auto largest = dl::geometry_for_payload(dl::kMaxPacketFlits * 16, p.block_mode);
-  (void)largest;
-  std::size_t max_net = 0;
-  for (std::size_t net = 64; net < 16384; net += 4) {
-    auto g = dl::geometry_for_payload(net, p.block_mode);
-    if (!g) {
-      break;
-    }
-    max_net = net;
-  }
+  // The largest DLLDP is 512 flits (§4.3.2), carrying max_payload bytes after its LPH; every
+  // size from 1 up to that has a geometry. A network packet is a whole number of 4-byte words
+  // here. The packet must also fit one VL buffer.
+  const std::size_t max_net = dl::max_payload(p.block_mode) / 4 * 4;
   const std::size_t buffer_bytes = std::size_t{n->buffer_cells_} * p.link.cell_bytes;
   const std::size_t fit = std::min(max_net, buffer_bytes / dl::kFlitBytes * dl::kFlitBytes / 2);
   if (fit <= n->nth_bytes_ + kIcrc + 64) {
