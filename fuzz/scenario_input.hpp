@@ -47,6 +47,10 @@ inline constexpr Time kEndTime{20'000'000'000};     // 20 ms of model time
 inline constexpr Time kSeriesInterval{100'000'000}; // 100 us: the deadlock watch's step
 inline constexpr std::size_t kMaxFlows = 8;
 inline constexpr std::size_t kMaxFaultEntries = 8;
+// Operations per flow (each repeat): bytes / op_bytes, rounded up. A flow of 8 KiB in 8-byte
+// loads was 1,024 operations, and such runs (tens of thousands of events) took most of the
+// target's time without reaching more code; every regression input stays below this.
+inline constexpr std::uint64_t kMaxOpsPerFlow = 64;
 
 namespace scenario_detail {
 
@@ -281,6 +285,7 @@ inline sim::Scenario scenario_from_bytes(const std::uint8_t* data, std::size_t s
       p.op = sim::OpKind::Send;
       p.op_bytes = std::min(p.op_bytes, s.endpoint.mtu);
     }
+    p.bytes = std::min<std::uint64_t>(p.bytes, kMaxOpsPerFlow * p.op_bytes);
     s.traffic.patterns.push_back(std::move(p));
   }
 
