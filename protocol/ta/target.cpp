@@ -258,7 +258,14 @@ void TaTarget::on_request(const TaDelivery& d, std::vector<TaPacket> packets, Ti
       return;
     }
   }
+  const std::optional<std::uint32_t> scid = r.sc;
   process(std::move(r), now);
+  if (scid && !scs_[*scid].buffered.empty()) {
+    // The arrival alone may release a buffered SO request: an earlier NO request only has to
+    // have arrived (§7.3.2.2), and one answered RNR has arrived without settling, which is
+    // the only other time process() looks at the buffer again.
+    retry_buffered(*scid, now);
+  }
 }
 
 namespace {
@@ -455,8 +462,7 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
         ++counters_.page_faults;
         a.rspst = ta_rspst::kPageFault;
       } else {
-        ++counters_.rnr;
-        a.rspst = ta_rspst::kRnr;
+        a.rspst = ta_rspst::kRnr; // counted with every RNR answer, in respond()
       }
       a.rspinfo = static_cast<std::uint8_t>(std::min<unsigned>(v->rnr_timer, 19));
       return a;
@@ -525,7 +531,6 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
       }
     }
     if (rq->buffers.empty()) {
-      ++counters_.rnr;
       a.rspst = ta_rspst::kRnr;
       a.rspinfo = cfg_.rnr_timer;
       return a;

@@ -85,6 +85,7 @@ using FaultHook = std::function<std::optional<tp::TaVerdict>(const WireKey&, TaO
 struct TargetCounters {
   std::uint64_t requests = 0, executed_slices = 0, executed_packets = 0, malformed = 0;
   std::uint64_t taacks = 0, taack_merged = 0, read_responses = 0, atomic_responses = 0;
+  // rnr: RNR answers sent (no receive buffer, an injected fault, the barrier, an SC drop)
   std::uint64_t rnr = 0, page_faults = 0, aborts = 0, unsupported = 0, verdicts = 0;
   std::uint64_t sc_granted = 0, sc_refused = 0, sc_buffered = 0, sc_dropped = 0;
   std::uint64_t barrier_rnr = 0; // SO requests answered RNR behind an unexecuted one

@@ -87,6 +87,9 @@ public:
   [[nodiscard]] std::uint64_t link_retries() const noexcept { return link_retries_; }
   // Called for every packet before it enters the network: return false to drop it.
   std::function<bool(const NetPacket&)> filter;
+  // Called for every packet that enters the network: extra time on the wire. A delayed packet
+  // leaves its link's order (later packets may overtake it).
+  std::function<Time(const NetPacket&)> extra_delay;
 
   // Runs until nothing is in flight and no timer is due before `limit`. Returns false if the
   // limit was reached with work left.
@@ -147,13 +150,16 @@ public:
           Time& floor = link_floor_[{p->src, p->dst}];
           const bool jittered =
               net_.jitter > Time{0} && (!net_.jitter_per_packet_only || (p->rt & 1U) != 0);
-          if (jittered) {
+          const Time held = extra_delay ? extra_delay(*p) : Time{0};
+          if (held > Time{0}) {
+            at += held;
+          } else if (jittered) {
             at += Time{static_cast<std::int64_t>(
                 rng_.below(static_cast<std::uint64_t>(net_.jitter.count())))};
           } else {
             at = std::max(at, floor); // the link's order: behind every earlier packet
           }
-          if (!jittered || lost) {
+          if ((!jittered && held == Time{0}) || lost) {
             floor = std::max(floor, at); // a link retry holds the link for what follows
           }
           wire_.emplace(std::make_pair(at, seq_++), std::move(*p));

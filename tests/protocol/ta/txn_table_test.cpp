@@ -1606,6 +1606,50 @@ TEST_CASE("TA table: RNR and page faults in ROT and ROL keep the SO order (the R
   }
 }
 
+TEST_CASE("TA table: ROT: a buffered SO request runs once the NO request before it arrives, "
+          "even when that one is answered RNR",
+          "[ta][table][spec:§7.3.3.3][spec:§7.3.2.2]") {
+  // Found by the txn_program campaign: the SO request waited in the SC for TASSN 0; TASSN 0 (a
+  // Send, NO) then arrived but found no receive buffer, and the buffer was looked at again only
+  // when a request settled. The Send failed for good at the initiator; the SO request ran only
+  // when a later request of the stream arrived, after its own ack timeout.
+  BedConfig bc;
+  bc.mode = TaMode::Rot;
+  bc.static_sc = true;
+  bc.rqes = 0; // every Send is answered RNR
+  bc.on_error = ExceptionMode::Continue;
+  bc.ep.initiator.retry_limit = 2;
+  bc.ep.initiator.ack_timeout = Time{1'000'000'000}; // 1 ms
+  Bed b(bc);
+  bool held = false;
+  b.net().extra_delay = [&](const NetPacket& p) {
+    // The ideal transport's bytes: an 8-byte frame, then the TA bytes (TAOpcode first). The
+    // Send's first transmission comes 5 us late, after the SO write behind it.
+    if (!held && p.src == 0 && p.bytes.size() > 8 &&
+        p.bytes[8] == static_cast<Byte>(TaOpcode::Send)) {
+      held = true;
+      return Time{5'000'000};
+    }
+    return Time{0};
+  };
+  b.post(send_op(0, pattern(8, 1)));
+  b.post(write_op(1, 0, pattern(64, 2), ExecOrder::So));
+  b.run();
+  REQUIRE(held);
+  CHECK(b.status(0) == CqeStatus::TransactionRetryExceeded);
+  CHECK(b.status(1) == CqeStatus::Success);
+  const auto& r = b.rec();
+  CHECK(r.at(1).execs == 1);
+  // It ran when the Send first arrived: before the Send's retries and its failure.
+  CHECK(r.at(1).first_exec < r.at(0).completed);
+  CHECK(r.at(1).completed_t < Time{7'000'000});
+  CHECK(b.mem(0, 64) == pattern(64, 2));
+  const auto& tc = b.tgt().counters();
+  CHECK(tc.sc_buffered == 1);
+  CHECK(tc.rnr == 3); // the Send, then its two retries
+  b.check_oracle();
+}
+
 TEST_CASE("TA table: ROT out-of-order SO requests: buffered, dropped when the buffer is full, or "
           "dropped by policy",
           "[ta][table][spec:§7.3.3.3]") {
