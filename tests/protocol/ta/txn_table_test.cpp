@@ -158,6 +158,16 @@ TxnOp send_op(OpId id, std::vector<Byte> data, TaOpcode code = TaOpcode::Send) {
   return op;
 }
 
+// True for the first request from device 0 with TAOpcode `op` (then sets `seen`). The ideal
+// transport's bytes: an 8-byte frame, then the TA bytes, TAOpcode first.
+bool first_request(const NetPacket& p, TaOpcode op, bool& seen) {
+  if (seen || p.src != 0 || p.bytes.size() <= 8 || p.bytes[8] != static_cast<Byte>(op)) {
+    return false;
+  }
+  seen = true;
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The recording observer: every event goes on to the oracle; the rows check the order of sends,
 // executions and completions by one event counter, and find an op by the wire key it was sent
@@ -1623,14 +1633,8 @@ TEST_CASE("TA table: ROT: a buffered SO request runs once the NO request before 
   Bed b(bc);
   bool held = false;
   b.net().extra_delay = [&](const NetPacket& p) {
-    // The ideal transport's bytes: an 8-byte frame, then the TA bytes (TAOpcode first). The
-    // Send's first transmission comes 5 us late, after the SO write behind it.
-    if (!held && p.src == 0 && p.bytes.size() > 8 &&
-        p.bytes[8] == static_cast<Byte>(TaOpcode::Send)) {
-      held = true;
-      return Time{5'000'000};
-    }
-    return Time{0};
+    // The Send's first transmission comes 5 us late, after the SO write behind it.
+    return first_request(p, TaOpcode::Send, held) ? Time{5'000'000} : Time{0};
   };
   b.post(send_op(0, pattern(8, 1)));
   b.post(write_op(1, 0, pattern(64, 2), ExecOrder::So));
@@ -2036,15 +2040,7 @@ TEST_CASE("TA table: ODR[2] completions held for a request lost for good go afte
   bc.ep.target.cqe_order_wait = Time{50'000'000};
   Bed b(bc);
   bool dropped = false;
-  b.net().filter = [&](const NetPacket& p) {
-    // The ideal transport's bytes: an 8-byte frame, then the TA bytes (TAOpcode first).
-    if (!dropped && p.src == 0 && p.bytes.size() > 8 &&
-        p.bytes[8] == static_cast<Byte>(TaOpcode::Write)) {
-      dropped = true;
-      return false;
-    }
-    return true;
-  };
+  b.net().filter = [&](const NetPacket& p) { return !first_request(p, TaOpcode::Write, dropped); };
   b.post(write_op(0, 0, pattern(64, 1)));
   for (OpId i = 1; i <= 3; ++i) {
     auto s = send_op(i, pattern(10, static_cast<std::uint8_t>(i)));
