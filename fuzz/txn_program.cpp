@@ -573,7 +573,8 @@ public:
           "t=%lld executed key (%u->%u rc %u/%u tassn %u) pkt %u tok %u uba %#llx n %zu%s\n",
           static_cast<long long>(e.t.count()), e.key.initiator, e.key.target,
           unsigned{e.key.rc_type}, e.key.rc_id, unsigned{e.key.tassn}, e.packet, e.token_id,
-          static_cast<unsigned long long>(e.uba), e.after.size(), e.notify ? " notify" : "");
+          static_cast<unsigned long long>(e.uba), e.after_bytes().size(),
+          e.notify ? " notify" : "");
     }
     oracle_.on_executed(e);
   }

@@ -1110,7 +1110,9 @@ struct Oracle::Impl {
   // W2 (and the location part of W9): replays one execution on the shadow memory.
   void replay(OpRec& r, const SliceRec& sl, const Executed& e) {
     const OpPosted& p = *r.p;
-    const std::size_t nb = e.before.size();
+    const std::span<const Byte> before = e.before_bytes();
+    const std::span<const Byte> after = e.after_bytes();
+    const std::size_t nb = before.size();
     const bool read_op = is_read_op(p.opcode) || p.opcode == TaOpcode::PrefetchTgt;
     const MemAccess want = e.notify                 ? MemAccess::Write
                            : read_op                ? MemAccess::Read
@@ -1134,10 +1136,10 @@ struct Oracle::Impl {
       }
     }
     const bool writes = e.access != MemAccess::Read;
-    if (writes && e.after.size() != nb) {
+    if (writes && after.size() != nb) {
       report(OracleCheck::W2, p.op, std::nullopt, e.t,
              fmt::format("target {} pa {:#x}: before has {} bytes, after {}", tgt, e.pa, nb,
-                         e.after.size()));
+                         after.size()));
       return;
     }
     // A plain write (most of the bytes a run moves) is judged in place, page by page: its
@@ -1149,16 +1151,18 @@ struct Oracle::Impl {
       const auto data = std::span<const Byte>(p.payload()).subspan(sl.offset + e.offset, nb);
       if (write_matches(tgt, e, data)) {
         // Whole pages keep the target's shared bytes, once they are checked to be the data.
+        // (write_matches found "after" equal to the data: the same bytes need no second look.)
         const std::span<const Byte> shared = e.after_share.view();
         const bool share = shared.size() == nb &&
-                           std::equal(shared.begin(), shared.end(), data.begin(), data.end());
+                           (shared.data() == after.data() ||
+                            std::equal(shared.begin(), shared.end(), data.begin(), data.end()));
         for_each_page_chunk(
             e.pa, nb, [&](std::uint64_t pno, std::size_t o, std::size_t i, std::size_t len) {
               if (share && len == kPage) {
                 share_page(tgt, pno, e.after_share.narrow(shared.subspan(i, len)));
               } else {
                 ShadowPage& pg = page(tgt, pno);
-                std::copy_n(e.after.begin() + static_cast<std::ptrdiff_t>(i), len,
+                std::copy_n(after.begin() + static_cast<std::ptrdiff_t>(i), len,
                             pg.v.begin() + static_cast<std::ptrdiff_t>(o));
                 if (len == kPage) {
                   pg.set_all_known(); // write_matches made no ShadowPage for it: all written now
@@ -1173,15 +1177,15 @@ struct Oracle::Impl {
     for_each_page_chunk(e.pa, nb,
                         [&](std::uint64_t pno, std::size_t o, std::size_t i, std::size_t len) {
                           ShadowPage& pg = page(tgt, pno);
-                          pg.seed(o, len, e.before.data() + i);
+                          pg.seed(o, len, before.data() + i);
                           std::copy_n(pg.v.begin() + static_cast<std::ptrdiff_t>(o), len,
                                       cur.begin() + static_cast<std::ptrdiff_t>(i));
                         });
     std::size_t before_bad = 0;
     std::size_t before_first = 0;
-    if (e.before != cur) {
+    if (!std::equal(before.begin(), before.end(), cur.begin(), cur.end())) {
       for (std::size_t i = 0; i < nb; ++i) {
-        if (e.before[i] != cur[i] && before_bad++ == 0) {
+        if (before[i] != cur[i] && before_bad++ == 0) {
           before_first = i;
         }
       }
@@ -1190,7 +1194,7 @@ struct Oracle::Impl {
       report(OracleCheck::W2, p.op, std::nullopt, e.t,
              fmt::format("target {} pa {:#x}: before {:02x}, shadow {:02x} ({} of {} bytes "
                          "differ)",
-                         tgt, e.pa + before_first, unsigned{e.before[before_first]},
+                         tgt, e.pa + before_first, unsigned{before[before_first]},
                          unsigned{cur[before_first]}, before_bad, nb));
     }
     // What the access should have done.
@@ -1199,7 +1203,7 @@ struct Oracle::Impl {
     bool computable = true;
     if (e.access == MemAccess::Read) {
       want_ret = cur;
-      if (!e.after.empty() && e.after != e.before) {
+      if (!after.empty() && !std::equal(after.begin(), after.end(), before.begin(), before.end())) {
         report(OracleCheck::W2, p.op, std::nullopt, e.t,
                fmt::format("target {} pa {:#x}: a read changed memory", tgt, e.pa));
       }
@@ -1238,14 +1242,14 @@ struct Oracle::Impl {
       }
     }
     if (computable) {
-      if (writes && e.after != want_after) {
+      if (writes && !std::equal(after.begin(), after.end(), want_after.begin(), want_after.end())) {
         std::size_t i = 0;
-        while (e.after[i] == want_after[i]) {
+        while (after[i] == want_after[i]) {
           ++i;
         }
         report(OracleCheck::W2, p.op, std::nullopt, e.t,
                fmt::format("target {} pa {:#x}: after {:02x}, expected {:02x}", tgt, e.pa + i,
-                           unsigned{e.after[i]}, unsigned{want_after[i]}));
+                           unsigned{after[i]}, unsigned{want_after[i]}));
       }
       if (e.returned != want_ret) {
         report(OracleCheck::W2, p.op, std::nullopt, e.t,
@@ -1256,7 +1260,7 @@ struct Oracle::Impl {
     if (writes) {
       for_each_page_chunk(e.pa, nb,
                           [&](std::uint64_t pno, std::size_t o, std::size_t i, std::size_t len) {
-                            std::copy_n(e.after.begin() + static_cast<std::ptrdiff_t>(i), len,
+                            std::copy_n(after.begin() + static_cast<std::ptrdiff_t>(i), len,
                                         page(tgt, pno).v.begin() + static_cast<std::ptrdiff_t>(o));
                           });
     }
@@ -1278,34 +1282,39 @@ struct Oracle::Impl {
   // The plain write's checks of replay() without building copies: the shadow (seeded from
   // "before" where unknown) equals "before", and "after" equals the op's data.
   bool write_matches(PeerId tgt, const Executed& e, std::span<const Byte> data) {
-    if (!std::equal(e.after.begin(), e.after.end(), data.begin(), data.end())) {
+    const std::span<const Byte> after = e.after_bytes();
+    if (!std::equal(after.begin(), after.end(), data.begin(), data.end())) {
       return false;
     }
+    const std::span<const Byte> before_all = e.before_bytes();
     bool same = true;
     for_each_page_chunk(
-        e.pa, e.before.size(),
+        e.pa, before_all.size(),
         [&](std::uint64_t pno, std::size_t o, std::size_t i, std::size_t len) {
           if (len == kPage) {
             // A whole page that has no ShadowPage is judged without one (the
             // write replaces all of it): never touched, or shared bytes.
             const ShadowSlot* slot = peek(tgt, pno);
-            const auto before = std::span<const Byte>(e.before).subspan(i, len);
+            const auto before = before_all.subspan(i, len);
             if (slot == nullptr || (!slot->page && slot->bytes.empty())) {
               same = same && (!cfg.zero_initial || std::all_of(before.begin(), before.end(),
                                                                [](Byte b) { return b == 0; }));
               return;
             }
             if (!slot->page) {
+              // The shadow's bytes and the target's are often the same packet's (both kept
+              // it): then they are equal without a look.
               const auto v = slot->bytes.view();
-              same = same && std::equal(v.begin(), v.end(), before.begin(), before.end());
+              same = same && ((v.data() == before.data() && v.size() == before.size()) ||
+                              std::equal(v.begin(), v.end(), before.begin(), before.end()));
               return;
             }
           }
           ShadowPage& pg = page(tgt, pno);
-          pg.seed(o, len, e.before.data() + i);
+          pg.seed(o, len, before_all.data() + i);
           same = same && std::equal(pg.v.begin() + static_cast<std::ptrdiff_t>(o),
                                     pg.v.begin() + static_cast<std::ptrdiff_t>(o + len),
-                                    e.before.begin() + static_cast<std::ptrdiff_t>(i));
+                                    before_all.begin() + static_cast<std::ptrdiff_t>(i));
         });
     return same;
   }
@@ -1317,9 +1326,10 @@ struct Oracle::Impl {
     if (kit == keys.end()) {
       // Keep the shadow in step with the target, so one stray access is reported once.
       if (e.access != MemAccess::Read) {
-        for (std::size_t i = 0; i < e.after.size(); ++i) {
+        const std::span<const Byte> after = e.after_bytes();
+        for (std::size_t i = 0; i < after.size(); ++i) {
           const std::uint64_t a = e.pa + i;
-          page(e.key.target, a / kPage).store(static_cast<std::size_t>(a % kPage), e.after[i]);
+          page(e.key.target, a / kPage).store(static_cast<std::size_t>(a % kPage), after[i]);
         }
       }
       if (const auto f = failed_keys.find(e.key); f != failed_keys.end()) {
@@ -1408,7 +1418,8 @@ struct Oracle::Impl {
     }
     replay(r, sl, e);
     if (!e.notify) {
-      const std::size_t nb = e.access == MemAccess::Write ? e.after.size() : e.before.size();
+      const std::size_t nb =
+          e.access == MemAccess::Write ? e.after_bytes().size() : e.before_bytes().size();
       r.executed_bytes += nb;
       if (r.expected_bytes && r.executed_bytes > *r.expected_bytes) {
         report(OracleCheck::W1, id, std::nullopt, e.t,
@@ -1433,7 +1444,7 @@ struct Oracle::Impl {
         const std::uint64_t base = sl.offset + e.offset;
         const std::vector<Byte>& data = p.payload();
         record_write(
-            r.meta, e.key.target, e.token_id, e.uba, e.after.size(),
+            r.meta, e.key.target, e.token_id, e.uba, e.after_bytes().size(),
             [&](std::uint64_t i) -> std::optional<Byte> {
               return base + i < data.size() ? std::optional<Byte>{data[base + i]} : std::nullopt;
             },

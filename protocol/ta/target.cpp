@@ -544,7 +544,8 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
     ran = true;
     return a;
   }
-  // Execute, packet by packet. A write's "before" and "after" copies for the observer reuse the
+  // Execute, packet by packet. A write's "before" and "after" for the observer are held, not
+  // copied, where the page refers to a packet's bytes (Executed::before_held); copies reuse the
   // previous packet's buffers: a request's packets are mostly the same size.
   std::vector<Byte> spare_before;
   std::vector<Byte> spare_after;
@@ -629,9 +630,12 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
     q.length = payload.size();
     const std::uint64_t pa = q.length == 0 ? 0 : ummu_.check(q).value_or(0);
     if (observer_ != nullptr) {
-      ex.before = std::move(spare_before);
-      ex.before.resize(payload.size());
-      mem_.read(pa, ex.before);
+      ex.before_held = mem_.shared_range(pa, payload.size()); // no copy while a page holds it
+      if (ex.before_held.empty()) {
+        ex.before = std::move(spare_before);
+        ex.before.resize(payload.size());
+        mem_.read(pa, ex.before);
+      }
     }
     if (p.be) {
       // BE[n] = 0 leaves byte n alone; bytes past the BE width are written (§7.4.2.1.3).
@@ -649,15 +653,22 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
     if (observer_ != nullptr) {
       ex.access = MemAccess::Write;
       ex.pa = pa;
-      ex.after = std::move(spare_after);
-      ex.after.resize(payload.size());
-      mem_.read(pa, ex.after);
+      ex.after_held = mem_.shared_range(pa, payload.size());
+      if (ex.after_held.empty()) {
+        ex.after = std::move(spare_after);
+        ex.after.resize(payload.size());
+        mem_.read(pa, ex.after);
+      }
       if (!p.be) {
         ex.after_share = p.payload_share;
       }
       observer_->on_executed(ex);
-      spare_before = std::move(ex.before);
-      spare_after = std::move(ex.after);
+      if (ex.before_held.empty()) {
+        spare_before = std::move(ex.before);
+      }
+      if (ex.after_held.empty()) {
+        spare_after = std::move(ex.after);
+      }
     }
     if (p.ntf) {
       // The notify word after every data byte (§7.4.2.1.2), little-endian (§7.2.13).

@@ -68,6 +68,18 @@ void TargetMemory::read(std::uint64_t pa, std::span<Byte> out) {
   }
 }
 
+SharedBytes TargetMemory::shared_range(std::uint64_t pa, std::size_t len) {
+  const std::uint64_t off = pa % kPageBytes;
+  if (len == 0 || len > kPageBytes - off) {
+    return {};
+  }
+  const Slot* s = find(pa / kPageBytes);
+  if (s == nullptr || s->own || s->shared.empty()) {
+    return {};
+  }
+  return s->shared.narrow(s->shared.view().subspan(static_cast<std::size_t>(off), len));
+}
+
 std::vector<Byte> TargetMemory::read(std::uint64_t pa, std::size_t len) {
   std::vector<Byte> v(len);
   read(pa, v);

@@ -61,6 +61,10 @@ public:
   [[nodiscard]] Result<std::vector<Byte>> atomic(TaOpcode op, std::uint64_t pa, std::size_t size,
                                                  std::span<const Byte> payload,
                                                  std::optional<std::uint8_t> subop);
+  // The bytes at [pa, pa + len) held rather than copied, when they lie in one page that refers
+  // to a shared buffer (write_shared); otherwise empty. They stay as they are while held: a later
+  // write gives the page other bytes or its own copy, never changes the shared buffer.
+  [[nodiscard]] SharedBytes shared_range(std::uint64_t pa, std::size_t len);
   // Pages touched so far.
   [[nodiscard]] std::size_t pages() const noexcept { return pages_.size(); }
   // Of those, the pages that refer to a shared buffer (write_shared) rather than hold a copy.

@@ -12,9 +12,11 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "protocol/common/bits.hpp"
+#include "protocol/common/shared_bytes.hpp"
 #include "protocol/common/units.hpp"
 #include "protocol/fn/cqe_status.hpp"
 #include "protocol/ta/ta_opcode.hpp"
@@ -106,6 +108,18 @@ struct Executed {
   // the same bytes as `after` when the target is right. The oracle may keep it for its shadow
   // copy of whole pages rather than copy them (after checking it equals what should be there).
   SharedBytes after_share;
+  // "before" or "after" held rather than copied (the vector then left empty): the range of the
+  // shared buffer that the accessed page of target memory refers to (TargetMemory::shared_range),
+  // which nobody changes while it is held. A page written whole from a packet is such a range
+  // until it is written again, so a location written over and over is judged without copies.
+  SharedBytes before_held;
+  SharedBytes after_held;
+  [[nodiscard]] std::span<const Byte> before_bytes() const noexcept {
+    return before_held.empty() ? std::span<const Byte>(before) : before_held.view();
+  }
+  [[nodiscard]] std::span<const Byte> after_bytes() const noexcept {
+    return after_held.empty() ? std::span<const Byte>(after) : after_held.view();
+  }
 };
 
 // The initiator finished an op: its completion (whether or not a CQE is written).

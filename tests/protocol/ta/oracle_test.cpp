@@ -1530,6 +1530,62 @@ TEST_CASE("Oracle: whole pages written from the target's shared buffer are kept 
     b.exec(e);
     CHECK(b.only(OracleCheck::W2));
   }
+  SECTION("before and after held as shared bytes (not copied) are judged as copies are") {
+    // What the target reports for a page it writes whole over a page that already refers to a
+    // packet's bytes: "before" is that packet's range (the shadow keeps the same range), "after"
+    // the new packet's, both held (Executed::before_held / after_held), the vectors empty.
+    auto held_run = [&](Bench& b, const OpPosted& w2, const SharedBytes& old,
+                        std::optional<std::size_t> flip_before,
+                        std::optional<std::size_t> flip_after) {
+      Executed e = b.run(w2, b.send(w2));
+      auto after = std::make_shared<std::vector<Byte>>(e.after);
+      if (flip_after) {
+        (*after)[*flip_after] ^= 0x04;
+      }
+      e.after_share = SharedBytes{after, 0, after->size()};
+      e.after_held = e.after_share;
+      e.after.clear();
+      if (flip_before) {
+        auto before = std::make_shared<std::vector<Byte>>(e.before);
+        (*before)[*flip_before] ^= 0x02;
+        e.before_held = SharedBytes{before, 0, before->size()};
+      } else {
+        e.before_held = old;
+      }
+      e.before.clear();
+      return e;
+    };
+    auto first = [&](Bench& b) {
+      const OpPosted w = b.write(kUba, pattern(4096));
+      Executed e = b.run(w, b.send(w));
+      const auto buf = std::make_shared<const std::vector<Byte>>(e.after);
+      e.after_share = SharedBytes{buf, 0, buf->size()};
+      b.exec(e);
+      b.complete(w, fn::CqeStatus::Success);
+      REQUIRE(b.o.counters().pages_shared == 1);
+      return e.after_share;
+    };
+    Bench b;
+    const SharedBytes old = first(b);
+    const OpPosted w2 = b.write(kUba, bytes(4096, 9));
+    b.exec(held_run(b, w2, old, {}, {}));
+    b.complete(w2, fn::CqeStatus::Success);
+    CHECK(b.o.counters().pages_shared == 2);
+    CHECK(b.run_op(b.read(kUba + 4094, 2)) == std::vector<Byte>{0x07, 0x08}); // bytes(4096, 9)
+    CHECK(b.o.ok());
+    Bench c; // a held "before" that is not what the page held
+    const SharedBytes old_c = first(c);
+    const OpPosted wc = c.write(kUba, bytes(4096, 9));
+    c.exec(held_run(c, wc, old_c, std::size_t{100}, {}));
+    CHECK(c.only(OracleCheck::W2));
+    CHECK(c.o.violations().front().message.find("before") != std::string::npos);
+    Bench d; // a held "after" that is not the op's data (nor is its share)
+    const SharedBytes old_d = first(d);
+    const OpPosted wd = d.write(kUba, bytes(4096, 9));
+    d.exec(held_run(d, wd, old_d, {}, std::size_t{4000}));
+    CHECK(d.only(OracleCheck::W2));
+    CHECK(d.o.violations().front().message.find("after") != std::string::npos);
+  }
   SECTION("shared bytes that are not the data are not kept, and the write is still judged") {
     Bench b;
     const OpPosted w = b.write(kUba, pattern(n));

@@ -65,6 +65,39 @@ TEST_CASE("Target memory: atomics run in place, aligned, and refuse what apply_a
   CHECK(m.read(pa, 8) == before);
 }
 
+TEST_CASE("Target memory: a page written whole from a shared buffer is held, not copied, and "
+          "what is held does not change",
+          "[ta][memory]") {
+  constexpr std::uint64_t kPage = TargetMemory::kPageBytes;
+  auto buf = std::make_shared<std::vector<Byte>>(kPage + 100);
+  for (std::size_t i = 0; i < buf->size(); ++i) {
+    (*buf)[i] = static_cast<Byte>(i * 3 + 1);
+  }
+  TargetMemory m;
+  const std::uint64_t pa = 5 * kPage;
+  CHECK(m.shared_range(pa, 16).empty()); // untouched
+  m.write_shared(pa, SharedBytes{buf, 50, kPage});
+  const SharedBytes h = m.shared_range(pa + 10, 100);
+  REQUIRE(h.view().size() == 100);
+  CHECK(h.view().data() == buf->data() + 60);    // the buffer itself
+  CHECK(m.shared_range(pa + 4000, 200).empty()); // crosses into the next page
+  CHECK(m.shared_range(pa, 0).empty());
+  m.write(9 * kPage, std::vector<Byte>(kPage, 7)); // a page with its own bytes
+  CHECK(m.shared_range(9 * kPage, 16).empty());
+  // A write into the held page gives the page its own bytes; the held ones stay as they were.
+  const SharedBytes whole = m.shared_range(pa, kPage);
+  m.write(pa + 20, std::vector<Byte>{0xAA});
+  CHECK(m.shared_range(pa, 16).empty());
+  CHECK(m.read(pa + 20, 1) == std::vector<Byte>{0xAA});
+  CHECK(whole.view()[20] == (*buf)[70]);
+  CHECK(std::equal(whole.view().begin(), whole.view().end(), buf->begin() + 50));
+  // Written whole again from another buffer: held is the new one.
+  auto other = std::make_shared<std::vector<Byte>>(kPage, 0x33);
+  m.write_shared(pa, SharedBytes{other, 0, kPage});
+  CHECK(m.shared_range(pa + 1, 8).view().data() == other->data() + 1);
+  CHECK(h.view()[0] == (*buf)[60]);
+}
+
 TEST_CASE("Target memory: random reads, writes, shared writes and atomics over a few pages agree "
           "with a byte map, also after a move",
           "[ta][memory]") {
@@ -76,6 +109,7 @@ TEST_CASE("Target memory: random reads, writes, shared writes and atomics over a
   std::mt19937_64 rng(0x7A4E); // fully specified by the standard: the same sequence everywhere
   TargetMemory m;
   std::map<std::uint64_t, Byte> ref;
+  std::size_t held_reads = 0;
   auto check_read = [&](TargetMemory& mem, std::uint64_t pa, std::size_t n) {
     std::vector<Byte> want(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -83,6 +117,12 @@ TEST_CASE("Target memory: random reads, writes, shared writes and atomics over a
       want[i] = it == ref.end() ? Byte{0} : it->second;
     }
     CHECK(mem.read(pa, n) == want);
+    // Where the bytes lie in one page that refers to a shared buffer, they can be held instead.
+    const SharedBytes held = mem.shared_range(pa, n);
+    if (!held.empty()) {
+      CHECK(std::equal(held.view().begin(), held.view().end(), want.begin(), want.end()));
+      ++held_reads;
+    }
   };
   const std::uint64_t base = 0x40'0000;
   std::size_t most_shared = 0;
@@ -140,6 +180,7 @@ TEST_CASE("Target memory: random reads, writes, shared writes and atomics over a
   const std::size_t pages = m.pages();
   CHECK(pages >= 5);
   CHECK(most_shared > 0);
+  CHECK(held_reads > 0);
   CHECK(m.shared_pages() < pages);
   TargetMemory moved(std::move(m));
   CHECK(moved.pages() == pages);
