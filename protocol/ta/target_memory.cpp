@@ -74,7 +74,14 @@ SharedBytes TargetMemory::shared_range(std::uint64_t pa, std::size_t len) {
     return {};
   }
   const Slot* s = find(pa / kPageBytes);
-  if (s == nullptr || s->own || s->shared.empty()) {
+  if (s == nullptr) {
+    // Untouched memory reads as zero: one page of zeros, made once, stands for all of it.
+    if (!zeros_) {
+      zeros_ = std::make_shared<const std::vector<Byte>>(kPageBytes, Byte{0});
+    }
+    return SharedBytes{zeros_, static_cast<std::size_t>(off), len};
+  }
+  if (s->own || s->shared.empty()) {
     return {};
   }
   return s->shared.narrow(s->shared.view().subspan(static_cast<std::size_t>(off), len));

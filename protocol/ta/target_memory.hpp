@@ -62,8 +62,9 @@ public:
                                                  std::span<const Byte> payload,
                                                  std::optional<std::uint8_t> subop);
   // The bytes at [pa, pa + len) held rather than copied, when they lie in one page that refers
-  // to a shared buffer (write_shared); otherwise empty. They stay as they are while held: a later
-  // write gives the page other bytes or its own copy, never changes the shared buffer.
+  // to a shared buffer (write_shared) or is untouched (a page of zeros); otherwise empty. They
+  // stay as they are while held: a later write gives the page other bytes or its own copy, never
+  // changes the shared buffer.
   [[nodiscard]] SharedBytes shared_range(std::uint64_t pa, std::size_t len);
   // Pages touched so far.
   [[nodiscard]] std::size_t pages() const noexcept { return pages_.size(); }
@@ -94,6 +95,7 @@ private:
     Slot* slot = nullptr;
   };
   std::unordered_map<std::uint64_t, Slot> pages_;
+  std::shared_ptr<const std::vector<Byte>> zeros_; // kPageBytes zeros, for shared_range
   std::array<Recent, 2> recent_{};
   unsigned recent_next_ = 0;
 };

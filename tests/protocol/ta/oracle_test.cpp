@@ -1226,6 +1226,17 @@ TEST_CASE("Oracle: initial memory is zero, preset, or unknown", "[ta][oracle]") 
                     [](const Violation& x) { return x.check == OracleCheck::W2; }));
   CHECK(std::any_of(v.begin(), v.end(),
                     [](const Violation& x) { return x.check == OracleCheck::B1; }));
+  // A whole page written first: its "before" must be zeros, every byte of it.
+  Bench zero;
+  zero.run_op(zero.write(kUba, pattern(4096)));
+  CHECK(zero.o.ok());
+  for (const std::size_t at : {std::size_t{0}, std::size_t{2049}, std::size_t{4095}}) {
+    INFO("non-zero byte at " << at);
+    Bench b;
+    b.mem.write(pa_of(kTok, kUba) + at, bytes(1, 0x55));
+    b.run_op(b.write(kUba, pattern(4096)));
+    CHECK(b.only(OracleCheck::W2));
+  }
 }
 
 TEST_CASE("Oracle: Send placement is checked unless the target does not report it",

@@ -75,7 +75,11 @@ TEST_CASE("Target memory: a page written whole from a shared buffer is held, not
   }
   TargetMemory m;
   const std::uint64_t pa = 5 * kPage;
-  CHECK(m.shared_range(pa, 16).empty()); // untouched
+  // Untouched memory is held as zeros.
+  const SharedBytes z = m.shared_range(pa + 8, 16);
+  REQUIRE(z.view().size() == 16);
+  CHECK(std::all_of(z.view().begin(), z.view().end(), [](Byte b) { return b == 0; }));
+  CHECK(m.pages() == 0); // and stays untouched
   m.write_shared(pa, SharedBytes{buf, 50, kPage});
   const SharedBytes h = m.shared_range(pa + 10, 100);
   REQUIRE(h.view().size() == 100);
