@@ -443,6 +443,12 @@ void TaInitiator::pump(TaTransport& t, Time now) {
             }
             break;
           }
+          if (s.state == SliceState::Waiting && q.inflight >= cfg_.max_inflight_slices) {
+            // The queue's window is full, as send_slice would find: the slice stays Waiting.
+            // Said here, without its stream lookup, since a queue of many posted ops meets it
+            // once per op on every pump (MODEL: max_inflight_slices).
+            break;
+          }
           const SendResult r = send_slice(qid, q, op, k, t, now);
           if (r == SendResult::Blocked) {
             blocked = true;
