@@ -381,6 +381,13 @@ void TaInitiator::pump(TaTransport& t, Time now) {
       bool blocked = false;
       Prefix before;
       for (std::size_t i = 0; i < q.ops.size() && !blocked; ++i) {
+        if (q.inflight >= cfg_.max_inflight_slices && q.retry_waiting == 0) {
+          // The window is full and no slice waits to be resent: nothing more of this queue
+          // can go out this round (a new slice would find the window full in send_slice).
+          // Stopping here keeps a pump O(window), not O(ops posted); the ops passed by are
+          // looked at again, ordering stalls and all, once an answer opens the window.
+          break;
+        }
         Op& op = q.ops[i];
         if (op.finished) {
           if (!op.reported) {
@@ -413,7 +420,12 @@ void TaInitiator::pump(TaTransport& t, Time now) {
           again = again || finished_here;
           continue;
         }
-        for (std::uint32_t k = 0; k < op.slices.size(); ++k) {
+        // Every slice of a started op out and none to resend: nothing to look at (its slices
+        // are a cold line per op, and a queue's window holds many such ops).
+        const std::uint32_t sendable = op.started && op.unsent == 0 && op.retry_waiting == 0
+                                           ? 0
+                                           : static_cast<std::uint32_t>(op.slices.size());
+        for (std::uint32_t k = 0; k < sendable; ++k) {
           Slice& s = op.slices[k];
           const bool retry_due = s.state == SliceState::RetryWait && s.retry_at <= now;
           if (s.state != SliceState::Waiting && !retry_due) {
@@ -481,13 +493,9 @@ bool TaInitiator::has_pending_work(const Queue& q) noexcept {
     if (op.finished) {
       continue;
     }
-    if (!op.started) {
+    // unsent counts the Waiting slices of an unfinished op, retry_waiting its RetryWait ones.
+    if (!op.started || op.unsent > 0 || op.retry_waiting > 0) {
       return true;
-    }
-    for (const Slice& s : op.slices) {
-      if (s.state == SliceState::Waiting || s.state == SliceState::RetryWait) {
-        return true;
-      }
     }
   }
   return false;
@@ -594,6 +602,10 @@ TaInitiator::SendResult TaInitiator::send_slice(std::uint32_t qid, Queue& q, Op&
     ++counters_.retries;
   }
   ++counters_.slices_sent;
+  if (retry) {
+    --q.retry_waiting;
+    --op.retry_waiting;
+  }
   UB_TRANSITION(kSliceMachine, slice_state_name(s.state), "send");
   s.state = SliceState::Sent;
   s.via_tp_status = tp_status;
@@ -793,9 +805,15 @@ void TaInitiator::slice_done(std::uint32_t qid, Op& op, Slice& s, Time now) {
   if (s.state == SliceState::Done || s.state == SliceState::Failed) {
     return;
   }
+  auto qit = queues_.find(qid);
+  if (s.state == SliceState::RetryWait) {
+    --op.retry_waiting;
+    if (qit != queues_.end()) {
+      --qit->second.retry_waiting;
+    }
+  }
   UB_TRANSITION(kSliceMachine, slice_state_name(s.state), "done");
   s.state = SliceState::Done;
-  auto qit = queues_.find(qid);
   if (qit != queues_.end() && qit->second.inflight > 0 && s.tag != 0) {
     --qit->second.inflight;
   }
@@ -847,6 +865,12 @@ void TaInitiator::fail_op(std::uint32_t qid, Op& op, fn::CqeStatus st, Time now,
         }
       }
       handles_.erase(s.tag);
+    }
+    if (s.state == SliceState::RetryWait) {
+      --op.retry_waiting;
+      if (qit != queues_.end()) {
+        --qit->second.retry_waiting;
+      }
     }
     UB_TRANSITION(kSliceMachine, slice_state_name(s.state), "fail");
     s.state = SliceState::Failed;
@@ -998,6 +1022,10 @@ void TaInitiator::apply_outcome(std::uint64_t tag, const TaOutcome& o,
     ++s->retries;
     UB_TRANSITION(kSliceMachine, slice_state_name(s->state), "retry");
     s->state = SliceState::RetryWait;
+    ++op->retry_waiting;
+    if (auto qit = queues_.find(qid); qit != queues_.end()) {
+      ++qit->second.retry_waiting;
+    }
     s->retry_at = now + r->after;
     set_timer(*s, s->retry_at);
     return;

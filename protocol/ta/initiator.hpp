@@ -162,12 +162,13 @@ private:
     std::uint64_t seq = 0;
     std::vector<Slice> slices;
     std::size_t done = 0;
-    std::size_t unsent = 0; // slices never sent yet
-    bool started = false;   // a first slice went out
-    bool finished = false;  // every slice answered (or the op failed)
-    bool reported = false;  // its completion is out
-    bool stalled = false;   // counted one ordering stall already
-    bool abandoned = false; // failed with a slice still out (it may yet execute)
+    std::size_t unsent = 0;          // slices never sent yet
+    std::uint32_t retry_waiting = 0; // slices in RetryWait (Queue::retry_waiting, per op)
+    bool started = false;            // a first slice went out
+    bool finished = false;           // every slice answered (or the op failed)
+    bool reported = false;           // its completion is out
+    bool stalled = false;            // counted one ordering stall already
+    bool abandoned = false;          // failed with a slice still out (it may yet execute)
     std::optional<fn::CqeStatus> failure;
     bool persisted = true;
     std::vector<Byte> result;
@@ -188,6 +189,9 @@ private:
     std::deque<Op> ops; // post order; the front leaves once reported
     std::uint64_t next_seq = 0;
     std::uint32_t inflight = 0;
+    // Slices in RetryWait: they count in `inflight` and resend without the window, so only
+    // they can go out of a queue whose window is full (pump() stops early otherwise).
+    std::uint32_t retry_waiting = 0;
     bool suspended = false;
     // Some op finished since report() last looked: only then can a completion come out (a
     // scan of every outstanding op per answer was the cost of a large fabric run).
