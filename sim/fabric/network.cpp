@@ -3,6 +3,7 @@
 #include "sim/fabric/network.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <optional>
 
@@ -381,6 +382,7 @@ void FabricNetwork::enqueue(std::uint32_t port, std::uint32_t pkt, Time now) {
     packets_[q.tail].next = pkt;
   }
   q.tail = pkt;
+  pt.queued_vls = static_cast<std::uint16_t>(pt.queued_vls | (1U << p.vl));
   pt.queued_bytes += p.bytes;
   ++pt.queued_packets;
   PortStats& s = stats_[port];
@@ -401,20 +403,21 @@ void FabricNetwork::arm(std::uint32_t port, Time at) {
   schedule(at, kNetTxDone, port, pt.epoch);
 }
 
+static_assert(dl::kMaxVls <= 16, "a port's VL bit sets are 16 bits wide");
+
 void FabricNetwork::absorb_credits(std::uint32_t port, Time now) noexcept {
-  if (ports_[port].returns_pending == 0) {
-    return;
-  }
-  for (std::uint32_t v = 0; v < vls_; ++v) {
+  Port& pt = ports_[port];
+  for (unsigned bits = pt.returning_vls; bits != 0; bits &= bits - 1) {
+    const auto v = static_cast<unsigned>(std::countr_zero(bits));
     VlQueue& q = vlq_[std::size_t{port} * vls_ + v];
     while (q.returning_head < q.returning.size() && q.returning[q.returning_head].at <= now) {
       q.credits = std::min(buffer_cells_, q.credits + q.returning[q.returning_head].cells);
       ++q.returning_head;
-      --ports_[port].returns_pending;
     }
-    if (q.returning_head == q.returning.size() && q.returning_head != 0) {
+    if (q.returning_head == q.returning.size()) {
       q.returning.clear();
       q.returning_head = 0;
+      pt.returning_vls = static_cast<std::uint16_t>(pt.returning_vls & ~(1U << v));
     }
   }
 }
@@ -432,11 +435,9 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
   std::uint16_t eligible = 0;
   std::array<std::uint32_t, dl::kMaxVls> head_flits{};
   bool stalled = false;
-  for (std::uint32_t v = 0; v < vls_; ++v) {
+  for (unsigned bits = pt.queued_vls; bits != 0; bits &= bits - 1) {
+    const auto v = static_cast<unsigned>(std::countr_zero(bits));
     const VlQueue& q = vlq_[std::size_t{port} * vls_ + v];
-    if (q.head == kNone) {
-      continue;
-    }
     const Packet& h = packets_[q.head];
     if (!p_.link.credits || q.credits >= h.cells) {
       eligible = static_cast<std::uint16_t>(eligible | (1U << v));
@@ -452,9 +453,10 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
       // Look again when the first credits on their way back arrive (release() arms the port
       // when none are on their way yet).
       Time next = kNever;
-      for (std::uint32_t v = 0; v < vls_; ++v) {
+      for (unsigned bits = pt.queued_vls & pt.returning_vls; bits != 0; bits &= bits - 1) {
+        const auto v = static_cast<unsigned>(std::countr_zero(bits));
         const VlQueue& q = vlq_[std::size_t{port} * vls_ + v];
-        if (q.head != kNone && q.returning_head < q.returning.size()) {
+        if (q.returning_head < q.returning.size()) {
           next = std::min(next, q.returning[q.returning_head].at);
         }
       }
@@ -471,6 +473,7 @@ void FabricNetwork::try_send(std::uint32_t port, Time now) {
   q.head = p.next;
   if (q.head == kNone) {
     q.tail = kNone;
+    pt.queued_vls = static_cast<std::uint16_t>(pt.queued_vls & ~(1U << v));
   }
   q.credits -= std::min<std::uint32_t>(q.credits, p.cells);
   pt.queued_bytes -= p.bytes;
@@ -668,7 +671,7 @@ void FabricNetwork::release(std::uint32_t pkt, Time now) {
   const Time at = now + ip.latency;
   vlq_[std::size_t{up} * vls_ + p.held_vl].returning.push_back(CreditReturn{at, p.cells});
   Port& upstream = ports_[up];
-  ++upstream.returns_pending;
+  upstream.returning_vls = static_cast<std::uint16_t>(upstream.returning_vls | (1U << p.held_vl));
   if (upstream.queued_packets != 0) {
     // It may be waiting for exactly these cells: look when they arrive (or when its current
     // packet is out, if later). A no-op when a look at or before then is due anyway.
@@ -830,7 +833,8 @@ void FabricNetwork::link_down_port(std::uint32_t port, Time now) {
     q.returning.clear();
     q.returning_head = 0;
   }
-  pt.returns_pending = 0;
+  pt.queued_vls = 0;
+  pt.returning_vls = 0;
   pt.queued_bytes = 0;
   pt.queued_packets = 0;
 }
