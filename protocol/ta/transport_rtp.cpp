@@ -93,11 +93,16 @@ RtpTransport::RtpTransport(PeerId self, const RtpTransportConfig& cfg,
   }
   for (auto& [id, p] : peers_) {
     p.index = peer_ids_.size();
-    peer_list_.push_back(&p);
     peer_ids_.push_back(id);
     peer_at_.push_back(&p);
   }
   idle_.assign(peer_ids_.size(), 0);
+  timers_.assign(peer_ids_.size(), kNever);
+  stale_.assign(peer_ids_.size(), 1);
+  stale_list_.reserve(peer_ids_.size());
+  for (std::size_t i = 0; i < peer_ids_.size(); ++i) {
+    stale_list_.push_back(static_cast<std::uint32_t>(i));
+  }
 }
 
 const tp::TpGroup* RtpTransport::group(PeerId peer) const noexcept {
@@ -375,13 +380,27 @@ Time RtpTransport::next_timeout() const noexcept {
   if (!timer_stale_) {
     return timer_;
   }
-  Time t = kNever;
-  for (const Peer* p : peer_list_) {
-    if (p->stale) {
-      p->timer = p->group.next_timeout();
-      p->stale = false;
+  // timer_ is still the minimum of timers_ as they were: a refreshed timer below it is the new
+  // minimum; only one that may have held the minimum and moved later asks for a full scan.
+  Time t = timer_;
+  bool rescan = false;
+  for (const std::uint32_t i : stale_list_) {
+    const Time was = timers_[i];
+    const Time now_due = peer_at_[i]->group.next_timeout();
+    timers_[i] = now_due;
+    stale_[i] = 0;
+    if (now_due < t) {
+      t = now_due;
+    } else if (was == timer_ && now_due > was) {
+      rescan = true;
     }
-    t = std::min(t, p->timer);
+  }
+  stale_list_.clear();
+  if (rescan) {
+    t = kNever;
+    for (const Time x : timers_) {
+      t = std::min(t, x);
+    }
   }
   timer_ = t;
   timer_stale_ = false;
@@ -398,14 +417,10 @@ Time RtpTransport::next_timeout_scan() const noexcept {
 
 void RtpTransport::on_timeout(Time now) {
   if (next_timeout() > now) {
-    return;
+    return; // (every peer's timer is fresh from here: a peer's pump touches that peer only)
   }
   for (auto& [id, p] : peers_) {
-    if (p.stale) {
-      p.timer = p.group.next_timeout();
-      p.stale = false;
-    }
-    if (p.timer <= now) {
+    if (timers_[p.index] <= now) {
       p.group.on_timeout(now);
       pump(id, p); // touches it
     }

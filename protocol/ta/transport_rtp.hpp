@@ -140,9 +140,7 @@ private:
   struct Peer {
     tp::TpGroup group;
     std::set<std::uint64_t> flows; // ordered streams placed on some member
-    mutable Time timer = kNever;   // group.next_timeout(), unless stale
-    mutable bool stale = true;
-    std::size_t index = 0; // in peer_ids_ and idle_
+    std::size_t index = 0;         // in peer_ids_, idle_, timers_ and stale_
   };
   struct Held {
     PeerId peer = 0;
@@ -156,8 +154,11 @@ private:
   };
 
   // Something may have changed the peer's timers, and what it has to send.
-  void touch(Peer& p) noexcept {
-    p.stale = true;
+  void touch(Peer& p) {
+    if (stale_[p.index] == 0) {
+      stale_[p.index] = 1;
+      stale_list_.push_back(static_cast<std::uint32_t>(p.index));
+    }
     timer_stale_ = true;
     idle_[p.index] = 0;
   }
@@ -168,7 +169,12 @@ private:
   PeerId self_;
   RtpTransportConfig cfg_;
   std::map<PeerId, Peer> peers_;
-  std::vector<const Peer*> peer_list_; // peers_ in order, for next_timeout()'s scan
+  // Each peer's group.next_timeout() by index, unless stale_ marks it (then its index is in
+  // stale_list_): next_timeout() asks only the groups touched since it last ran, and takes the
+  // minimum over one contiguous array rather than over the peers' entries (a cold line each).
+  mutable std::vector<Time> timers_;
+  mutable std::vector<std::uint8_t> stale_;
+  mutable std::vector<std::uint32_t> stale_list_;
   // peers_'s ids in order and their entries: a lookup is a binary search over a few cache
   // lines instead of a walk down the tree's nodes (one per received packet).
   std::vector<PeerId> peer_ids_;
