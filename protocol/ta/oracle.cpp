@@ -333,6 +333,21 @@ struct QueueState {
 using QueueKey = std::pair<PeerId, std::uint32_t>;
 using StreamKey = std::tuple<PeerId, std::uint32_t, PeerId>;
 
+// The slice keys are only looked up, never walked in order: a hash table, not a tree (a lookup
+// per executed packet and per answer; the tree's walk was a cache miss per level).
+struct WireKeyHash {
+  std::size_t operator()(const WireKey& k) const noexcept {
+    std::uint64_t h = ((std::uint64_t{k.initiator} << 32U) | k.target) * 0x9E3779B97F4A7C15ULL;
+    h ^= (std::uint64_t{k.rc_id} << 24U) | (std::uint64_t{k.rc_type} << 16U) | k.tassn;
+    h ^= h >> 31U; // splitmix64's finaliser
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 29U;
+    h *= 0x94D049BB133111EBULL;
+    h ^= h >> 32U;
+    return static_cast<std::size_t>(h);
+  }
+};
+
 } // namespace
 
 struct Oracle::Impl {
@@ -344,7 +359,7 @@ struct Oracle::Impl {
   bool finished = false;
 
   std::unordered_map<OpId, OpRec> ops;
-  std::map<WireKey, std::pair<OpId, std::uint32_t>> keys;
+  std::unordered_map<WireKey, std::pair<OpId, std::uint32_t>, WireKeyHash> keys;
   std::map<WireKey, OpId> failed_keys; // keys of retired failed ops (late_execution off)
   std::map<QueueKey, QueueState> queues;
   std::map<StreamKey, std::uint64_t> target_cqe_order; // W8: last send index per stream
