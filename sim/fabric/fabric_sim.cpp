@@ -815,7 +815,7 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
       rules.wire = tr.wire();
       rules.multi_packet = tr.multi_packet();
       rules.mtu = tr.max_payload();
-      if (const auto e = ta::check_post(Impl::op_of(f, 0), rules)) {
+      if (const auto e = ta::check_post(Impl::op_of(f, 0, &m.payloads), rules)) {
         return make_unexpected(key_error(
             "traffic",
             "flow " + std::to_string(i) + " (" + std::string(to_string(f.op)) + " of " +
