@@ -162,6 +162,10 @@ struct FabricSim::Impl final : NetworkClient {
   };
   std::vector<Phase> phases;
   std::vector<std::vector<std::uint32_t>> flows_of_ep; // active flows by source endpoint
+  // By flow id, 1 unless the flow's last look found its window full (or everything posted):
+  // post_ops passes such a flow by without reading its state (a cold line per flow, up to 31
+  // per endpoint in the Clos case, on every service) until a completion opens its window.
+  std::vector<std::uint8_t> may_post;
   std::vector<std::uint32_t> recv_bytes; // by endpoint: its receive buffers' size
   std::unordered_map<std::uint64_t, std::uint8_t> pair_vl; // flows' priorities, by pair
   static std::uint64_t pair_key(std::uint32_t a, std::uint32_t b) noexcept {
@@ -352,7 +356,11 @@ struct FabricSim::Impl final : NetworkClient {
   bool post_ops(std::uint32_t ep, Time now) {
     bool any = false;
     auto& active = flows_of_ep[ep];
+    bool finished = false;
     for (std::size_t i = 0; i < active.size(); ++i) {
+      if (may_post[active[i]] == 0) {
+        continue; // its window was full at its last look and nothing completed since
+      }
       FlowState& f = flows[active[i]];
       while (f.posted < f.res.ops && f.outstanding < f.window) {
         if (f.spec.rate_bps != 0 && f.next_due > now) {
@@ -367,9 +375,16 @@ struct FabricSim::Impl final : NetworkClient {
         }
         any = true;
       }
+      if (f.posted == f.res.ops || f.outstanding >= f.window) {
+        may_post[active[i]] = 0;
+        finished = finished || f.posted == f.res.ops;
+      }
     }
     // Flows with everything posted leave the active list.
-    std::erase_if(active, [&](std::uint32_t id) { return flows[id].posted == flows[id].res.ops; });
+    if (finished) {
+      std::erase_if(active,
+                    [&](std::uint32_t id) { return flows[id].posted == flows[id].res.ops; });
+    }
     return any;
   }
 
@@ -439,6 +454,7 @@ struct FabricSim::Impl final : NetworkClient {
     }
     FlowState& f = flows[id];
     --f.outstanding;
+    may_post[id] = 1;
     ++f.res.ops_done;
     f.res.last_op = now;
     OpClassStats& cls = res.classes[static_cast<std::size_t>(f.spec.op)];
@@ -781,6 +797,7 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
   // Flows: state, dependencies, one initiator queue each (ROI, no ordering: A-187).
   m.flows.resize(flows.size());
   m.flows_of_ep.resize(n_eps);
+  m.may_post.assign(m.flows.size(), 1);
   m.recv_bytes.assign(n_eps, 0);
   std::vector<std::uint32_t> queues(n_eps, 0);
   for (std::size_t i = 0; i < flows.size(); ++i) {
