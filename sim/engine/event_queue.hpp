@@ -122,6 +122,7 @@ public:
   void reserve(std::size_t n) { heap_.reserve(n); }
 
 private:
+  __extension__ typedef unsigned __int128 U128; // NOLINT(modernize-use-using): __extension__
   // 32 bytes: the key (time, priority << 56 | seq) and the body. Ordered by the key only.
   struct Entry {
     Time time;
@@ -130,8 +131,12 @@ private:
     std::uint16_t kind;
     std::uint64_t payload;
 
-    [[nodiscard]] bool before(const Entry& o) const noexcept {
-      return time != o.time ? time < o.time : order < o.order;
+    // (time, order) read as one unsigned 128-bit number: time is never negative (schedule()
+    // refuses the past, and the queue starts at 0), so the comparison is the lexicographic
+    // one, without a branch on equal times.
+    [[nodiscard]] bool before(const Entry& o) const noexcept { return key() < o.key(); }
+    [[nodiscard]] U128 key() const noexcept {
+      return (U128{static_cast<std::uint64_t>(time.count())} << 64U) | order;
     }
     [[nodiscard]] Event event() const noexcept {
       return Event{time, static_cast<std::uint8_t>(order >> 56U), order & kMaxSeq,
@@ -217,6 +222,18 @@ inline std::size_t EventQueue::sift_hole_to_leaf() noexcept {
   std::size_t i = 0;
   while (true) {
     const std::size_t first_child = i * kArity + 1;
+    if (first_child + kArity <= n) {
+      // All four children: the smallest by a two-round tournament, each round free of
+      // branches (keys are unique, so any order of comparing finds the same child).
+      static_assert(kArity == 4);
+      const std::size_t c = first_child;
+      const std::size_t a = heap_[c + 1].before(heap_[c]) ? c + 1 : c;
+      const std::size_t b = heap_[c + 3].before(heap_[c + 2]) ? c + 3 : c + 2;
+      const std::size_t best = heap_[b].before(heap_[a]) ? b : a;
+      heap_[i] = heap_[best];
+      i = best;
+      continue;
+    }
     if (first_child >= n) {
       return i;
     }
