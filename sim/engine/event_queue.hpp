@@ -122,7 +122,7 @@ public:
   void reserve(std::size_t n) { heap_.reserve(n); }
 
 private:
-  __extension__ typedef unsigned __int128 U128; // NOLINT(modernize-use-using): __extension__
+  __extension__ typedef unsigned __int128 U128; // (__extension__: -Wpedantic knows no __int128)
   // 32 bytes: the key (time, priority << 56 | seq) and the body. Ordered by the key only.
   struct Entry {
     Time time;

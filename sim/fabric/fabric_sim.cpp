@@ -166,6 +166,8 @@ struct FabricSim::Impl final : NetworkClient {
   // post_ops passes such a flow by without reading its state (a cold line per flow, up to 31
   // per endpoint in the Clos case, on every service) until a completion opens its window.
   std::vector<std::uint8_t> may_post;
+  // By source endpoint, its active flows with may_post set: none, and post_ops returns at once.
+  std::vector<std::uint32_t> postable;
   std::vector<std::uint32_t> recv_bytes; // by endpoint: its receive buffers' size
   std::unordered_map<std::uint64_t, std::uint8_t> pair_vl; // flows' priorities, by pair
   static std::uint64_t pair_key(std::uint32_t a, std::uint32_t b) noexcept {
@@ -355,6 +357,9 @@ struct FabricSim::Impl final : NetworkClient {
   // Posts what the source's active flows may post now; true if any was posted.
   bool post_ops(std::uint32_t ep, Time now) {
     bool any = false;
+    if (postable[ep] == 0) {
+      return false;
+    }
     auto& active = flows_of_ep[ep];
     bool finished = false;
     for (std::size_t i = 0; i < active.size(); ++i) {
@@ -377,6 +382,7 @@ struct FabricSim::Impl final : NetworkClient {
       }
       if (f.posted == f.res.ops || f.outstanding >= f.window) {
         may_post[active[i]] = 0;
+        --postable[ep];
         finished = finished || f.posted == f.res.ops;
       }
     }
@@ -454,7 +460,10 @@ struct FabricSim::Impl final : NetworkClient {
     }
     FlowState& f = flows[id];
     --f.outstanding;
-    may_post[id] = 1;
+    if (may_post[id] == 0 && f.posted < f.res.ops) {
+      may_post[id] = 1; // still active (a flow leaves the list once everything is posted)
+      ++postable[f.spec.src];
+    }
     ++f.res.ops_done;
     f.res.last_op = now;
     OpClassStats& cls = res.classes[static_cast<std::size_t>(f.spec.op)];
@@ -505,6 +514,7 @@ struct FabricSim::Impl final : NetworkClient {
     f.res.start = now;
     f.next_due = now;
     flows_of_ep[f.spec.src].push_back(id);
+    postable[f.spec.src] += may_post[id];
     service(f.spec.src, now);
   }
 
@@ -798,6 +808,7 @@ ConfigResult<std::unique_ptr<FabricSim>> FabricSim::make(const Scenario& sc, con
   m.flows.resize(flows.size());
   m.flows_of_ep.resize(n_eps);
   m.may_post.assign(m.flows.size(), 1);
+  m.postable.assign(n_eps, 0);
   m.recv_bytes.assign(n_eps, 0);
   std::vector<std::uint32_t> queues(n_eps, 0);
   for (std::size_t i = 0; i < flows.size(); ++i) {
