@@ -75,11 +75,13 @@ SharedBytes TargetMemory::shared_range(std::uint64_t pa, std::size_t len) {
   }
   const Slot* s = find(pa / kPageBytes);
   if (s == nullptr) {
-    // Untouched memory reads as zero: one page of zeros, made once, stands for all of it.
-    if (!zeros_) {
-      zeros_ = std::make_shared<const std::vector<Byte>>(kPageBytes, Byte{0});
-    }
-    return SharedBytes{zeros_, static_cast<std::size_t>(off), len};
+    // Untouched memory reads as zero: one page of zeros stands for all of it, in every target
+    // of the process (a SuperPoD has 8,192 of them). It is constant, so sharing it is not
+    // state; the pointer owns nothing (the aliasing constructor), so copies count nothing.
+    static const std::vector<Byte> zeros(kPageBytes, Byte{0});
+    return SharedBytes{std::shared_ptr<const std::vector<Byte>>(
+                           std::shared_ptr<const std::vector<Byte>>{}, &zeros),
+                       static_cast<std::size_t>(off), len};
   }
   if (s->own || s->shared.empty()) {
     return {};

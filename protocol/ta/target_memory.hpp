@@ -95,7 +95,6 @@ private:
     Slot* slot = nullptr;
   };
   std::unordered_map<std::uint64_t, Slot> pages_;
-  std::shared_ptr<const std::vector<Byte>> zeros_; // kPageBytes zeros, for shared_range
   std::array<Recent, 2> recent_{};
   unsigned recent_next_ = 0;
 };
