@@ -83,6 +83,10 @@ Time TaEndpoint::next_timeout() const noexcept {
   return std::min({transport_->next_timeout(), initiator_.next_timeout(), target_.next_timeout()});
 }
 
+Time TaEndpoint::next_timer() const noexcept {
+  return std::min({transport_->next_timeout(), initiator_.next_timeout(), target_.next_timer()});
+}
+
 void TaEndpoint::on_timeout(Time now) {
   transport_->on_timeout(now);
   initiator_.on_timeout(now);

@@ -960,12 +960,16 @@ void TaTarget::pump(TaTransport& t, Time now) {
     verdicts_.pop_front();
     (void)t.verdict(v.handle, v.verdict, now);
   }
+  send_blocked_ = false;
   while (!out_.empty() && out_.front().at <= now) {
     TaSend s = out_.front().send;
     auto r = t.send(s, now);
     if (!r) {
       if (r.error() == TaSendError::QueueFull) {
-        break; // try again on the next pump
+        // Try again on the next pump. Only the transport's progress (a packet out, an ACK in,
+        // its own timer) makes room, and each of those is followed by a pump: no timer needed.
+        send_blocked_ = true;
+        break;
       }
       ++counters_.malformed; // the answer cannot go: the initiator times out
     }
@@ -973,9 +977,9 @@ void TaTarget::pump(TaTransport& t, Time now) {
   }
 }
 
-Time TaTarget::next_timeout() const noexcept {
+Time TaTarget::next_pump() const noexcept {
   Time t = kNever;
-  if (!out_.empty()) {
+  if (!out_.empty() && !send_blocked_) {
     t = std::min(t, out_.front().at);
   }
   if (!verdicts_.empty()) {
@@ -984,6 +988,11 @@ Time TaTarget::next_timeout() const noexcept {
   if (run_) {
     t = std::min(t, run_->flush_at);
   }
+  return t;
+}
+
+Time TaTarget::next_timer() const noexcept {
+  Time t = kNever;
   if (!present_at_.empty()) {
     t = std::min(t, present_at_.begin()->first);
   }
@@ -994,6 +1003,10 @@ Time TaTarget::next_timeout() const noexcept {
     t = std::min(t, *cqe_deadlines_.begin());
   }
   return t;
+}
+
+Time TaTarget::next_timeout() const noexcept {
+  return std::min(next_pump(), next_timer());
 }
 
 void TaTarget::on_timeout(Time now) {

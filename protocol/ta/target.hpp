@@ -129,9 +129,17 @@ public:
     kind_ = t.kind();
   }
   void on_request(const TaDelivery& d, std::vector<TaPacket> packets, Time now);
-  // Answers that are due go out through `t`.
+  // Answers that are due go out through `t`; those `t` has no room for wait for the next pump.
   void pump(TaTransport& t, Time now);
+  // The earliest time something is due: min(next_pump(), next_timer()).
   [[nodiscard]] Time next_timeout() const noexcept;
+  // When pump() has work: an answer or a verdict whose execution time is up, or a coalesced
+  // TAACK run to flush. An answer the last pump could not hand over (the transport's queue full)
+  // is left out: the driver pumps again after the transport's next progress, as it must after
+  // every input anyway.
+  [[nodiscard]] Time next_pump() const noexcept;
+  // When on_timeout() has work: a page made present, a held compact request, a CQE deadline.
+  [[nodiscard]] Time next_timer() const noexcept;
   void on_timeout(Time now);
 
   // ---- upper side ----
@@ -261,6 +269,10 @@ private:
   // streams.
   std::set<std::tuple<PeerId, std::uint64_t, std::uint16_t>> barrier_;
   std::deque<Outgoing> out_;
+  // The last pump found the transport's queue full: out_'s first answer waits for the next pump
+  // (which the transport's progress brings), not for a time, so next_timeout leaves it out. A
+  // driver that polled it as a timer would wake at every step of the model's clock for nothing.
+  bool send_blocked_ = false;
   std::deque<PendingVerdict> verdicts_;
   std::uint64_t next_answer_ = 0;
   std::optional<Run> run_;

@@ -308,8 +308,10 @@ struct FabricSim::Impl final : NetworkClient {
     }
     in_service[ep] = 1;
     ta::TaEndpoint& e = *eps[ep];
+    bool blocked = false; // the last round stopped at a full port queue
     for (int round = 0; round < 1'000'000; ++round) {
       bool any = false;
+      blocked = false;
       while (auto c = e.poll_completion()) {
         complete(*c, now);
         any = true;
@@ -317,7 +319,11 @@ struct FabricSim::Impl final : NetworkClient {
       if (post_ops(ep, now)) {
         any = true;
       }
-      while (net->can_send(ep)) {
+      while (true) {
+        if (!net->can_send(ep)) {
+          blocked = true;
+          break;
+        }
         auto p = e.poll_transmit(now);
         if (!p) {
           break;
@@ -340,7 +346,11 @@ struct FabricSim::Impl final : NetworkClient {
         break;
       }
     }
-    Time t = e.next_timeout();
+    // With the port's queue full, what only poll_transmit does (the target's due answers) waits
+    // for the network's on_ready, which comes as soon as a packet leaves the queue; only the
+    // timers need an event. (Polled as a timer, a full queue cost an event every nanosecond of
+    // model time: 44% of a fat-tree all-to-all's events.)
+    Time t = blocked ? e.next_timer() : e.next_timeout();
     if (t <= now && fired_at[ep] == now) {
       // Still due after firing at this very time (as TaNetwork, a timer whose work waits on
       // something else): try again 1 ns later rather than spin.

@@ -754,5 +754,80 @@ TEST_CASE("TA engines: an op's data given as a shared buffer is written as if gi
   CHECK(data.use_count() == 1); // nothing kept it
 }
 
+// Device 1's transport with a gate: closed, it refuses every send as a full queue would.
+class Gated final : public TaTransport {
+public:
+  explicit Gated(std::unique_ptr<TaTransport> inner) : inner_(std::move(inner)) {}
+  bool closed = true;
+  std::uint64_t refused = 0;
+
+  Expected<void, TaSendError> send(TaSend s, Time now) override {
+    if (closed) {
+      ++refused;
+      return make_unexpected(TaSendError::QueueFull);
+    }
+    return inner_->send(std::move(s), now);
+  }
+  std::optional<TaDelivery> poll_deliver() override { return inner_->poll_deliver(); }
+  std::optional<TaTxEvent> poll_event() override { return inner_->poll_event(); }
+  Status verdict(std::uint64_t handle, const tp::TaVerdict& v, Time now) override {
+    return inner_->verdict(handle, v, now);
+  }
+  void on_receive(const NetPacket& p, Time now) override { inner_->on_receive(p, now); }
+  std::optional<NetPacket> poll_transmit(Time now) override { return inner_->poll_transmit(now); }
+  Time next_timeout() const noexcept override { return inner_->next_timeout(); }
+  void on_timeout(Time now) override { inner_->on_timeout(now); }
+  TransportKind kind() const noexcept override { return inner_->kind(); }
+  TaWire wire() const noexcept override { return inner_->wire(); }
+  PeerId self() const noexcept override { return inner_->self(); }
+  std::uint32_t max_payload() const noexcept override { return inner_->max_payload(); }
+  bool multi_packet() const noexcept override { return inner_->multi_packet(); }
+  bool has_tp_status() const noexcept override { return inner_->has_tp_status(); }
+  const TransportCounters& counters() const noexcept override { return inner_->counters(); }
+
+private:
+  std::unique_ptr<TaTransport> inner_;
+};
+
+TEST_CASE("TA engines: a due answer is pump work, not a timer, and waits on a full queue unpolled",
+          "[ta][engine]") {
+  EndpointConfig cfg;
+  cfg.target.exec_time = Time{5'000};
+  auto transports = test::ideal_transports(2);
+  auto gated = std::make_unique<Gated>(std::move(transports[1]));
+  Gated& gate = *gated;
+  TaEndpoint a(std::move(transports[0]), cfg);
+  TaEndpoint b(std::move(gated), cfg);
+  REQUIRE(a.initiator().add_queue(1, {}));
+  test::set_up_target(b.target(), 1);
+  REQUIRE(a.post(1, write_op(1, 0, pattern(64, 1)), Time{0}));
+  auto req = a.poll_transmit(Time{0});
+  REQUIRE(req);
+  CHECK(b.next_timeout() == kNever);
+  b.on_receive(*req, Time{100'000});
+
+  // The answer is due at arrival + exec_time: a time for poll_transmit, not for on_timeout.
+  CHECK(b.target().next_pump() == Time{105'000});
+  CHECK(b.next_timeout() == Time{105'000});
+  CHECK(b.target().next_timer() == kNever);
+  CHECK(b.next_timer() == kNever);
+
+  // Due, but the transport's queue is full: the answer waits for the next pump, and no time is
+  // due any more (a driver that polled it would wake at every tick for nothing).
+  CHECK_FALSE(b.poll_transmit(Time{105'000}));
+  CHECK(gate.refused == 1);
+  CHECK(b.target().next_pump() == kNever);
+  CHECK(b.next_timeout() == kNever);
+
+  // The next pump after the queue has room hands it over; the write completes.
+  gate.closed = false;
+  auto ack = b.poll_transmit(Time{200'000});
+  REQUIRE(ack);
+  CHECK(gate.refused == 1);
+  a.on_receive(*ack, Time{300'000});
+  CHECK(successes(a) == 1);
+  CHECK(b.target().memory().read(0x100000, 64) == pattern(64, 1));
+}
+
 } // namespace
 } // namespace ub::ta
