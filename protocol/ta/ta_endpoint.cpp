@@ -84,7 +84,7 @@ Time TaEndpoint::next_timeout() const noexcept {
 }
 
 Time TaEndpoint::next_timer() const noexcept {
-  return std::min({transport_->next_timeout(), initiator_.next_timeout(), target_.next_timer()});
+  return std::min({transport_->next_timer(), initiator_.next_timeout(), target_.next_timer()});
 }
 
 void TaEndpoint::on_timeout(Time now) {

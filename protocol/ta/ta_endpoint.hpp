@@ -44,7 +44,8 @@ public:
   // When the endpoint next has work of its own: on_timeout() then poll_transmit() are due.
   [[nodiscard]] Time next_timeout() const noexcept;
   // The part of next_timeout() that on_timeout() does (the transport's, the initiator's and the
-  // target's timers); the rest is the target's answers, which only poll_transmit() hands over.
+  // target's timers); the rest is the target's answers and the transport's packets ready to go
+  // (TaTransport::next_timer), which only poll_transmit() hands over.
   // A driver that cannot take a packet now (its port's queue is full) waits for room and the
   // timers only, not for answers it could not carry anyway.
   [[nodiscard]] Time next_timer() const noexcept;

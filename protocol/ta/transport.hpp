@@ -150,6 +150,10 @@ public:
   virtual void on_receive(const NetPacket& p, Time now) = 0;
   [[nodiscard]] virtual std::optional<NetPacket> poll_transmit(Time now) = 0;
   [[nodiscard]] virtual Time next_timeout() const noexcept = 0;
+  // The part of next_timeout() that on_timeout() acts on. What it leaves out is work for
+  // poll_transmit() (CTP: queued packets whose pacing allows them), which a driver that cannot
+  // take a packet now need not wake for. By default all of next_timeout().
+  [[nodiscard]] virtual Time next_timer() const noexcept { return next_timeout(); }
   virtual void on_timeout(Time now) = 0;
 
   // ---- properties ----

@@ -115,6 +115,7 @@ public:
   }
 
   Time next_timeout() const noexcept override { return ep_.next_timeout(); }
+  Time next_timer() const noexcept override { return ep_.next_timer(); }
   void on_timeout(Time now) override { ep_.on_timeout(now); }
 
   TransportKind kind() const noexcept override { return TransportKind::Ctp; }

@@ -281,6 +281,16 @@ Time CtpEndpoint::next_timeout() const noexcept {
   return t;
 }
 
+Time CtpEndpoint::next_timer() const noexcept {
+  Time t = kNever;
+  for (const auto& [k, f] : flows_) {
+    if (f.cc) {
+      t = std::min(t, f.cc->next_timer());
+    }
+  }
+  return t;
+}
+
 void CtpEndpoint::on_timeout(Time now) {
   for (auto& [k, f] : flows_) {
     if (f.cc && f.cc->next_timer() <= now) {

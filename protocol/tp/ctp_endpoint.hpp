@@ -169,6 +169,9 @@ public:
   // The earliest of: a queued packet's pacing time (at or before any `now` when one may go
   // already), a DCQCN timer; kNever when idle.
   [[nodiscard]] Time next_timeout() const noexcept;
+  // The DCQCN timers alone, the part of next_timeout() that on_timeout() acts on; the rest is
+  // packets for poll_transmit(), which a driver with no room for a packet need not wake for.
+  [[nodiscard]] Time next_timer() const noexcept;
   void on_timeout(Time now);
 
   // ---- observation ----
