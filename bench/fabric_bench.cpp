@@ -55,13 +55,19 @@ struct Case {
   std::string_view file;      // under the scenarios folder
   std::string_view quick_set; // the override that shortens the run under --quick
   bool ns3_baseline;          // the ns-3 program runs the same case
+  std::string_view set = {};  // an override every run of the case takes (none: "")
 };
 
 // The cases: the two fat-trees, the 1,024- and 8,192-endpoint fabrics, and the ns-3 UB
 // simulator's Clos all-to-all as its case folder (its traffic cannot be shortened by an
-// override: --quick runs it with packet endpoints).
-constexpr std::array<Case, 5> kCases{{
+// override: --quick runs it with packet endpoints). `fattree4-a2a-packet` is the k=4 case with
+// packet endpoints: the same fabric, data link on every hop and traffic, without the
+// transaction and transport layers and the oracle, which is what the ns-3 baseline (UDP over
+// point-to-point links) models; its packet-hops are the ns-3 program's to the packet.
+constexpr std::array<Case, 6> kCases{{
     {"fattree4-a2a", "bench/fattree4-a2a.toml", "traffic[0].bytes=100KB", true},
+    {"fattree4-a2a-packet", "bench/fattree4-a2a.toml", "traffic[0].bytes=100KB", false,
+     "endpoint.model=packet"},
     {"fattree8-perm", "bench/fattree8-perm.toml", "traffic[0].bytes=100KB", false},
     {"ub-mesh-1024", "bench/ub-mesh-1024.toml", "traffic[0].bytes=32KiB", false},
     {"superpod-8192", "bench/superpod-8192.toml", "traffic[0].bytes=4KiB", false},
@@ -204,6 +210,9 @@ double load_average() {
 int run_one(const Options& o) {
   const Case& c = find_case(o.run_one);
   std::vector<std::string> overrides;
+  if (!c.set.empty()) {
+    overrides.emplace_back(c.set);
+  }
   if (o.quick) {
     overrides.emplace_back(c.quick_set);
   }
@@ -645,6 +654,21 @@ int run_all(const Options& o) {
           grouped(a["packets"].get<std::uint64_t>()), grouped(b["packets"].get<std::uint64_t>()),
           ratio["ns3_wall_over_ubmodel_wall_median"].get<double>());
     }
+    const auto pk = std::find_if(all.begin(), all.end(),
+                                 [](const Summary& s) { return s.name == "fattree4-a2a-packet"; });
+    if (pk != all.end() && !pk->row.empty()) {
+      const Json& a = pk->row;
+      const Json& b = ns3->row;
+      Json& r = ratio["packet_endpoints"];
+      r["hops_per_s_median"] =
+          a["hops_per_s_median"].get<double>() / b["hops_per_s_median"].get<double>();
+      r["hops_per_s_best"] =
+          a["hops_per_s_best"].get<double>() / b["hops_per_s_best"].get<double>();
+      out += fmt::format("fattree4-a2a-packet, ubmodel hops/s / ns-3 hops/s: {:.3f} (medians), "
+                         "{:.3f} (best runs); the same {} packets\n",
+                         r["hops_per_s_median"].get<double>(), r["hops_per_s_best"].get<double>(),
+                         grouped(a["packets"].get<std::uint64_t>()));
+    }
   }
   bool ok = true;
   for (const Summary& s : rows) {
@@ -707,7 +731,8 @@ int main(int argc, char** argv) {
   }
   if (o->list) {
     for (const Case& c : kCases) {
-      std::cout << c.name << "  scenarios/" << c.file << "  (--quick: " << c.quick_set << ")\n";
+      std::cout << c.name << "  scenarios/" << c.file << (c.set.empty() ? "" : "  --set ") << c.set
+                << "  (--quick: " << c.quick_set << ")\n";
     }
     return 0;
   }
