@@ -755,9 +755,9 @@ TEST_CASE("TA engines: an op's data given as a shared buffer is written as if gi
 }
 
 // Device 1's transport with a gate: closed, it refuses every send as a full queue would.
-class Gated final : public TaTransport {
+class Gated final : public test::ForwardingTransport {
 public:
-  explicit Gated(std::unique_ptr<TaTransport> inner) : inner_(std::move(inner)) {}
+  explicit Gated(std::unique_ptr<TaTransport> inner) : ForwardingTransport(std::move(inner)) {}
   bool closed = true;
   std::uint64_t refused = 0;
 
@@ -766,27 +766,8 @@ public:
       ++refused;
       return make_unexpected(TaSendError::QueueFull);
     }
-    return inner_->send(std::move(s), now);
+    return ForwardingTransport::send(std::move(s), now);
   }
-  std::optional<TaDelivery> poll_deliver() override { return inner_->poll_deliver(); }
-  std::optional<TaTxEvent> poll_event() override { return inner_->poll_event(); }
-  Status verdict(std::uint64_t handle, const tp::TaVerdict& v, Time now) override {
-    return inner_->verdict(handle, v, now);
-  }
-  void on_receive(const NetPacket& p, Time now) override { inner_->on_receive(p, now); }
-  std::optional<NetPacket> poll_transmit(Time now) override { return inner_->poll_transmit(now); }
-  Time next_timeout() const noexcept override { return inner_->next_timeout(); }
-  void on_timeout(Time now) override { inner_->on_timeout(now); }
-  TransportKind kind() const noexcept override { return inner_->kind(); }
-  TaWire wire() const noexcept override { return inner_->wire(); }
-  PeerId self() const noexcept override { return inner_->self(); }
-  std::uint32_t max_payload() const noexcept override { return inner_->max_payload(); }
-  bool multi_packet() const noexcept override { return inner_->multi_packet(); }
-  bool has_tp_status() const noexcept override { return inner_->has_tp_status(); }
-  const TransportCounters& counters() const noexcept override { return inner_->counters(); }
-
-private:
-  std::unique_ptr<TaTransport> inner_;
 };
 
 TEST_CASE("TA engines: a due answer is pump work, not a timer, and waits on a full queue unpolled",

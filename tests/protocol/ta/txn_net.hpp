@@ -182,6 +182,38 @@ private:
 
 using TxnNet = NodeNet<TaEndpoint>;
 
+// A transport in front of another that passes everything through: a test derives from it and
+// overrides what it changes (a filter on sends, on verdicts). shares_payload() keeps its default
+// (false): the TA copies payloads into the units it sends through it.
+class ForwardingTransport : public TaTransport {
+public:
+  explicit ForwardingTransport(std::unique_ptr<TaTransport> inner) : inner_(std::move(inner)) {}
+
+  Expected<void, TaSendError> send(TaSend s, Time now) override {
+    return inner_->send(std::move(s), now);
+  }
+  std::optional<TaDelivery> poll_deliver() override { return inner_->poll_deliver(); }
+  std::optional<TaTxEvent> poll_event() override { return inner_->poll_event(); }
+  Status verdict(std::uint64_t handle, const tp::TaVerdict& v, Time now) override {
+    return inner_->verdict(handle, v, now);
+  }
+  void on_receive(const NetPacket& p, Time now) override { inner_->on_receive(p, now); }
+  std::optional<NetPacket> poll_transmit(Time now) override { return inner_->poll_transmit(now); }
+  Time next_timeout() const noexcept override { return inner_->next_timeout(); }
+  Time next_timer() const noexcept override { return inner_->next_timer(); }
+  void on_timeout(Time now) override { inner_->on_timeout(now); }
+  TransportKind kind() const noexcept override { return inner_->kind(); }
+  TaWire wire() const noexcept override { return inner_->wire(); }
+  PeerId self() const noexcept override { return inner_->self(); }
+  std::uint32_t max_payload() const noexcept override { return inner_->max_payload(); }
+  bool multi_packet() const noexcept override { return inner_->multi_packet(); }
+  bool has_tp_status() const noexcept override { return inner_->has_tp_status(); }
+  const TransportCounters& counters() const noexcept override { return inner_->counters(); }
+
+private:
+  std::unique_ptr<TaTransport> inner_;
+};
+
 // N ideal transports.
 inline std::vector<std::unique_ptr<TaTransport>> ideal_transports(std::size_t n,
                                                                   TaWire wire = TaWire::Cna16,

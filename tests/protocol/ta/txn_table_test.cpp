@@ -284,36 +284,18 @@ bool multi_packet(Via v) {
 // Device 1's transport behind a filter on the TA verdicts it puts in TP ACKs (RTP): a test can
 // turn a verdict into one the model's target never gives, such as the abnormal TP-ACK statuses
 // 101/00000 and 101/00001 (Table 6-2).
-class VerdictRewrite final : public TaTransport {
+class VerdictRewrite final : public test::ForwardingTransport {
 public:
-  explicit VerdictRewrite(std::unique_ptr<TaTransport> inner) : inner_(std::move(inner)) {}
+  explicit VerdictRewrite(std::unique_ptr<TaTransport> inner)
+      : ForwardingTransport(std::move(inner)) {}
   std::function<tp::TaVerdict(const tp::TaVerdict&)> rewrite;
   std::uint64_t rewritten = 0;
 
-  Expected<void, TaSendError> send(TaSend s, Time now) override {
-    return inner_->send(std::move(s), now);
-  }
-  std::optional<TaDelivery> poll_deliver() override { return inner_->poll_deliver(); }
-  std::optional<TaTxEvent> poll_event() override { return inner_->poll_event(); }
   Status verdict(std::uint64_t handle, const tp::TaVerdict& v, Time now) override {
     tp::TaVerdict out = rewrite ? rewrite(v) : v;
     rewritten += out.kind != v.kind ? 1 : 0;
-    return inner_->verdict(handle, out, now);
+    return ForwardingTransport::verdict(handle, out, now);
   }
-  void on_receive(const NetPacket& p, Time now) override { inner_->on_receive(p, now); }
-  std::optional<NetPacket> poll_transmit(Time now) override { return inner_->poll_transmit(now); }
-  Time next_timeout() const noexcept override { return inner_->next_timeout(); }
-  void on_timeout(Time now) override { inner_->on_timeout(now); }
-  TransportKind kind() const noexcept override { return inner_->kind(); }
-  TaWire wire() const noexcept override { return inner_->wire(); }
-  PeerId self() const noexcept override { return inner_->self(); }
-  std::uint32_t max_payload() const noexcept override { return inner_->max_payload(); }
-  bool multi_packet() const noexcept override { return inner_->multi_packet(); }
-  bool has_tp_status() const noexcept override { return inner_->has_tp_status(); }
-  const TransportCounters& counters() const noexcept override { return inner_->counters(); }
-
-private:
-  std::unique_ptr<TaTransport> inner_;
 };
 
 struct BedConfig {
