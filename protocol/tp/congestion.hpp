@@ -70,6 +70,9 @@ public:
   virtual void on_cnp(const CnpCetph& cnp, Time now) = 0;
   // Resend bookkeeping: `bytes` resent (selective) and `ack_seq` of the NAK (rollback).
   virtual void on_loss(CcLossKind kind, std::uint32_t bytes, std::uint32_t ack_seq, Time now) = 0;
+  // Every data packet the channel sent is acknowledged at the TP level: nothing is in flight.
+  // A window framework's counters agree again (CcWindow::on_idle); by default nothing to do.
+  virtual void on_idle(Time /*now*/) {}
   // Window test: may a packet of `bytes` go now (aval_win = cw - inflight >= size, §6.6.1.1.2)?
   [[nodiscard]] virtual bool can_send(std::uint32_t bytes) const noexcept = 0;
   // Pacing: the earliest time a packet of `bytes` may go (now when not rate-limited).

@@ -977,6 +977,9 @@ void TpChannel::on_ack(const Rtph& h, bool sack, std::span<const Byte> ext,
     a.caqm = caqm;
     a.rtt_sample = rtt;
     cc_->on_ack(a, now);
+    if (outstanding_.empty()) {
+      cc_->on_idle(now); // everything sent is acknowledged: the window's inflight is 0
+    }
   }
 }
 

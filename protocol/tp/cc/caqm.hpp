@@ -43,6 +43,7 @@ public:
   void on_ack(const CcAck& a, Time now) override;
   void on_cnp(const CnpCetph&, Time) override {}
   void on_loss(CcLossKind kind, std::uint32_t bytes, std::uint32_t ack_seq, Time now) override;
+  void on_idle(Time /*now*/) override { win_.on_idle(); }
   [[nodiscard]] bool can_send(std::uint32_t bytes) const noexcept override;
   [[nodiscard]] Time next_send_time(std::uint32_t, Time now) const noexcept override { return now; }
   // The theta timer, kNever when not armed.

@@ -89,6 +89,13 @@ public:
     return inflight() == 0 || need <= cw_bytes;
   }
 
+  // MODEL: the channel has nothing unacknowledged, so nothing is in flight. A packet the
+  // receiver already had (a go-back-N or RTO resend of data whose ACK was late) is counted in
+  // data_size_sent when resent but never in Ack_Seq, which counts only packets that pass the PSN
+  // check (§6.6.1.1.4); without this the difference held the window shut for good once it
+  // exceeded cw, with nothing outstanding for an RTO to resend (the incast example stopped so).
+  void on_idle() noexcept { sent_ = recvd_; }
+
   [[nodiscard]] std::uint32_t inflight() const noexcept { return sent_ - recvd_; }
   [[nodiscard]] std::uint32_t data_size_sent() const noexcept { return sent_; }
   [[nodiscard]] std::uint32_t data_size_recvd() const noexcept { return recvd_; }
@@ -112,6 +119,7 @@ public:
   void on_ack(const CcAck& a, Time now) override;
   void on_cnp(const CnpCetph&, Time) override {}
   void on_loss(CcLossKind kind, std::uint32_t bytes, std::uint32_t ack_seq, Time now) override;
+  void on_idle(Time /*now*/) override { win_.on_idle(); }
   [[nodiscard]] bool can_send(std::uint32_t bytes) const noexcept override;
   [[nodiscard]] Time next_send_time(std::uint32_t, Time now) const noexcept override { return now; }
   [[nodiscard]] Time next_timer() const noexcept override { return kNever; }
