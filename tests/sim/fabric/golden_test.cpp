@@ -2,6 +2,7 @@
 // summary stored beside them (without the wall-clock line), fingerprint included. A change of
 // the model that moves them is deliberate: rerun with UB_UPDATE_GOLDEN=1 and review the diff.
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -15,19 +16,30 @@
 using namespace ub;
 using namespace ub::sim;
 
+namespace {
+
+// A scenario file prepared (into `in`) and run to its end.
+SimResult run_file(const std::filesystem::path& file, SimInput& in) {
+  auto prepared = prepare(file, {});
+  REQUIRE(prepared);
+  in = std::move(*prepared);
+  auto sim = FabricSim::make(in.scenario, in.topology, in.flows);
+  REQUIRE(sim);
+  return (*sim)->run();
+}
+
+} // namespace
+
 TEST_CASE("fabric golden summaries of three small scenarios", "[fabric][golden]") {
   const auto dir = ub::test::source_dir() / "tests" / "sim" / "fabric" / "golden";
   const bool update = std::getenv("UB_UPDATE_GOLDEN") != nullptr;
   for (const char* name : {"fattree-mixed", "mesh-fault", "ring-ctp-ber"}) {
     INFO(name);
-    auto in = prepare(dir / (std::string(name) + ".toml"), {});
-    REQUIRE(in);
-    auto sim = FabricSim::make(in->scenario, in->topology, in->flows);
-    REQUIRE(sim);
-    const SimResult r = (*sim)->run();
+    SimInput in;
+    const SimResult r = run_file(dir / (std::string(name) + ".toml"), in);
     CHECK(r.stop == SimStop::Completed);
     CHECK(r.oracle_violations == 0);
-    const std::string got = summary(*in, r, false);
+    const std::string got = summary(in, r, false);
     const auto golden = dir / (std::string(name) + ".summary");
     if (update) {
       std::ofstream(golden, std::ios::binary) << got;
@@ -68,11 +80,9 @@ TEST_CASE("fabric: every shipped example builds a simulator", "[fabric]") {
 // Ack_Seq, and with nothing outstanding no RTO came to free it. 14 of 15 flows finished
 // and the run ended at its 1 s end time.
 TEST_CASE("fabric: the incast example completes under C-AQM", "[fabric]") {
-  auto in = prepare(ub::test::source_dir() / "scenarios" / "examples" / "incast.toml", {});
-  REQUIRE(in);
-  auto sim = FabricSim::make(in->scenario, in->topology, in->flows);
-  REQUIRE(sim);
-  const SimResult r = (*sim)->run();
+  SimInput in;
+  const SimResult r =
+      run_file(ub::test::source_dir() / "scenarios" / "examples" / "incast.toml", in);
   CHECK(r.stop == SimStop::Completed);
   CHECK(r.oracle_violations == 0);
   CHECK(r.sim_time < Time{2'000'000'000}); // 1,497 us
