@@ -727,10 +727,21 @@ void TpChannel::on_timeout(Time now) {
     rtx_end_ = nxt_;
   } else {
     // Selective: every outstanding packet not acknowledged and not SACKed (§6.4.2.3).
+    bool all_sacked = true;
     for (std::uint64_t s = una_; s < nxt_; ++s) {
       if (!outstanding_[s - una_].sacked) {
         rtx_set_.insert(s);
+        all_sacked = false;
       }
+    }
+    if (all_sacked) {
+      // The receiver has every outstanding packet; only the TPACK that retires them was lost
+      // (the tail TPACK loss of §6.4.2.3.1, p.184, which follows Fig 6-22): resend the oldest
+      // anyway. The receiver drops it as a duplicate and answers with a TPACK for all it holds
+      // in order (§6.4.2.3 (ii)), and a TA status owed on it comes again with that TPACK. With
+      // nothing resent, nothing would ever answer, and the channel would fail at its RTO limit.
+      rtx_cursor_ = una_;
+      rtx_end_ = una_ + 1;
     }
     if (cfg_.mark_psn) {
       // MODEL: the timeout resends everything outstanding as one retransmission phase.

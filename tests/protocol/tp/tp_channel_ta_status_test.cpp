@@ -278,6 +278,50 @@ TEST_CASE("A lost status ACK is recovered by an RTO probe of the held packet",
   }
 }
 
+// Found by fuzz/tp_pair (fuzz/regressions/tp_pair/selective-rto-all-sacked). The message's first
+// packet is lost, so a TPSACK reports its later packets, the last one included, and the sender
+// marks them SACKed. The RTO resends the first one; the receiver then ACKs up to the packet
+// before the last (that one's ACK waits for the TA verdict) and the status ACK for the last
+// packet is lost. Everything outstanding is now SACKed: the selective RTO, which resends only
+// what is not, resent nothing, no answer could come, and the channel failed at its RTO limit
+// with the network long quiet. It must resend the oldest packet anyway (§6.4.2.3.1, tail TPACK
+// loss), and the receiver answers that duplicate with the status again.
+TEST_CASE("A selective RTO with every outstanding packet SACKed resends the oldest one",
+          "[tp][rtp][status]") {
+  for (const RetxAlgo algo : {RetxAlgo::SelectiveRto, RetxAlgo::SelectiveFast}) {
+    CAPTURE(to_string(algo));
+    auto ca = status_config(true, TaStatusMode::All, algo);
+    auto cb = status_config(false, TaStatusMode::All, algo);
+    ca.sack_ooo_threshold = cb.sack_ooo_threshold = 1;
+    TestNet net(ca, cb);
+    net.verdict_delay = Time{5'000'000}; // the last packet's ACK waits 5 us for the verdict
+    int data_dropped = 0;
+    int status_dropped = 0;
+    net.drop = [&](std::size_t dir, const TpOut& o, std::uint64_t) {
+      if (dir == 0 && test::is_data(o) && test::packet_psn(o) == 300 && data_dropped == 0) {
+        ++data_dropped; // the message's first packet, once
+        return true;
+      }
+      if (dir == 1 && o.control && rtph_of(o)->rspst == rspst::kTaAck && status_dropped == 0) {
+        ++status_dropped; // the status ACK of its last packet, once
+        return true;
+      }
+      return false;
+    };
+    net.source(0).to_send = 1;
+    net.source(0).size = 3000; // PSNs 300, 301, 302
+    REQUIRE(run_checked(net, Time{1'000'000'000'000}));
+    CHECK(data_dropped == 1);
+    CHECK(status_dropped == 1);
+    CHECK_FALSE(net.a().failed());
+    CHECK(net.source(0).acked == 1);
+    CHECK(net.source(0).ta_statuses == 1);
+    CHECK(net.a().counters().sacks_received >= 1);
+    CHECK(net.b().counters().status_acks_resent == 1);
+    CHECK(net.a().outstanding() == 0);
+  }
+}
+
 TEST_CASE("A status ACK lost amid continuous traffic is probed at the next ACK, not after an RTO",
           "[tp][rtp][status]") {
   TestNet net(status_config(true, TaStatusMode::All), status_config(false, TaStatusMode::All));
