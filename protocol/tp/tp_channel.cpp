@@ -1023,9 +1023,15 @@ void TpChannel::on_status(const Rtph& h, Time now) {
   ++counters_.ta_statuses;
   trace(now, "ta_status", h.rspst, h.rspinfo);
   events_.emplace_back(st);
+  // An owed status is progress, as an ACK that retires packets is (MODEL, as there: progress
+  // resets the backoff). Each RTO probes one missing status (the first owed); if the answers did
+  // not reset the backoff, a few statuses lost together would fail the channel at its RTO limit
+  // while every probe was being answered (regression tp_pair/status-probes-keep-backoff).
+  rto_times_ = 0;
   if (outstanding_.empty() && status_pending_.empty()) {
     rto_deadline_ = kNever;
-    rto_times_ = 0;
+  } else {
+    restart_timer(now);
   }
 }
 
