@@ -182,9 +182,12 @@ WrError wr_error(ta::PostError e) noexcept {
   return WrError::UnsupportedOpcode;
 }
 
+// The compact form's largest block: 64 B x 2^7 (§7.2.3, design reading X29).
+constexpr std::uint64_t kMaxCompactBlock = 8192;
+
 std::uint32_t compact_block(std::uint64_t n) noexcept {
   std::uint32_t len = 64;
-  while (len < n && len < 8192) {
+  while (len < n && len < kMaxCompactBlock) {
     len *= 2;
   }
   return len;
@@ -194,7 +197,10 @@ std::uint32_t compact_block(std::uint64_t n) noexcept {
 
 UrmaDevice::UrmaDevice(std::unique_ptr<ta::TaTransport> transport, const ta::EndpointConfig& cfg,
                        ta::TxnObserver* observer)
-    : ep_(std::move(transport), cfg, observer) {}
+    : ep_(std::move(transport), cfg, observer),
+      // Op ids name requests to the observer, and one observer (the oracle) may watch several
+      // devices: each device numbers its ops in a range of its own, keyed by its PeerId.
+      next_op_((std::uint64_t{ep_.transport().self()} << 40U) + 1) {}
 
 Result<JfcId> UrmaDevice::create_jfc(std::uint32_t depth) {
   if (depth == 0) {
@@ -313,6 +319,9 @@ Status UrmaDevice::modify(JettyId j, JettyState to, Time now) {
       ep_.initiator().flush_queue(j, now);
     }
     if (receives) {
+      // Completions held for order belong to requests taken while the Jetty served: written
+      // now, as nothing is written for a Jetty in Reset or Error.
+      ep_.target().write_held_receives(j, now);
       (void)ep_.target().set_receive_enabled(j, false);
     }
     break;
@@ -365,7 +374,10 @@ Expected<void, WrError> UrmaDevice::post_send(JettyId j, const WorkRequest& wr, 
   op.fence = wr.fence;
   op.comp_order = wr.comp_order;
   op.target_order = wr.comp_order;
-  op.complete = wr.complete_enable;
+  // The transaction layer reports every op here (complete = true), so that the device learns
+  // when an unsignalled request finished and forgets it; the CQE itself is written only when the
+  // request asked for one or failed (§8.2.2, complete_enable).
+  op.complete = true;
   op.target = peer;
   op.token_id = wr.seg.token_id;
   op.uba = wr.seg.uba + wr.offset;
@@ -454,6 +466,9 @@ void UrmaDevice::collect(Time now) {
     }
     const PendingWr w = pit->second;
     pending_.erase(pit);
+    if (!w.complete_enable && c->status == CqeStatus::Success) {
+      continue; // unsignalled and successful: no CQE
+    }
     auto jit = jettys_.find(w.jetty);
     if (jit == jettys_.end()) {
       continue;
@@ -577,6 +592,10 @@ Expected<std::uint64_t, LsError> UrmaDevice::load(std::uint64_t pa, std::uint32_
   if (compact) {
     // The enclosing 64 B x 2^L block (§7.2.3): aligned to 64, a power-of-two multiple of 64.
     start = pa & ~std::uint64_t{63};
+    if (pa + n - start > kMaxCompactBlock) {
+      // No compact read covers it (the largest block is 8 KiB): refused, not cut short.
+      return make_unexpected(LsError::NotExpressible);
+    }
     len = compact_block(pa + n - start);
   }
   auto d = decode(start, len);

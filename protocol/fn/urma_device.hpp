@@ -127,6 +127,11 @@ public:
 
   [[nodiscard]] ta::TaEndpoint& endpoint() noexcept { return ep_; }
   [[nodiscard]] const DeviceCounters& counters() const noexcept { return counters_; }
+  // Requests (work requests and load/store accesses) the device still waits on the transaction
+  // layer for: 0 once everything posted has completed.
+  [[nodiscard]] std::size_t outstanding_requests() const noexcept {
+    return pending_.size() + ls_pending_.size();
+  }
 
   static constexpr JettyId kFirstDynamicJetty = 1024;
 
@@ -171,7 +176,7 @@ private:
   std::deque<LsCompletion> ls_done_;
   JettyId next_jetty_ = kFirstDynamicJetty;
   JfcId next_jfc_ = 1;
-  std::uint64_t next_op_ = 1;
+  std::uint64_t next_op_ = 1; // set from the device's PeerId (constructor)
   std::uint64_t next_ticket_ = 1;
   DeviceCounters counters_;
 

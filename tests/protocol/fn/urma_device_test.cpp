@@ -324,3 +324,96 @@ TEST_CASE("URMA: load/store over a TP channel keeps exact lengths and any atomic
 
 } // namespace
 } // namespace ub::fn
+
+namespace ub::fn {
+namespace {
+
+// Found by fuzz_jetty_program: the device kept every successful unsignalled request for ever.
+TEST_CASE("URMA: unsignalled requests that succeed leave nothing behind", "[fn][urma]") {
+  Fixture f;
+  auto& d0 = f.net.ep(0);
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    WorkRequest w = write_wr(100 + i, 64 * i, std::vector<Byte>(32, Byte{1}));
+    w.complete_enable = false;
+    REQUIRE(d0.post_send(f.j0, w, Time{0}));
+  }
+  CHECK(d0.outstanding_requests() == 3);
+  REQUIRE(f.net.run());
+  CHECK(d0.outstanding_requests() == 0);
+  CHECK(f.cqes(0, f.jfc0).empty());
+  // A failed unsignalled request still reports (Table 10-12): a bad token.
+  WorkRequest bad = write_wr(200, 0, {Byte{1}});
+  bad.complete_enable = false;
+  bad.seg.token_value = kTokenValue + 1;
+  REQUIRE(d0.post_send(f.j0, bad, f.net.now()));
+  REQUIRE(f.net.run());
+  const auto c = f.cqes(0, f.jfc0);
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].user_ctx == 200);
+  CHECK(c[0].status == CqeStatus::RemoteAccessAbort);
+  CHECK(d0.outstanding_requests() == 0);
+}
+
+// Found by fuzz_jetty_program: a compact load longer than the largest block came back cut short
+// with a success status.
+TEST_CASE("URMA: a load no compact block covers is refused over bypass", "[fn][urma][ls]") {
+  Fixture f(ta::TaWire::Compact, false, ta::TaMode::Rol);
+  auto& d0 = f.net.ep(0);
+  REQUIRE(d0.add_decoder_entry(DecoderEntry{0x8000'0000, 65536, segment()}));
+  REQUIRE(d0.enable_load_store(LsConfig{}));
+  // 8 KiB from a 64-byte boundary is one block; 32 bytes further it spans 8,224 bytes.
+  CHECK(d0.load(0x8000'0000 + 32, 8192, ta::ExecOrder::Ro, Time{0}).error() ==
+        LsError::NotExpressible);
+  CHECK(d0.load(0x8000'0000 + 100, 8160, ta::ExecOrder::Ro, Time{0}).error() ==
+        LsError::NotExpressible);
+  auto ld = d0.load(0x8000'0000 + 64, 8128, ta::ExecOrder::Ro, Time{0});
+  REQUIRE(ld);
+  REQUIRE(f.net.run());
+  auto lc = d0.poll_ls();
+  REQUIRE(lc);
+  CHECK(lc->status == CqeStatus::Success);
+  CHECK(lc->data.size() == 8128);
+}
+
+// Found by fuzz_jetty_program: a receive completion held for completion order (ODR[2]) was
+// written after its Jetty had moved to Error, when the wait for the missing earlier request ran
+// out (§8.2.2.3: a Jetty in Reset or Error takes nothing in).
+TEST_CASE("URMA: held receive completions are written before the Jetty leaves for Error",
+          "[fn][urma]") {
+  Fixture f;
+  bool dropped = false;
+  f.net.filter = [&](const ta::NetPacket& p) {
+    if (!dropped && p.src == 0 && p.dst == 1) {
+      dropped = true; // the first Send is lost
+      return false;
+    }
+    return true;
+  };
+  auto& d0 = f.net.ep(0);
+  auto& d1 = f.net.ep(1);
+  REQUIRE(d1.post_recv(f.j1, 256));
+  REQUIRE(d1.post_recv(f.j1, 256));
+  for (std::uint64_t i = 0; i < 2; ++i) {
+    WorkRequest s;
+    s.opcode = WrOpcode::Send;
+    s.user_ctx = 300 + i;
+    s.jetty = RemoteJetty{1, f.j1, false, 0x77};
+    s.length = 16;
+    s.data = std::vector<Byte>(16, Byte{2});
+    s.comp_order = true; // the target writes receive CQEs in the initiator's order
+    REQUIRE(d0.post_send(f.j0, s, Time{0}));
+  }
+  // The second Send arrived; its CQE waits for the first one's.
+  CHECK_FALSE(f.net.run(Time{10'000'000}));
+  CHECK(f.cqes(1, f.jfc1).empty());
+  REQUIRE(d1.modify(f.j1, JettyState::Error, f.net.now()));
+  const auto written = f.cqes(1, f.jfc1);
+  REQUIRE(written.size() == 1);
+  CHECK(written[0].recv);
+  CHECK(written[0].byte_len == 16);
+  REQUIRE(f.net.run());
+  CHECK(f.cqes(1, f.jfc1).empty()); // nothing more for the Jetty in Error
+}
+
+} // namespace
+} // namespace ub::fn

@@ -869,6 +869,32 @@ TEST_CASE("Oracle W10: each op completes once, reserved opcodes never go", "[ta]
   CHECK(d.o.violations().front().message == "never completed");
 }
 
+TEST_CASE("Oracle W10: a failed Send's receive completion may come after its failure",
+          "[ta][oracle]") {
+  // Found by fuzz_jetty_program: the TAACK of a Send was lost, the initiator failed the op on
+  // its ACK timeout, and the target wrote the receive completion later (held for order).
+  Bench b;
+  OpPosted p;
+  p.opcode = TaOpcode::SendWithImmediate;
+  p.uba = kUba;
+  p.length = 4;
+  p.data = bytes(4, 1);
+  p.immediate = 9;
+  p.comp_order = true;
+  const OpPosted s = b.post(p);
+  const WireKey k = b.send(s);
+  b.complete(s, fn::CqeStatus::TransactionAckTimeout);
+  b.reported(s);
+  b.receive(k, 4, 9);
+  CHECK(b.o.ok());
+  b.receive(k, 4, 9); // but only once
+  CHECK(b.only(OracleCheck::W10));
+  // A key no op was ever sent with is still reported.
+  Bench c;
+  c.receive(WireKey{kIni, kTgt, 0, 1, 77}, 4);
+  CHECK(c.only(OracleCheck::W10));
+}
+
 TEST_CASE("Oracle B1: a read after a completed write must not see older values", "[ta][oracle]") {
   auto stale = [](bool target_lies) {
     Bench b;
