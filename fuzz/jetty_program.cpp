@@ -31,7 +31,8 @@
 //      held more than its depth; at the end each JFC's CQEs plus its overflow events are exactly
 //      the completions owed to it, and no device holds a request it will never complete;
 //   J4 every receive CQE matches a receive completion of the target for that Jetty (status,
-//      opcode, length, immediate, initiator); none comes for a Jetty in Reset or Error;
+//      opcode, length, immediate, initiator); no request is taken into a receive buffer while
+//      its Jetty is in Reset or Error (a completion held for order may be written after);
 //   J5 Suspend schedules nothing new: a request not yet started when its Jetty left Ready, or
 //      posted after, sends no slice while the Jetty stays suspended; a Jetty in Reset or Error
 //      sends nothing, and once modify returns none of its requests is outstanding;
@@ -108,7 +109,8 @@ struct JettyModel {
   JettyId id = 0;
   JettyConfig cfg;
   JettyState state = JettyState::Reset;
-  unsigned suspends_owed = 0; // JettySuspended events the device still has to raise
+  unsigned suspends_owed = 0;                // JettySuspended events the device still has to raise
+  std::vector<std::pair<Time, Time>> closed; // times in Reset or Error (J4), the last open-ended
   [[nodiscard]] bool sends() const { return cfg.kind != JettyKind::Jfr; }
   [[nodiscard]] bool receives() const { return cfg.kind != JettyKind::Jfs; }
 };
@@ -258,10 +260,19 @@ public:
       violation("J4", "device %u wrote a receive completion for %u, no receiving Jetty",
                 e.key.target, e.jetty);
     }
-    const bool leaving = leaving_ && leaving_->first == e.key.target && leaving_->second == e.jetty;
-    if ((j->state == JettyState::Reset || j->state == JettyState::Error) && !leaving) {
-      violation("J4", "device %u Jetty %u in %s consumed a receive buffer", e.key.target, e.jetty,
-                std::string(to_string(j->state)).c_str());
+    // Taken now while the Jetty is closed, or taken (earlier: the completion waited for order)
+    // strictly inside a time it was closed. Equal times are not judged: a request taken in the
+    // same instant as the modify may have come first.
+    const bool closed_now = j->state == JettyState::Reset || j->state == JettyState::Error;
+    bool taken_closed = e.taken == e.t && closed_now;
+    for (const auto& [from, to] : j->closed) {
+      taken_closed = taken_closed || (e.taken > from && e.taken < to);
+    }
+    if (taken_closed) {
+      violation("J4",
+                "device %u Jetty %u took a request into a receive buffer at %lld ps, while "
+                "in Reset or Error",
+                e.key.target, e.jetty, static_cast<long long>(e.taken.count()));
     }
     d.received[e.jetty].push_back(e);
     ++d.owed[j->cfg.recv_jfc];
@@ -277,6 +288,14 @@ private:
   void enter(std::size_t dev, JettyModel& j, JettyState to) {
     if (j.state == JettyState::Ready && to != JettyState::Ready) {
       leave_ready(dev, j);
+    }
+    const auto closes = [](JettyState x) {
+      return x == JettyState::Reset || x == JettyState::Error;
+    };
+    if (!closes(j.state) && closes(to)) {
+      j.closed.emplace_back(net_->now(), kNever);
+    } else if (closes(j.state) && !closes(to) && !j.closed.empty()) {
+      j.closed.back().second = net_->now();
     }
     j.state = to;
     if (to == JettyState::Ready) {
@@ -324,7 +343,6 @@ private:
   unsigned drop_next_ = 0;
   unsigned loss_pct_ = 0;
   bool faults_on_ = true;
-  std::optional<std::pair<std::size_t, JettyId>> leaving_; // (device, Jetty) being modified
   Rng rng_{1, 7};
 };
 
@@ -446,12 +464,13 @@ void Harness::setup_device(std::size_t i) {
     JettyModel jm;
     jm.id = *id;
     jm.cfg = c;
+    jm.closed.emplace_back(net_->now(), kNever); // created in Reset
     UB_FUZZ_CHECK(u.state(*id) == std::optional<JettyState>{JettyState::Reset});
     d.jettys.push_back(jm);
     // Most Jettys start Ready, as an application brings them up.
     if ((a & 0x80U) == 0) {
+      enter(i, d.jettys.back(), JettyState::Ready);
       UB_FUZZ_CHECK(u.modify(*id, JettyState::Ready, net_->now()).has_value());
-      d.jettys.back().state = JettyState::Ready;
     }
   }
   const std::uint8_t g = in_.byte();
@@ -670,10 +689,7 @@ void Harness::op_modify() {
     // ones go) are the device's to collect in that state.
     enter(i, j, to);
   }
-  // Completions the target held for order are written as the Jetty leaves.
-  leaving_ = std::make_pair(i, j.id);
   const bool ok = net_->ep(i).modify(j.id, to, net_->now()).has_value();
-  leaving_.reset();
   if (ok != allowed) {
     violation("J1", "device %zu Jetty %u: modify %s -> %s %s", i, j.id,
               std::string(to_string(from)).c_str(), std::string(to_string(to)).c_str(),
@@ -993,9 +1009,7 @@ void Harness::finish() {
         const JettyState to =
             round < 3 && ((how >> (j.id % 8U)) & 1U) == 0 ? JettyState::Ready : JettyState::Error;
         enter(i, j, to);
-        leaving_ = std::make_pair(i, j.id);
         UB_FUZZ_CHECK(net_->ep(i).modify(j.id, to, net_->now()).has_value());
-        leaving_.reset();
         any = true;
       }
     }

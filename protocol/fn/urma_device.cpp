@@ -319,9 +319,6 @@ Status UrmaDevice::modify(JettyId j, JettyState to, Time now) {
       ep_.initiator().flush_queue(j, now);
     }
     if (receives) {
-      // Completions held for order belong to requests taken while the Jetty served: written
-      // now, as nothing is written for a Jetty in Reset or Error.
-      ep_.target().write_held_receives(j, now);
       (void)ep_.target().set_receive_enabled(j, false);
     }
     break;

@@ -76,27 +76,6 @@ Status TaTarget::set_receive_enabled(std::uint32_t jetty, bool enabled) {
   return {};
 }
 
-void TaTarget::write_held_receives(std::uint32_t jetty, Time now) {
-  for (auto& [key, s] : cqe_streams_) {
-    for (auto it = s.held.begin(); it != s.held.end();) {
-      if (it->second.rc.jetty != jetty) {
-        ++it;
-        continue;
-      }
-      HeldCqe h = std::move(it->second);
-      it = s.held.erase(it);
-      h.rc.t = now;
-      if (auto d = cqe_deadlines_.find(h.deadline); d != cqe_deadlines_.end()) {
-        cqe_deadlines_.erase(d);
-      }
-      receives_.push_back(h.rc);
-      if (h.notify && observer_ != nullptr) {
-        observer_->on_received(h.rc);
-      }
-    }
-  }
-}
-
 Status TaTarget::add_receive_group(std::uint32_t group, std::vector<std::uint32_t> members,
                                    GroupPolicy policy) {
   if (members.empty() || members.size() > 32 || groups_.count(group) != 0) {
@@ -730,6 +709,7 @@ TaTarget::Answer TaTarget::execute(Request& r, Time now, bool& ran) {
     rc.jetty = rq_id;
     rc.opcode = r.code;
     rc.t = now;
+    rc.taken = now;
     const TaPacket& last = r.packets.back();
     // Send*: the bytes received. Write_with_immediate: IMMETAH.Msg_Length, the whole write's
     // length, which the Target reports in the CQE (§7.2.8 Table 7-10).

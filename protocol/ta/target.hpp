@@ -109,11 +109,6 @@ public:
   // A disabled receive queue (its Jetty in Reset or Error) drops what comes for it silently
   // (§8.2.2.3).
   [[nodiscard]] Status set_receive_enabled(std::uint32_t jetty, bool enabled);
-  // Writes at once the receive completions of `jetty` held for completion order (ODR[2], X35),
-  // in TASSN order per stream: their requests arrived while the Jetty was Ready, and a Jetty
-  // that leaves for Reset or Error writes nothing after (§8.2.2.3). The Jetty layer calls it
-  // before it disables the queue.
-  void write_held_receives(std::uint32_t jetty, Time now);
   // A Jetty Group: requests naming `group` (TGT_TC_Type 10) go to one of `members` (receive
   // queues added before) by `policy`; a member with no free buffer answers RNR (no second pick).
   [[nodiscard]] Status add_receive_group(std::uint32_t group, std::vector<std::uint32_t> members,

@@ -154,7 +154,11 @@ struct ReceiveCompleted {
   fn::CqeStatus status = fn::CqeStatus::Success;
   std::uint32_t length = 0;
   std::optional<std::uint64_t> immediate;
-  Time t{0};
+  Time t{0}; // when the completion was written
+  // When the request consumed the receive buffer: before `t` when the completion waited for
+  // earlier requests of its stream (ODR[2], X35), so it may be written after its Jetty left for
+  // Reset or Error, which takes nothing in from then on (§8.2.2.3).
+  Time taken{0};
 };
 
 class TxnObserver {

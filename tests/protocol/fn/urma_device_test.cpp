@@ -375,44 +375,57 @@ TEST_CASE("URMA: a load no compact block covers is refused over bypass", "[fn][u
   CHECK(lc->data.size() == 8128);
 }
 
-// Found by fuzz_jetty_program: a receive completion held for completion order (ODR[2]) was
-// written after its Jetty had moved to Error, when the wait for the missing earlier request ran
-// out (§8.2.2.3: a Jetty in Reset or Error takes nothing in).
-TEST_CASE("URMA: held receive completions are written before the Jetty leaves for Error",
-          "[fn][urma]") {
-  Fixture f;
+// A receive completion held for completion order (ODR[2], X35) is written when the wait ends,
+// after its Jetty may have left for Error; the observer learns when its request was taken
+// (ReceiveCompleted::taken), which is what §8.2.2.3 constrains (fuzz_jetty_program's J4).
+TEST_CASE("URMA: a held receive completion keeps the time its request was taken", "[fn][urma]") {
+  struct Receives : ta::TxnObserver {
+    std::vector<ta::ReceiveCompleted> seen;
+    void on_received(const ta::ReceiveCompleted& r) override { seen.push_back(r); }
+  } obs;
+  DevNet net(ta::test::ideal_transports(2), {}, {}, &obs);
+  export_segment(net.ep(1), 1);
+  const JfcId c0 = *net.ep(0).create_jfc(64);
+  const JfcId c1 = *net.ep(1).create_jfc(64);
+  JettyConfig c;
+  c.send_jfc = c0;
+  c.recv_jfc = c0;
+  const JettyId j0 = *net.ep(0).create_jetty(c);
+  c.send_jfc = c1;
+  c.recv_jfc = c1;
+  const JettyId j1 = *net.ep(1).create_jetty(c);
+  REQUIRE(net.ep(0).modify(j0, JettyState::Ready, Time{0}));
+  REQUIRE(net.ep(1).modify(j1, JettyState::Ready, Time{0}));
   bool dropped = false;
-  f.net.filter = [&](const ta::NetPacket& p) {
+  net.filter = [&](const ta::NetPacket& p) {
     if (!dropped && p.src == 0 && p.dst == 1) {
       dropped = true; // the first Send is lost
       return false;
     }
     return true;
   };
-  auto& d0 = f.net.ep(0);
-  auto& d1 = f.net.ep(1);
-  REQUIRE(d1.post_recv(f.j1, 256));
-  REQUIRE(d1.post_recv(f.j1, 256));
+  REQUIRE(net.ep(1).post_recv(j1, 256));
+  REQUIRE(net.ep(1).post_recv(j1, 256));
   for (std::uint64_t i = 0; i < 2; ++i) {
     WorkRequest s;
     s.opcode = WrOpcode::Send;
     s.user_ctx = 300 + i;
-    s.jetty = RemoteJetty{1, f.j1, false, 0x77};
+    s.jetty = RemoteJetty{1, j1, false, std::nullopt};
     s.length = 16;
     s.data = std::vector<Byte>(16, Byte{2});
     s.comp_order = true; // the target writes receive CQEs in the initiator's order
-    REQUIRE(d0.post_send(f.j0, s, Time{0}));
+    REQUIRE(net.ep(0).post_send(j0, s, Time{0}));
   }
-  // The second Send arrived; its CQE waits for the first one's.
-  CHECK_FALSE(f.net.run(Time{10'000'000}));
-  CHECK(f.cqes(1, f.jfc1).empty());
-  REQUIRE(d1.modify(f.j1, JettyState::Error, f.net.now()));
-  const auto written = f.cqes(1, f.jfc1);
-  REQUIRE(written.size() == 1);
-  CHECK(written[0].recv);
-  CHECK(written[0].byte_len == 16);
-  REQUIRE(f.net.run());
-  CHECK(f.cqes(1, f.jfc1).empty()); // nothing more for the Jetty in Error
+  // The second Send arrived; its completion waits for the first one's.
+  CHECK_FALSE(net.run(Time{10'000'000}));
+  CHECK(obs.seen.empty());
+  const Time closed = net.now();
+  REQUIRE(net.ep(1).modify(j1, JettyState::Error, closed));
+  REQUIRE(net.run());
+  REQUIRE(obs.seen.size() == 1);
+  CHECK(obs.seen[0].t > closed);     // written when the wait for order ended
+  CHECK(obs.seen[0].taken < closed); // taken while the Jetty was Ready
+  CHECK(obs.seen[0].taken > Time{0});
 }
 
 } // namespace
