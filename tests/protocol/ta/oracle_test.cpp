@@ -51,6 +51,23 @@ std::vector<Byte> pattern(std::size_t n) {
   return v;
 }
 
+// An op to post: `n` bytes (1, 2, 3, ...) at kUba.
+OpPosted op_at_uba(TaOpcode code, std::uint32_t n) {
+  OpPosted p;
+  p.opcode = code;
+  p.uba = kUba;
+  p.length = n;
+  p.data = bytes(n, 1);
+  return p;
+}
+
+// A 4-byte Send_with_immediate carrying `imm`.
+OpPosted send_imm(std::uint64_t imm) {
+  OpPosted p = op_at_uba(TaOpcode::SendWithImmediate, 4);
+  p.immediate = imm;
+  return p;
+}
+
 bool is_atomic(TaOpcode op) {
   return is_atomic_request(static_cast<std::uint8_t>(op));
 }
@@ -452,12 +469,7 @@ TEST_CASE("Oracle W3: completion data are the executed bytes at their offsets", 
     CHECK(b.has(OracleCheck::W3));
 
     Bench c;
-    OpPosted p;
-    p.opcode = TaOpcode::SendWithImmediate;
-    p.uba = kUba;
-    p.length = 4;
-    p.data = bytes(4, 1);
-    p.immediate = 0xC0FFEE;
+    const OpPosted p = send_imm(0xC0FFEE);
     const OpPosted s = c.post(p);
     const WireKey ks = c.send(s);
     c.execute(s, ks);
@@ -797,11 +809,7 @@ TEST_CASE("Oracle W9: a bad-token op never executes and completes remote access 
           "[ta][oracle]") {
   auto denied = [](bool executes, fn::CqeStatus st) {
     Bench b;
-    OpPosted p;
-    p.opcode = TaOpcode::Write;
-    p.uba = kUba;
-    p.length = 8;
-    p.data = bytes(8, 1);
+    OpPosted p = op_at_uba(TaOpcode::Write, 8);
     p.expect_denied = true;
     const OpPosted w = b.post(p);
     const WireKey k = b.send(w);
@@ -874,12 +882,7 @@ TEST_CASE("Oracle W10: a failed Send's receive completion may come after its fai
   // Found by fuzz_jetty_program: the TAACK of a Send was lost, the initiator failed the op on
   // its ACK timeout, and the target wrote the receive completion later (held for order).
   Bench b;
-  OpPosted p;
-  p.opcode = TaOpcode::SendWithImmediate;
-  p.uba = kUba;
-  p.length = 4;
-  p.data = bytes(4, 1);
-  p.immediate = 9;
+  OpPosted p = send_imm(9);
   p.comp_order = true;
   const OpPosted s = b.post(p);
   const WireKey k = b.send(s);
