@@ -484,6 +484,12 @@ void UrmaDevice::collect(Time now) {
     if (failed && jt.cfg.on_error == ta::ExceptionMode::Suspend && jt.state == JettyState::Ready) {
       UB_TRANSITION(kJettyMachine, to_string(jt.state), "request_failed");
       jt.state = JettyState::Suspend; // exception mode suspend (§8.2.2.3)
+      // The initiator stopped the queue when the request failed, but a modify to Ready since
+      // (the failure waited to be reported behind an earlier request) may have resumed it:
+      // the Jetty the user sees in Suspend schedules nothing new.
+      if (jt.cfg.kind != JettyKind::Jfr) {
+        ep_.initiator().suspend_queue(w.jetty);
+      }
       raise(AsyncEvent{AsyncEvent::Kind::JettySuspended, w.jetty, 0});
     }
   }

@@ -344,7 +344,7 @@ TEST_CASE("URMA: unsignalled requests that succeed leave nothing behind", "[fn][
   // A failed unsignalled request still reports (Table 10-12): a bad token.
   WorkRequest bad = write_wr(200, 0, {Byte{1}});
   bad.complete_enable = false;
-  bad.seg.token_value = kTokenValue + 1;
+  bad.seg.token_value = kTokenValue + 1U;
   REQUIRE(d0.post_send(f.j0, bad, f.net.now()));
   REQUIRE(f.net.run());
   const auto c = f.cqes(0, f.jfc0);
@@ -426,6 +426,47 @@ TEST_CASE("URMA: a held receive completion keeps the time its request was taken"
   CHECK(obs.seen[0].t > closed);     // written when the wait for order ended
   CHECK(obs.seen[0].taken < closed); // taken while the Jetty was Ready
   CHECK(obs.seen[0].taken > Time{0});
+}
+
+TEST_CASE("URMA: a failure reported after a resume suspends the queue again", "[fn][urma]") {
+  // The failed request waits to be reported behind an earlier one that is being retried; in
+  // between the user suspends and resumes the Jetty, which resumes the initiator's queue. When
+  // the failure is reported the Jetty enters Suspend (§8.2.2.3): what is posted then waits.
+  Fixture f;
+  auto& d0 = f.net.ep(0);
+  WorkRequest s; // no receive buffer yet: answered RNR and retried
+  s.opcode = WrOpcode::Send;
+  s.user_ctx = 1;
+  s.jetty = RemoteJetty{1, f.j1, false, 0x77};
+  s.length = 8;
+  s.data = std::vector<Byte>(8, Byte{1});
+  REQUIRE(d0.post_send(f.j0, s, Time{0}));
+  WorkRequest bad = write_wr(2, 64, std::vector<Byte>(8, Byte{2}));
+  bad.seg.token_value = kTokenValue + 1U; // refused by the target
+  bad.comp_order = true;                  // reported after the Send
+  REQUIRE(d0.post_send(f.j0, bad, Time{0}));
+  CHECK_FALSE(f.net.run(Time{1'000'000}));          // both answered; the RNR retry waits 2 us
+  CHECK(d0.state(f.j0) == JettyState::Ready);       // the failure is not reported yet
+  CHECK(d0.endpoint().initiator().suspended(f.j0)); // but the initiator has stopped the queue
+  REQUIRE(d0.modify(f.j0, JettyState::Suspend, f.net.now()));
+  REQUIRE(d0.modify(f.j0, JettyState::Ready, f.net.now()));
+  REQUIRE(f.net.ep(1).post_recv(f.j1, 64));
+  REQUIRE(f.net.run());
+  const auto c = f.cqes(0, f.jfc0);
+  REQUIRE(c.size() == 2);
+  CHECK(c[0].status == CqeStatus::Success);
+  CHECK(c[1].status == CqeStatus::RemoteAccessAbort);
+  REQUIRE(d0.state(f.j0) == JettyState::Suspend);
+  REQUIRE(d0.post_send(f.j0, write_wr(3, 128, std::vector<Byte>(8, Byte{3})), f.net.now()));
+  REQUIRE(f.net.run());
+  CHECK(f.cqes(0, f.jfc0).empty()); // nothing went out while suspended
+  CHECK(d0.outstanding_requests() == 1);
+  REQUIRE(d0.modify(f.j0, JettyState::Ready, f.net.now()));
+  REQUIRE(f.net.run());
+  const auto after = f.cqes(0, f.jfc0);
+  REQUIRE(after.size() == 1);
+  CHECK(after[0].user_ctx == 3);
+  CHECK(after[0].status == CqeStatus::Success);
 }
 
 } // namespace
