@@ -7,7 +7,8 @@
 //
 //   header   the wire form (CNA16, TAID, compact), one or many packets per slice, a lossless
 //            network or a lossy one (random loss, scripted drops; ROL queues only when lossless),
-//            the transaction ACK timeout and retry limit, the RNR timer;
+//            the transaction ACK timeout (which decides the oracle's late_execution) and retry
+//            limit, the RNR timer;
 //   devices  per device: 1-3 JFCs (depth 1-16), 1-4 Jettys (kind, mode, exception mode, JFCs,
 //            one-to-one binding or none), the device's receive token or none, receive buffers, a
 //            Jetty Group over its receiving Jettys or none, the load/store unit or none;
@@ -61,6 +62,7 @@
 #include "protocol/ta/ta_opcode.hpp"
 #include "protocol/ta/transport.hpp"
 #include "protocol/ta/txn_net.hpp"
+#include "protocol/tp/tp_channel.hpp"
 #include "provider.hpp"
 
 using namespace ub;
@@ -171,10 +173,10 @@ class Harness;
 class Watch final : public ta::TxnObserver {
 public:
   explicit Watch(Harness& h) : h_(h) {}
-  ta::Oracle oracle{ta::OracleConfig{}};
+  std::unique_ptr<ta::Oracle> oracle = std::make_unique<ta::Oracle>(); // set up by the header
   void on_posted(const ta::OpPosted& e) override;
   void on_sent(const ta::SliceSent& e) override;
-  void on_executed(const ta::Executed& e) override { oracle.on_executed(e); }
+  void on_executed(const ta::Executed& e) override { oracle->on_executed(e); }
   void on_completed(const ta::OpCompleted& e) override;
   void on_reported(const ta::OpReported& e) override;
   void on_received(const ta::ReceiveCompleted& e) override;
@@ -193,7 +195,7 @@ public:
 
   // ---- the observer's side ----
   void posted(const ta::OpPosted& e) {
-    watch_.oracle.on_posted(e);
+    watch_.oracle->on_posted(e);
     OpRec r;
     r.dev = e.initiator;
     r.queue = e.queue;
@@ -204,7 +206,7 @@ public:
     last_posted_ = e.op;
   }
   void sent(const ta::SliceSent& e) {
-    watch_.oracle.on_sent(e);
+    watch_.oracle->on_sent(e);
     auto it = ops_.find(e.op);
     if (it == ops_.end()) {
       violation("J5", "a slice of op %llu that was never posted went out",
@@ -224,7 +226,7 @@ public:
     r.started = true;
   }
   void completed(const ta::OpCompleted& e) {
-    watch_.oracle.on_completed(e);
+    watch_.oracle->on_completed(e);
     auto it = ops_.find(e.op);
     if (it == ops_.end() || it->second.status) {
       violation("J3", "op %llu completed but was not outstanding",
@@ -235,7 +237,7 @@ public:
     r.data = e.data;
   }
   void reported(const ta::OpReported& e) {
-    watch_.oracle.on_reported(e);
+    watch_.oracle->on_reported(e);
     // The device hears of a completion when the transaction layer reports it (a comp_order op
     // waits for the ops before it), so its Jetty changes state then.
     auto it = ops_.find(e.op);
@@ -253,7 +255,7 @@ public:
     }
   }
   void received(const ta::ReceiveCompleted& e) {
-    watch_.oracle.on_received(e);
+    watch_.oracle->on_received(e);
     Device& d = dev_[e.key.target];
     JettyModel* j = d.jetty(e.jetty);
     if (j == nullptr || !j->receives()) {
@@ -371,9 +373,22 @@ void Harness::setup() {
   lossless_ = (h & 8U) != 0;
   loss_pct_ = lossless_ ? 0 : (h >> 4U) % 8U; // up to 7%
   ta::EndpointConfig ep;
-  ep.initiator.ack_timeout = Time{(5 + in_.byte() % 76) * 1'000'000LL}; // 5-80 us
+  // The ACK timeout: mostly 5-80 us, shorter than the waits a request can sit out at its target
+  // (held behind an earlier one answered RNR, up to 4 retries of 2-8 us each); else 1 ms.
+  const std::uint8_t ack = in_.byte();
+  ep.initiator.ack_timeout = ack < 228 ? Time{(5 + ack % 76) * 1'000'000LL} : Time{1'000'000'000};
   ep.initiator.retry_limit = static_cast<std::uint8_t>(in_.byte() % 4);
   ep.target.rnr_timer = static_cast<std::uint8_t>(in_.byte() % 3);
+  // Can a request execute after its op timed out? No packet is delayed here, so only a wait at
+  // the target makes one late: a request held for order behind one answered RNR or page fault
+  // waits out that one's retries. Bound it (with room for a chain of such waits, and a factor of
+  // 4): when the ACK timeout is shorter, a failed op may still execute (late_execution), as the
+  // oracle's model assumption (the TA timeout outlasts every such wait) does not hold.
+  const Time worst_wait = tp::rnr_timeout(ep.target.rnr_timer) + Time{2'000'000};
+  const Time bound = Time{20'000'000} + worst_wait * (2 * (1 + ep.initiator.retry_limit) + 16);
+  ta::OracleConfig oc;
+  oc.late_execution = ep.initiator.ack_timeout < bound * 4;
+  watch_.oracle = std::make_unique<ta::Oracle>(oc);
   rng_ = Rng{in_.byte(), 7};
   std::vector<std::unique_ptr<ta::TaTransport>> ts;
   for (std::size_t i = 0; i < kDevices; ++i) {
@@ -1078,9 +1093,9 @@ void Harness::finish() {
                 net_->ep(i).outstanding_requests());
     }
   }
-  watch_.oracle.finish(net_->now());
-  if (!watch_.oracle.ok()) {
-    std::fprintf(stderr, "%s\n", watch_.oracle.summary().c_str());
+  watch_.oracle->finish(net_->now());
+  if (!watch_.oracle->ok()) {
+    std::fprintf(stderr, "%s\n", watch_.oracle->summary().c_str());
     std::abort();
   }
 }
