@@ -15,7 +15,9 @@
 //   transitions: any -> Reset, Reset -> Ready, Ready -> Suspend, Ready -> Error,
 //   Suspend -> Ready, Suspend -> Error, Error -> Reset; others are refused.
 // With exception mode Suspend, a failed request moves its Jetty Ready -> Suspend and raises a
-// JFAE event; with Continue it only reports the error CQE.
+// JFAE event when the transaction layer reports it, and stops the Jetty's queue (again: a modify
+// to Ready between the failure and its report resumed it); with Continue it only reports the
+// error CQE.
 //
 // The load/store unit (§8.3) turns a core's loads, stores and atomics at physical addresses into
 // transactions through the UB Decoder (PA -> UBMD). Over TP bypass (compact headers) a load reads
